@@ -1,0 +1,1 @@
+"""Realisers for derivations: pydock builtin builders and the shell-builder runner."""

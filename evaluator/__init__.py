@@ -1,0 +1,1 @@
+"""The Nix language evaluator: lexer, parser, compiler to closures, values and builtins."""

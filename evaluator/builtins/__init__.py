@@ -1,0 +1,22 @@
+"""Nix builtins, grouped by subject; ``registry`` explains how they are collected."""
+
+from __future__ import annotations
+
+import importlib
+
+_MODULES = ("core", "lists", "attrs", "strings", "io", "json", "regex", "toml", "xml", "versions", "hashing")
+_loaded = False
+
+
+def load_all() -> None:
+    """Import every builtins module so its ``@primop`` registrations run (once)."""
+    global _loaded
+    if _loaded:
+        return
+    for name in _MODULES:
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:  # a module still being written
+            if e.name != f"{__name__}.{name}":
+                raise
+    _loaded = True

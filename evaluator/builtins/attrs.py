@@ -1,0 +1,118 @@
+"""Attribute-set builtins (``attrNames``, ``mapAttrs``, ``removeAttrs``, …)."""
+
+from __future__ import annotations
+
+from ..errors import NixError
+from ..values import (
+    Attrs,
+    CStr,
+    Thunk,
+    call_function,
+    force,
+    force_attrs,
+    force_function,
+    force_list,
+    force_string,
+    force_string_no_ctx,
+)
+from .registry import primop
+
+
+def _name(v) -> str:
+    s = force_string(v)
+    return str(s) if type(s) is CStr else s
+
+
+@primop("__attrNames")
+def attrNames(s):
+    return sorted(force_attrs(s))
+
+
+@primop("__attrValues")
+def attrValues(s):
+    s = force_attrs(s)
+    return [s[k] for k in sorted(s)]
+
+
+@primop("__getAttr")
+def getAttr(name, s):
+    name = _name(name)
+    s = force_attrs(s)
+    if name not in s:
+        raise NixError(f"attribute '{name}' missing")
+    return force(s[name])
+
+
+@primop("__unsafeGetAttrPos")
+def unsafeGetAttrPos(name, s):
+    name = _name(name)
+    s = force_attrs(s)
+    positions = getattr(s, "pos", None)
+    if not positions or name not in s:
+        return None
+    p = positions.get(name)
+    if p is None:
+        return None
+    return {"file": p.source.name, "line": p.line, "column": p.col}
+
+
+@primop("__hasAttr")
+def hasAttr(name, s):
+    return _name(name) in force_attrs(s)
+
+
+@primop("removeAttrs")
+def removeAttrs(s, names):
+    s = force_attrs(s)
+    drop = {str(force_string_no_ctx(n)) for n in force_list(names)}
+    out = Attrs((k, v) for k, v in s.items() if k not in drop)
+    out.pos = getattr(s, "pos", None)
+    return out
+
+
+@primop("__intersectAttrs")
+def intersectAttrs(a, b):
+    a = force_attrs(a)
+    b = force_attrs(b)
+    out = Attrs((k, v) for k, v in b.items() if k in a)
+    out.pos = getattr(b, "pos", None)
+    return out
+
+
+@primop("__catAttrs")
+def catAttrs(name, xs):
+    name = _name(name)
+    out = []
+    for x in force_list(xs):
+        x = force_attrs(x)
+        if name in x:
+            out.append(x[name])
+    return out
+
+
+@primop("__mapAttrs")
+def mapAttrs(f, s):
+    s = force_attrs(s)
+    f = force(f)
+    out = Attrs()
+    for k, v in s.items():
+        out[k] = _lazy2(f, k, v)
+    out.pos = getattr(s, "pos", None)
+    return out
+
+
+def _lazy2(f, a, b) -> Thunk:
+    def code(_env):
+        return force(call_function(force(call_function(f, a)), b))
+
+    return Thunk(code, None)
+
+
+@primop("__zipAttrsWith")
+def zipAttrsWith(f, xs):
+    f = force_function(f)
+    seen: dict[str, list] = {}
+    for x in force_list(xs):
+        for k, v in force_attrs(x).items():
+            seen.setdefault(k, []).append(v)
+    return {k: _lazy2(f, k, vs) for k, vs in sorted(seen.items())}

@@ -1,0 +1,342 @@
+"""Core builtins: types, control (seq, tryEval, throw), arithmetic, constants."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from typing import Any
+
+from ..compiler import arith, function_args
+from ..errors import Abort, AssertionFailed, NixError, ThrownError
+from ..ops import coerce_to_string, format_float, less_than
+from ..values import (
+    FUNCTION_TYPES,
+    CStr,
+    Lambda,
+    NixPath,
+    PrimOp,
+    PrimOpApp,
+    Thunk,
+    call_function,
+    force,
+    force_attrs,
+    force_float,
+    force_function,
+    force_int,
+    force_list,
+    force_string_no_ctx,
+    mkstr,
+    type_name,
+)
+from .registry import constant, primop, state
+
+# ------------------------------------------------------------------ types
+
+
+@primop("__typeOf")
+def typeOf(v):
+    return type_name(force(v))
+
+
+@primop("isNull")
+def isNull(v):
+    return force(v) is None
+
+
+@primop("__isFunction")
+def isFunction(v):
+    return type(force(v)) in FUNCTION_TYPES
+
+
+@primop("__isInt")
+def isInt(v):
+    return type(force(v)) is int
+
+
+@primop("__isFloat")
+def isFloat(v):
+    return type(force(v)) is float
+
+
+@primop("__isString")
+def isString(v):
+    t = type(force(v))
+    return t is str or t is CStr
+
+
+@primop("__isBool")
+def isBool(v):
+    return type(force(v)) is bool
+
+
+@primop("__isPath")
+def isPath(v):
+    return type(force(v)) is NixPath
+
+
+@primop("__isAttrs")
+def isAttrs(v):
+    return isinstance(force(v), dict)
+
+
+@primop("__isList")
+def isList(v):
+    return type(force(v)) is list
+
+
+# ------------------------------------------------------------------ control
+
+
+@primop("throw")
+def throw(msg):
+    s = coerce_to_string(msg, set())
+    raise ThrownError(s)
+
+
+@primop("abort")
+def abort(msg):
+    s = coerce_to_string(msg, set())
+    raise Abort(f"evaluation aborted with the following error message: '{s}'")
+
+
+@primop("__addErrorContext")
+def addErrorContext(ctx, v):
+    try:
+        return force(v)
+    except NixError as e:
+        try:
+            e.add_trace(None, coerce_to_string(ctx, set()))
+        except NixError:
+            pass
+        raise
+
+
+@primop("__tryEval")
+def tryEval(v):
+    try:
+        r = force(v)
+    except (ThrownError, AssertionFailed):
+        return {"value": False, "success": False}
+    return {"value": r, "success": True}
+
+
+@primop("__seq")
+def seq(a, b):
+    force(a)
+    return force(b)
+
+
+def force_deep(v: Any) -> None:
+    """Force a value and everything inside it, iteratively (no Python recursion)."""
+    seen: set[int] = set()
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if type(x) is Thunk:
+            x = x.force()
+        t = type(x)
+        if t is list:
+            if id(x) in seen:
+                continue
+            seen.add(id(x))
+            stack.extend(reversed(x))
+        elif isinstance(x, dict):
+            if id(x) in seen:
+                continue
+            seen.add(id(x))
+            stack.extend(reversed(list(x.values())))
+
+
+@primop("__deepSeq")
+def deepSeq(a, b):
+    force_deep(a)
+    return force(b)
+
+
+@primop("__trace")
+def trace(msg, v):
+    from ..printer import print_value
+
+    m = force(msg)
+    if type(m) is str or type(m) is CStr:
+        text = str(m)
+    else:
+        text = print_value(m)
+    sys.stderr.write(f"trace: {text}\n")
+    sys.stderr.flush()
+    return force(v)
+
+
+@primop("__genericClosure")
+def genericClosure(args):
+    args = force_attrs(args)
+    if "startSet" not in args:
+        raise NixError("attribute 'startSet' missing")
+    if "operator" not in args:
+        raise NixError("attribute 'operator' missing")
+    work = list(force_list(args["startSet"]))
+    op = force(args["operator"])
+    res = []
+    done: list[Any] = []
+    done_fast: set[Any] = set()
+    i = 0
+    while i < len(work):
+        e = force_attrs(work[i])
+        i += 1
+        if "key" not in e:
+            raise NixError("attribute 'key' required")
+        key = force(e["key"])
+        hk = _hashable_key(key)
+        if hk is not None:
+            if hk in done_fast:
+                continue
+            done_fast.add(hk)
+        else:
+            if any(not less_than(key, d) and not less_than(d, key) for d in done):
+                continue
+            done.append(key)
+        res.append(e)
+        for item in force_list(call_function(op, e)):
+            work.append(force(item))
+    return res
+
+
+def _hashable_key(k: Any) -> Any:
+    t = type(k)
+    if t is int or t is float:
+        return ("n", k)
+    if t is str or t is CStr:
+        return ("s", str(k))
+    if t is NixPath:
+        return ("p", k.path)
+    return None
+
+
+@primop("__functionArgs")
+def functionArgs(f):
+    f = force(f)
+    if type(f) is Lambda:
+        return function_args(f)
+    if type(f) is PrimOp or type(f) is PrimOpApp:
+        return {}
+    raise NixError(f"'functionArgs' requires a function, got {type_name(f)}")
+
+
+# ------------------------------------------------------------------ arithmetic
+
+
+@primop("__add")
+def add(a, b):
+    a = force(a)
+    b = force(b)
+    if type(a) is float or type(b) is float:
+        return force_float(a) + force_float(b)
+    r = force_int(a) + force_int(b)
+    return ((r + 2**63) % 2**64) - 2**63
+
+
+@primop("__sub")
+def sub(a, b):
+    return arith("-", force(a), force(b))
+
+
+@primop("__mul")
+def mul(a, b):
+    return arith("*", force(a), force(b))
+
+
+@primop("__div")
+def div(a, b):
+    return arith("/", force(a), force(b))
+
+
+@primop("__bitAnd")
+def bitAnd(a, b):
+    return force_int(a) & force_int(b)
+
+
+@primop("__bitOr")
+def bitOr(a, b):
+    return force_int(a) | force_int(b)
+
+
+@primop("__bitXor")
+def bitXor(a, b):
+    return force_int(a) ^ force_int(b)
+
+
+@primop("__lessThan")
+def lessThan(a, b):
+    return less_than(a, b)
+
+
+@primop("__ceil")
+def ceil(v):
+    return int(math.ceil(force_float(v)))
+
+
+@primop("__floor")
+def floor(v):
+    return int(math.floor(force_float(v)))
+
+
+# ------------------------------------------------------------------ strings of values
+
+
+@primop("toString")
+def toString(v):
+    ctx: set[str] = set()
+    s = coerce_to_string(v, ctx, coerce_more=True, copy_to_store=False)
+    return mkstr(s, ctx)
+
+
+@primop("__getEnv")
+def getEnv(name):
+    return os.environ.get(force_string_no_ctx(name), "")
+
+
+# ------------------------------------------------------------------ constants
+
+
+@constant("true")
+def _true():
+    return True
+
+
+@constant("false")
+def _false():
+    return False
+
+
+@constant("null")
+def _null():
+    return None
+
+
+@constant("__currentSystem")
+def currentSystem():
+    return state().system
+
+
+@constant("__nixVersion")
+def nixVersion():
+    return "2.8.0"
+
+
+@constant("__langVersion")
+def langVersion():
+    return 6
+
+
+@constant("__storeDir")
+def storeDir():
+    return state().store_dir
+
+
+@constant("__nixPath")
+def nixPath():
+    return [{"path": p, "prefix": prefix} for prefix, p in state().search_path]
+
+
+__all__ = ["force_deep", "format_float"]

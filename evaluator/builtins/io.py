@@ -1,0 +1,111 @@
+"""Builtins that read files or the search path: import, readFile, readDir, …"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from ..errors import NixError
+from ..ops import canon_path, coerce_to_string
+from ..values import CStr, NixPath, force, force_attrs, force_list, force_string_no_ctx, mkstr
+from .registry import primop, state
+
+
+def coerce_to_path(v) -> str:
+    """A path value or an absolute-path string, as Nix's ``coerceToPath``."""
+    ctx: set[str] = set()
+    p = coerce_to_string(v, ctx, False, False)
+    if not p or not p.startswith("/"):
+        raise NixError(f"string '{p}' doesn't represent an absolute path")
+    return p
+
+
+def realise_path(v) -> str:
+    return canon_path(coerce_to_path(v))
+
+
+@primop("import")
+def import_(path):
+    return state().eval_file(realise_path(path))
+
+
+@primop("scopedImport")
+def scopedImport(scope, path):
+    scope = force_attrs(scope)
+    st = state()
+    p = st.resolve_import_path(realise_path(path))
+    source = st.read_source(p)
+    return st.eval_source(source, os.path.dirname(p), dict(scope))
+
+
+@primop("__readFile")
+def readFile(path):
+    p = realise_path(path)
+    try:
+        with open(p, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise NixError(f"opening file '{p}': No such file or directory") from None
+    except IsADirectoryError:
+        raise NixError(f"reading file '{p}': Is a directory") from None
+    except OSError as e:
+        raise NixError(f"opening file '{p}': {e.strerror}") from None
+    if b"\0" in data:
+        raise NixError(f"the contents of the file '{p}' cannot be represented as a Nix string")
+    return data.decode("utf-8", "surrogateescape")
+
+
+@primop("__readDir")
+def readDir(path):
+    p = realise_path(path)
+    try:
+        names = os.listdir(p)
+    except FileNotFoundError:
+        raise NixError(f"opening directory '{p}': No such file or directory") from None
+    except NotADirectoryError:
+        raise NixError(f"opening directory '{p}': Not a directory") from None
+    out = {}
+    for name in sorted(names):
+        st = os.lstat(os.path.join(p, name))
+        if stat.S_ISREG(st.st_mode):
+            kind = "regular"
+        elif stat.S_ISDIR(st.st_mode):
+            kind = "directory"
+        elif stat.S_ISLNK(st.st_mode):
+            kind = "symlink"
+        else:
+            kind = "unknown"
+        out[name] = kind
+    return out
+
+
+@primop("__pathExists")
+def pathExists(path):
+    p = realise_path(path)
+    return os.path.exists(p)
+
+
+@primop("__toPath")
+def toPath(s):
+    ctx: set[str] = set()
+    p = coerce_to_string(s, ctx, False, False)
+    if not p.startswith("/"):
+        raise NixError(f"string '{p}' doesn't represent an absolute path")
+    return mkstr(canon_path(p), ctx)
+
+
+@primop("__findFile")
+def findFile(search_path, name):
+    entries = []
+    for item in force_list(search_path):
+        item = force_attrs(item)
+        prefix = force_string_no_ctx(item["prefix"]) if "prefix" in item else ""
+        if "path" not in item:
+            raise NixError("attribute 'path' missing")
+        path = coerce_to_string(item["path"], set(), False, False)
+        entries.append((str(prefix), path))
+    n = force_string_no_ctx(name)
+    return NixPath(state().find_file(entries, str(n)))
+
+
+__all__ = ["CStr", "coerce_to_path", "force", "realise_path"]

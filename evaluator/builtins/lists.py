@@ -1,0 +1,187 @@
+"""List builtins (``map``, ``filter``, ``foldl'``, ``sort``, …) with Nix's laziness."""
+
+from __future__ import annotations
+
+from ..errors import NixError
+from ..ops import values_equal
+from ..values import (
+    Attrs,
+    CStr,
+    Thunk,
+    call_function,
+    force,
+    force_attrs,
+    force_bool,
+    force_function,
+    force_int,
+    force_list,
+    force_string,
+)
+from .registry import primop
+
+
+def _lazy_call(f, *args) -> Thunk:
+    def code(_env):
+        r = f
+        for a in args:
+            r = call_function(force(r), a)
+        return force(r)
+
+    return Thunk(code, None)
+
+
+@primop("map")
+def map_(f, xs):
+    xs = force_list(xs)
+    f = force(f)
+    return [_lazy_call(f, x) for x in xs]
+
+
+@primop("__filter")
+def filter_(f, xs):
+    f = force_function(f)
+    xs = force_list(xs)
+    out = [x for x in xs if force_bool(call_function(f, x))]
+    return xs if len(out) == len(xs) else out
+
+
+@primop("__elem")
+def elem(x, xs):
+    return any(values_equal(x, y) for y in force_list(xs))
+
+
+@primop("__elemAt")
+def elemAt(xs, n):
+    xs = force_list(xs)
+    n = force_int(n)
+    if n < 0 or n >= len(xs):
+        raise NixError(f"list index {n} is out of bounds")
+    return force(xs[n])
+
+
+@primop("__head")
+def head(xs):
+    xs = force_list(xs)
+    if not xs:
+        raise NixError("list index 0 is out of bounds")
+    return force(xs[0])
+
+
+@primop("__tail")
+def tail(xs):
+    xs = force_list(xs)
+    if not xs:
+        raise NixError("'tail' called on an empty list")
+    return xs[1:]
+
+
+@primop("__length")
+def length(xs):
+    return len(force_list(xs))
+
+
+@primop("__foldl'")
+def foldl(op, nul, xs):
+    op = force(op)
+    xs = force_list(xs)
+    acc = nul
+    if not xs:
+        return force(acc)
+    for x in xs:
+        acc = call_function(call_function(op, acc), x)
+    return acc
+
+
+@primop("__any")
+def any_(f, xs):
+    f = force(f)
+    return any(force_bool(call_function(f, x)) for x in force_list(xs))
+
+
+@primop("__all")
+def all_(f, xs):
+    f = force(f)
+    return all(force_bool(call_function(f, x)) for x in force_list(xs))
+
+
+@primop("__genList")
+def genList(f, n):
+    n = force_int(n)
+    if n < 0:
+        raise NixError(f"cannot create list of size {n}")
+    f = force(f)
+    return [_lazy_call(f, i) for i in range(n)]
+
+
+@primop("__sort")
+def sort(cmp, xs):
+    xs = force_list(xs)
+    cmp = force(cmp)
+    items = [force(x) for x in xs]
+
+    class Key:
+        """Python's stable sort asks only ``<``: one call of Nix's lessThan each."""
+
+        __slots__ = ("v",)
+
+        def __init__(self, v):
+            self.v = v
+
+        def __lt__(self, other):
+            return force_bool(call_function(call_function(cmp, self.v), other.v))
+
+    return sorted(items, key=Key)
+
+
+@primop("__partition")
+def partition(f, xs):
+    f = force(f)
+    right, wrong = [], []
+    for x in force_list(xs):
+        (right if force_bool(call_function(f, x)) else wrong).append(x)
+    return {"right": right, "wrong": wrong}
+
+
+@primop("__groupBy")
+def groupBy(f, xs):
+    f = force(f)
+    out: dict[str, list] = {}
+    for x in force_list(xs):
+        k = force_string(call_function(f, x))
+        out.setdefault(str(k), []).append(x)
+    return out
+
+
+@primop("__concatLists")
+def concatLists(xss):
+    out = []
+    for xs in force_list(xss):
+        out.extend(force_list(xs))
+    return out
+
+
+@primop("__concatMap")
+def concatMap(f, xs):
+    f = force(f)
+    out = []
+    for x in force_list(xs):
+        out.extend(force_list(call_function(f, x)))
+    return out
+
+
+@primop("__listToAttrs")
+def listToAttrs(xs):
+    out = Attrs()
+    out.pos = None
+    for item in force_list(xs):
+        item = force_attrs(item)
+        if "name" not in item:
+            raise NixError("attribute 'name' missing")
+        name = force_string(item["name"])
+        name = str(name) if type(name) is CStr else name
+        if name in out:
+            continue
+        if "value" not in item:
+            raise NixError("attribute 'value' missing")
+        out[name] = item["value"]
+    return out

@@ -1,0 +1,193 @@
+"""String builtins and string-context builtins.
+
+Nix strings are byte strings: ``stringLength "é"`` is 2 and ``substring`` counts
+bytes. pydock keeps strings as Python ``str`` and switches to UTF-8 bytes only
+for non-ASCII text, so the common case stays fast.
+"""
+
+from __future__ import annotations
+
+from ..errors import NixError
+from ..ops import coerce_to_string, decode, encode
+from ..values import (
+    CStr,
+    NixPath,
+    ctx_of,
+    force,
+    force_attrs,
+    force_bool,
+    force_int,
+    force_list,
+    force_string,
+    mkstr,
+)
+from .registry import primop, state
+
+
+@primop("__stringLength")
+def stringLength(s):
+    text = coerce_to_string(s, set())
+    return len(text) if text.isascii() else len(encode(text))
+
+
+@primop("__substring")
+def substring(start, length, s):
+    start = _c_int(force_int(start))
+    length = _c_int(force_int(length))
+    ctx: set[str] = set()
+    text = coerce_to_string(s, ctx)
+    if start < 0:
+        raise NixError("negative start position in 'substring'")
+    if text.isascii():
+        n = len(text)
+        if start >= n:
+            return mkstr("", ctx)
+        end = n if length < 0 else min(n, start + length)
+        return mkstr(text[start:end], ctx)
+    b = encode(text)
+    if start >= len(b):
+        return mkstr("", ctx)
+    end = len(b) if length < 0 else min(len(b), start + length)
+    return mkstr(decode(b[start:end]), ctx)
+
+
+def _c_int(n: int) -> int:
+    """Nix passes these through a C ``int``: keep the low 32 bits, signed."""
+    n &= 0xFFFFFFFF
+    return n - (1 << 32) if n >= (1 << 31) else n
+
+
+@primop("__concatStringsSep")
+def concatStringsSep(sep, xs):
+    sep = force_string(sep)
+    ctx: set[str] = set(ctx_of(sep))
+    parts = [coerce_to_string(x, ctx) for x in force_list(xs)]
+    return mkstr(str(sep).join(parts), ctx)
+
+
+@primop("__replaceStrings")
+def replaceStrings(from_, to, s):
+    from_ = force_list(from_)
+    to = force_list(to)
+    if len(from_) != len(to):
+        raise NixError("'from' and 'to' arguments to 'replaceStrings' have different lengths")
+    pats = [str(force_string(x)) for x in from_]
+    reps = [force_string(x) for x in to]
+    subject = force_string(s)
+    ctx: set[str] = set(ctx_of(subject))
+    text = str(subject)
+    out = []
+    used = [False] * len(reps)
+    p = 0
+    n = len(text)
+    while p <= n:
+        for i, pat in enumerate(pats):
+            if text.startswith(pat, p):
+                out.append(str(reps[i]))
+                if not used[i]:
+                    ctx.update(ctx_of(reps[i]))
+                    used[i] = True
+                if pat:
+                    p += len(pat)
+                else:
+                    if p < n:
+                        out.append(text[p])
+                    p += 1
+                break
+        else:
+            if p < n:
+                out.append(text[p])
+            p += 1
+    return mkstr("".join(out), ctx)
+
+
+@primop("baseNameOf")
+def baseNameOf(s):
+    ctx: set[str] = set()
+    text = coerce_to_string(s, ctx, False, False)
+    if text.endswith("/"):
+        text = text[:-1]
+    i = text.rfind("/")
+    return mkstr(text[i + 1 :] if i >= 0 else text, ctx)
+
+
+@primop("dirOf")
+def dirOf(s):
+    v = force(s)
+    ctx: set[str] = set()
+    text = coerce_to_string(v, ctx, False, False)
+    i = text.rfind("/")
+    if i == -1:
+        d = "."
+    elif i == 0:
+        d = "/"
+    else:
+        d = text[:i]
+    if type(v) is NixPath:
+        return NixPath(d)
+    return mkstr(d, ctx)
+
+
+# ------------------------------------------------------------------ string context
+
+
+@primop("__unsafeDiscardStringContext")
+def unsafeDiscardStringContext(s):
+    return str(coerce_to_string(s, set()))
+
+
+@primop("__hasContext")
+def hasContext(s):
+    return bool(ctx_of(force_string(s)))
+
+
+@primop("__unsafeDiscardOutputDependency")
+def unsafeDiscardOutputDependency(s):
+    ctx: set[str] = set()
+    text = coerce_to_string(s, ctx)
+    return mkstr(text, {c[1:] if c.startswith("=") else c for c in ctx})
+
+
+@primop("__getContext")
+def getContext(s):
+    infos: dict[str, dict] = {}
+    for c in sorted(ctx_of(force_string(s))):
+        if c.startswith("="):
+            infos.setdefault(c[1:], {})["allOutputs"] = True
+        elif c.startswith("!"):
+            _, out, drv = c.split("!", 2)
+            infos.setdefault(drv, {}).setdefault("outputs", []).append(out)
+        else:
+            infos.setdefault(c, {})["path"] = True
+    return {k: infos[k] for k in sorted(infos)}
+
+
+@primop("__appendContext")
+def appendContext(s, ctx_attrs):
+    subject = force_string(s)
+    ctx = set(ctx_of(subject))
+    store_dir = state().store_dir
+    for path, info in force_attrs(ctx_attrs).items():
+        if not path.startswith(store_dir + "/"):
+            raise NixError(f"Context key '{path}' is not a store path")
+        info = force_attrs(info)
+        if "path" in info and force_bool(info["path"]):
+            ctx.add(path)
+        if "allOutputs" in info and force_bool(info["allOutputs"]):
+            if not path.endswith(".drv"):
+                raise NixError(
+                    f"Tried to add all-outputs context of {path}, which is not a derivation, to a string"
+                )
+            ctx.add("=" + path)
+        if "outputs" in info:
+            outs = force_list(info["outputs"])
+            if outs and not path.endswith(".drv"):
+                raise NixError(
+                    f"Tried to add derivation output context of {path}, which is not a derivation, to a string"
+                )
+            for o in outs:
+                ctx.add(f"!{force_string(o)}!{path}")
+    return mkstr(str(subject), ctx)
+
+
+__all__ = ["CStr"]

@@ -1,0 +1,901 @@
+"""Compiling the AST into Python closures, with scopes resolved up front.
+
+Each expression becomes a function ``code(env) -> value`` returning weak head
+normal form. Environments are Python lists ``[parent, slot1, slot2, …]``;
+variables bound by ``let``, ``rec``, lambdas and formals are resolved at compile
+time to a (depth, slot) pair, so evaluation never looks names up in dictionaries.
+Only variables that can come from a ``with`` are looked up dynamically, innermost
+``with`` first, after every static binding (Nix's rule: ``let`` beats ``with``).
+
+Lazy positions (list items, attribute values, arguments, bindings) use
+``delayed(node)`` which avoids allocating a thunk for constants, variables and
+lambdas. Undefined variables are reported at compile time, as Nix does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import ast as A
+from .errors import AssertionFailed, NixError, Pos
+from .ops import canon_path, coerce_to_string, less_than, values_equal
+from .values import (
+    Attrs,
+    CStr,
+    Lambda,
+    NixPath,
+    PrimOp,
+    PrimOpApp,
+    Thunk,
+    call_function,
+    mkstr,
+    show_type,
+    type_error,
+)
+
+Code = Callable[[Any], Any]
+Maker = Callable[[Any], Any]
+
+
+class Scope:
+    """A compile-time scope: one runtime environment level.
+
+    ``names`` maps variable names to slot indices (1-based: slot 0 is the parent
+    link); a ``with`` scope has ``names`` None and one slot holding the set.
+    """
+
+    __slots__ = ("names", "parent", "is_with")
+
+    def __init__(self, names: dict[str, int] | None, parent: Scope | None, is_with: bool = False) -> None:
+        self.names = names
+        self.parent = parent
+        self.is_with = is_with
+
+
+class RootScope(Scope):
+    """The outermost scope: Nix's base environment of builtins (constants)."""
+
+    __slots__ = ("globals",)
+
+    def __init__(self, globals_: dict[str, Any]) -> None:
+        super().__init__({}, None)
+        self.globals = globals_
+
+
+def _set_pos(e: NixError, pos: Pos | None) -> None:
+    if e.pos is None:
+        e.pos = pos
+
+
+class LambdaCode:
+    """A compiled lambda: knows how to bind its argument and run its body."""
+
+    __slots__ = ("node", "body", "formal_names", "defaults", "named_arg", "ellipsis", "nformals", "name_set")
+
+    def __init__(self, node: A.Lambda) -> None:
+        self.node = node
+        self.body: Code = None  # type: ignore[assignment]
+        self.named_arg = node.arg is not None
+        self.ellipsis = node.ellipsis
+        self.formal_names: list[str] | None = (
+            [f.name for f in node.formals] if node.formals is not None else None
+        )
+        self.name_set = frozenset(self.formal_names or ())
+        self.nformals = len(self.formal_names or ())
+        self.defaults: list[Any] = []
+
+    def describe(self) -> str:
+        node = self.node
+        where = node.pos.lambda_location() if node.pos else "undefined position"
+        if node.name:
+            return f"'{node.name}' at {where}"
+        return f"anonymous function at {where}"
+
+    def apply(self, cenv: Any, arg: Any) -> Any:
+        names = self.formal_names
+        if names is None:
+            return self.body([cenv, arg])
+        if type(arg) is Thunk:
+            arg = arg.force()
+        if not isinstance(arg, dict):
+            raise type_error(arg, "a set")
+        env = [cenv, arg] if self.named_arg else [cenv]
+        used = 0
+        defaults = self.defaults
+        for i, name in enumerate(names):
+            v = arg.get(name, _MISSING)
+            if v is _MISSING:
+                d = defaults[i]
+                if d is None:
+                    raise NixError(f"{self.describe()} called without required argument '{name}'")
+                # the thunk sees later slots: env is complete before anything forces it
+                env.append(Thunk(d, env) if type(d) is not _Const else d.value)
+            else:
+                used += 1
+                env.append(v)
+        if not self.ellipsis and used != len(arg):
+            for k in sorted(arg):
+                if k not in self.name_set:
+                    raise NixError(f"{self.describe()} called with unexpected argument '{k}'")
+        return self.body(env)
+
+
+class _Const:
+    """A formal's default that is a literal: no thunk needed."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+_MISSING = object()
+
+
+def lambda_info(f: Lambda) -> tuple[str | None, list[str] | None, bool, Pos | None]:
+    """(argument name, formal names, has ellipsis, position) of a user function."""
+    node = f.code.node
+    return node.arg, (sorted(f.code.formal_names) if node.formals is not None else None), node.ellipsis, node.pos
+
+
+def function_args(f: Lambda) -> dict[str, bool]:
+    """``builtins.functionArgs``: formal name -> whether it has a default."""
+    node = f.code.node
+    if node.formals is None:
+        return {}
+    return {fm.name: fm.default is not None for fm in node.formals}
+
+
+class Compiler:
+    """Turns one parsed file into a closure; see the module docstring."""
+
+    def __init__(self, root: Scope) -> None:
+        self.root = root
+
+    # ------------------------------------------------------------------ entry
+    def compile(self, node: A.Node, scope: Scope | None = None) -> Code:
+        return self.c(node, scope or self.root)
+
+    # ------------------------------------------------------------------ helpers
+    def c(self, node: A.Node, scope: Scope) -> Code:
+        method = getattr(self, "c_" + type(node).__name__)
+        return method(node, scope)
+
+    def delayed(self, node: A.Node, scope: Scope, binding: bool = False) -> Maker:
+        """A function ``env -> value or thunk`` for a lazily evaluated position.
+
+        ``binding`` marks a value of ``let``/``rec`` being defined in ``scope``: a
+        variable of that same scope may not be filled yet, so it gets a thunk.
+        """
+        t = type(node)
+        if t is A.Int or t is A.Float or t is A.Str:
+            v = node.value
+            return lambda env: v
+        if t is A.Path:
+            pv = NixPath(node.value)
+            return lambda env: pv
+        if t is A.Var:
+            ref = self.resolve(node.name, scope)
+            if ref[0] == "static" and not (binding and ref[1] == 0):
+                return _slot_reader(ref[1], ref[2])
+            if ref[0] == "global":
+                gv = ref[1]
+                return lambda env: gv
+        # Everything else (lambdas included, as in Nix) becomes a thunk.
+        code = self.c(node, scope)
+        return lambda env: Thunk(code, env)
+
+    def resolve(self, name: str, scope: Scope) -> tuple:
+        """Find ``name``: ('static', depth, slot) | ('global', value) | ('with', depths)."""
+        depth = 0
+        withs: list[int] = []
+        s: Scope | None = scope
+        while s is not None:
+            if isinstance(s, RootScope):
+                if name in s.globals:
+                    return ("global", s.globals[name])
+                break
+            if s.is_with:
+                withs.append(depth)
+            else:
+                idx = s.names.get(name)  # type: ignore[union-attr]
+                if idx is not None:
+                    return ("static", depth, idx)
+            depth += 1
+            s = s.parent
+        if withs:
+            return ("with", withs)
+        return ("undefined",)
+
+    # ------------------------------------------------------------------ literals
+    def c_Int(self, node: A.Int, scope: Scope) -> Code:
+        v = node.value
+        return lambda env: v
+
+    c_Float = c_Int
+    c_Str = c_Int
+
+    def c_Path(self, node: A.Path, scope: Scope) -> Code:
+        pv = NixPath(node.value)
+        return lambda env: pv
+
+    def c_CurPos(self, node: A.CurPos, scope: Scope) -> Code:
+        pos = node.pos
+
+        def cur_pos(env):
+            return {"file": pos.source.name, "line": pos.line, "column": pos.col}
+
+        return cur_pos
+
+    # ------------------------------------------------------------------ variables
+    def c_Var(self, node: A.Var, scope: Scope) -> Code:
+        name = node.name
+        pos = node.pos
+        ref = self.resolve(name, scope)
+        kind = ref[0]
+        if kind == "static":
+            return _slot_forcer(ref[1], ref[2])
+        if kind == "global":
+            gv = ref[1]
+            if type(gv) is Thunk:
+                return lambda env: gv.force()
+            return lambda env: gv
+        if kind == "undefined":
+            raise NixError(f"undefined variable '{name}'", pos)
+        depths = ref[1]
+
+        def with_lookup(env):
+            for d in depths:
+                e = env
+                for _ in range(d):
+                    e = e[0]
+                attrs = e[1]
+                if type(attrs) is Thunk:
+                    attrs = attrs.force()
+                if not isinstance(attrs, dict):
+                    raise NixError(f"value is {show_type(attrs)} while a set was expected", pos)
+                v = attrs.get(name, _MISSING)
+                if v is not _MISSING:
+                    return v.force() if type(v) is Thunk else v
+            raise NixError(f"undefined variable '{name}'", pos)
+
+        return with_lookup
+
+    # ------------------------------------------------------------------ sets
+    def c_Attrs(self, node: A.Attrs, scope: Scope) -> Code:
+        if node.recursive:
+            return self._rec_attrs(node, scope)
+        pos = node.pos
+        static = [(name, self.delayed(d.expr, scope)) for name, d in node.attrs.items()]
+        dynamic = self._dynamic(node, scope)
+        positions = {name: d.pos for name, d in node.attrs.items()}
+
+        if not dynamic:
+
+            def attrs(env):
+                r = Attrs()
+                for name, mk in static:
+                    r[name] = mk(env)
+                r.pos = positions
+                return r
+
+            return attrs
+
+        def attrs_dyn(env):
+            r = Attrs()
+            for name, mk in static:
+                r[name] = mk(env)
+            r.pos = dict(positions)
+            self._add_dynamic(r, dynamic, env, pos)
+            return r
+
+        return attrs_dyn
+
+    def _dynamic(self, node: A.Attrs, scope: Scope) -> list:
+        return [(self.c(d.name, scope), self.delayed(d.expr, scope), d.pos) for d in node.dynamic]
+
+    @staticmethod
+    def _add_dynamic(r: Attrs, dynamic: list, env: Any, pos: Pos | None) -> None:
+        for name_code, mk, dpos in dynamic:
+            try:
+                name = name_code(env)
+            except NixError as e:
+                _set_pos(e, dpos)
+                raise
+            if name is None:
+                continue
+            if type(name) is not str and type(name) is not CStr:
+                raise NixError(f"value is {show_type(name)} while a string was expected", dpos)
+            name = str(name)
+            if name in r:
+                prev = r.pos.get(name) if r.pos else None
+                where = prev.lambda_location() if prev else "undefined position"
+                raise NixError(f"dynamic attribute '{name}' already defined at {where}", dpos)
+            r[name] = mk(env)
+            r.pos[name] = dpos
+
+    def _rec_attrs(self, node: A.Attrs, scope: Scope) -> Code:
+        names = list(node.attrs)
+        inner = Scope({n: i + 1 for i, n in enumerate(names)}, scope)
+        makers = []
+        for n in names:
+            d = node.attrs[n]
+            if d.inherited:
+                makers.append((True, self.delayed(d.expr, scope)))
+            else:
+                makers.append((False, self.delayed(d.expr, inner, binding=True)))
+        dynamic = self._dynamic(node, inner)
+        positions = {name: d.pos for name, d in node.attrs.items()}
+        pos = node.pos
+
+        def rec_attrs(env):
+            env2 = [env]
+            for inherited, mk in makers:
+                env2.append(mk(env) if inherited else None)
+            for i, (inherited, mk) in enumerate(makers):
+                if not inherited:
+                    env2[i + 1] = mk(env2)
+            r = Attrs(zip(names, env2[1:], strict=True))
+            r.pos = dict(positions) if dynamic else positions
+            if dynamic:
+                self._add_dynamic(r, dynamic, env2, pos)
+            return r
+
+        return rec_attrs
+
+    def c_Let(self, node: A.Let, scope: Scope) -> Code:
+        names = list(node.attrs.attrs)
+        inner = Scope({n: i + 1 for i, n in enumerate(names)}, scope)
+        makers = []
+        for n in names:
+            d = node.attrs.attrs[n]
+            # `inherit x;` in a let refers to the enclosing scope, not to itself
+            if d.inherited:
+                makers.append((True, self.delayed(d.expr, scope)))
+            else:
+                makers.append((False, self.delayed(d.expr, inner, binding=True)))
+        body = self.c(node.body, inner)
+
+        def let(env):
+            env2 = [env]
+            for inherited, mk in makers:
+                env2.append(mk(env) if inherited else None)
+            for i, (inherited, mk) in enumerate(makers):
+                if not inherited:
+                    env2[i + 1] = mk(env2)
+            return body(env2)
+
+        return let
+
+    def c_With(self, node: A.With, scope: Scope) -> Code:
+        attrs_mk = self.delayed(node.env, scope)
+        body = self.c(node.body, Scope(None, scope, is_with=True))
+
+        def with_(env):
+            return body([env, attrs_mk(env)])
+
+        return with_
+
+    def c_Select(self, node: A.Select, scope: Scope) -> Code:
+        expr = self.c(node.expr, scope)
+        path = [p if isinstance(p, str) else self.c(p, scope) for p in node.path]
+        default = self.c(node.default, scope) if node.default is not None else None
+        pos = node.pos
+        if len(path) == 1 and isinstance(path[0], str) and default is None:
+            name0 = path[0]
+
+            def select1(env):
+                v = expr(env)
+                if not isinstance(v, dict):
+                    raise NixError(f"value is {show_type(v)} while a set was expected", pos)
+                r = v.get(name0, _MISSING)
+                if r is _MISSING:
+                    raise _missing_attr(name0, v, pos)
+                return r.force() if type(r) is Thunk else r
+
+            return select1
+
+        def select(env):
+            v = expr(env)
+            for p in path:
+                name = p if type(p) is str else _attr_name(p(env), pos)
+                if not isinstance(v, dict):
+                    if default is not None:
+                        return default(env)
+                    raise NixError(f"value is {show_type(v)} while a set was expected", pos)
+                r = v.get(name, _MISSING)
+                if r is _MISSING:
+                    if default is not None:
+                        return default(env)
+                    raise _missing_attr(name, v, pos)
+                v = r.force() if type(r) is Thunk else r
+            return v
+
+        return select
+
+    def c_HasAttr(self, node: A.HasAttr, scope: Scope) -> Code:
+        expr = self.c(node.expr, scope)
+        path = [p if isinstance(p, str) else self.c(p, scope) for p in node.path]
+        pos = node.pos
+
+        def has_attr(env):
+            v = expr(env)
+            for p in path:
+                name = p if type(p) is str else _attr_name(p(env), pos)
+                if not isinstance(v, dict):
+                    return False
+                r = v.get(name, _MISSING)
+                if r is _MISSING:
+                    return False
+                v = r.force() if type(r) is Thunk else r
+            return True
+
+        return has_attr
+
+    # ------------------------------------------------------------------ lists
+    def c_List(self, node: A.List, scope: Scope) -> Code:
+        makers = [self.delayed(i, scope) for i in node.items]
+        if not makers:
+            return lambda env: []
+        return lambda env: [mk(env) for mk in makers]
+
+    # ------------------------------------------------------------------ functions
+    def c_Lambda(self, node: A.Lambda, scope: Scope) -> Code:
+        lc = LambdaCode(node)
+        if node.formals is None:
+            inner = Scope({node.arg: 1}, scope)
+        else:
+            names: dict[str, int] = {}
+            i = 1
+            if node.arg is not None:
+                names[node.arg] = 1
+                i = 2
+            for f in node.formals:
+                names[f.name] = i
+                i += 1
+            inner = Scope(names, scope)
+            lc.defaults = [self._default(f.default, inner) for f in node.formals]
+        lc.body = self.c(node.body, inner)
+        return lambda env: Lambda(lc, env)
+
+    def _default(self, node: A.Node | None, scope: Scope) -> Any:
+        if node is None:
+            return None
+        if type(node) in (A.Int, A.Float, A.Str):
+            return _Const(node.value)
+        return self.c(node, scope)
+
+    def c_Call(self, node: A.Call, scope: Scope) -> Code:
+        fn = self.c(node.fn, scope)
+        args = [self.delayed(a, scope) for a in node.args]
+        pos = node.pos
+        if len(args) == 1:
+            arg0 = args[0]
+
+            def call1(env):
+                f = fn(env)
+                try:
+                    if type(f) is Lambda:
+                        return f.code.apply(f.env, arg0(env))
+                    return call_function(f, arg0(env))
+                except NixError as e:
+                    if e.pos is None:
+                        e.pos = pos
+                    raise
+
+            return call1
+
+        def call(env):
+            f = fn(env)
+            try:
+                for mk in args:
+                    if type(f) is Lambda:
+                        f = f.code.apply(f.env, mk(env))
+                    else:
+                        f = call_function(f, mk(env))
+                return f
+            except NixError as e:
+                if e.pos is None:
+                    e.pos = pos
+                raise
+
+        return call
+
+    # ------------------------------------------------------------------ control
+    def c_If(self, node: A.If, scope: Scope) -> Code:
+        cond = self.c(node.cond, scope)
+        then = self.c(node.then, scope)
+        else_ = self.c(node.else_, scope)
+        pos = node.pos
+
+        def if_(env):
+            c = cond(env)
+            if c is True:
+                return then(env)
+            if c is False:
+                return else_(env)
+            raise NixError(f"value is {show_type(c)} while a Boolean was expected", pos)
+
+        return if_
+
+    def c_Assert(self, node: A.Assert, scope: Scope) -> Code:
+        cond = self.c(node.cond, scope)
+        body = self.c(node.body, scope)
+        pos = node.pos
+        text = node.text
+
+        def assert_(env):
+            c = cond(env)
+            if c is True:
+                return body(env)
+            if c is False:
+                raise AssertionFailed(f"assertion '{text}' failed", pos)
+            raise NixError(f"value is {show_type(c)} while a Boolean was expected", pos)
+
+        return assert_
+
+    def c_Not(self, node: A.Not, scope: Scope) -> Code:
+        expr = self.c(node.expr, scope)
+        pos = node.pos
+
+        def not_(env):
+            v = expr(env)
+            if v is True:
+                return False
+            if v is False:
+                return True
+            raise NixError(f"value is {show_type(v)} while a Boolean was expected", pos)
+
+        return not_
+
+    # ------------------------------------------------------------------ operators
+    def c_BinOp(self, node: A.BinOp, scope: Scope) -> Code:
+        op = node.op
+        left = self.c(node.left, scope)
+        right = self.c(node.right, scope)
+        pos = node.pos
+        factory = _BINOPS[op]
+        return factory(left, right, pos)
+
+    def c_ConcatStrings(self, node: A.ConcatStrings, scope: Scope) -> Code:
+        parts = [(p, self.c(e, scope)) for p, e in node.parts]
+        pos = node.pos
+        if node.force_string:
+            return _interpolation(parts, pos)
+        return _plus(parts, pos)
+
+
+# ---------------------------------------------------------------------- closures
+
+
+def _slot_reader(depth: int, idx: int) -> Maker:
+    if depth == 0:
+        return lambda env: env[idx]
+    if depth == 1:
+        return lambda env: env[0][idx]
+    if depth == 2:
+        return lambda env: env[0][0][idx]
+
+    def read(env):
+        for _ in range(depth):
+            env = env[0]
+        return env[idx]
+
+    return read
+
+
+def _slot_forcer(depth: int, idx: int) -> Code:
+    if depth == 0:
+
+        def var0(env):
+            v = env[idx]
+            return v.force() if type(v) is Thunk else v
+
+        return var0
+    if depth == 1:
+
+        def var1(env):
+            v = env[0][idx]
+            return v.force() if type(v) is Thunk else v
+
+        return var1
+    if depth == 2:
+
+        def var2(env):
+            v = env[0][0][idx]
+            return v.force() if type(v) is Thunk else v
+
+        return var2
+
+    def var_n(env):
+        for _ in range(depth):
+            env = env[0]
+        v = env[idx]
+        return v.force() if type(v) is Thunk else v
+
+    return var_n
+
+
+def _attr_name(v: Any, pos: Pos | None) -> str:
+    if type(v) is str:
+        return v
+    if type(v) is CStr:
+        return str(v)
+    raise NixError(f"value is {show_type(v)} while a string was expected", pos)
+
+
+def _missing_attr(name: str, attrs: dict, pos: Pos | None) -> NixError:
+    from .suggestions import best_matches
+
+    return NixError(f"attribute '{name}' missing", pos, suggestion=best_matches(attrs.keys(), name))
+
+
+def _bool_of(v: Any, pos: Pos | None) -> bool:
+    if v is True or v is False:
+        return v
+    raise NixError(f"value is {show_type(v)} while a Boolean was expected", pos)
+
+
+def _op_and(left: Code, right: Code, pos: Pos | None) -> Code:
+    return lambda env: _bool_of(left(env), pos) and _bool_of(right(env), pos)
+
+
+def _op_or(left: Code, right: Code, pos: Pos | None) -> Code:
+    return lambda env: _bool_of(left(env), pos) or _bool_of(right(env), pos)
+
+
+def _op_impl(left: Code, right: Code, pos: Pos | None) -> Code:
+    return lambda env: (not _bool_of(left(env), pos)) or _bool_of(right(env), pos)
+
+
+def _op_eq(left: Code, right: Code, pos: Pos | None) -> Code:
+    def eq(env):
+        a = left(env)
+        b = right(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            return a == b
+        try:
+            return values_equal(a, b)
+        except NixError as e:
+            _set_pos(e, pos)
+            raise
+
+    return eq
+
+
+def _op_neq(left: Code, right: Code, pos: Pos | None) -> Code:
+    eq = _op_eq(left, right, pos)
+    return lambda env: not eq(env)
+
+
+def _op_update(left: Code, right: Code, pos: Pos | None) -> Code:
+    def update(env):
+        a = left(env)
+        if not isinstance(a, dict):
+            raise NixError(f"value is {show_type(a)} while a set was expected", pos)
+        b = right(env)
+        if not isinstance(b, dict):
+            raise NixError(f"value is {show_type(b)} while a set was expected", pos)
+        if not a:
+            return b
+        if not b:
+            return a
+        r = Attrs(a)
+        r.update(b)
+        pa = getattr(a, "pos", None)
+        pb = getattr(b, "pos", None)
+        if pa or pb:
+            p = dict(pa or {})
+            p.update(pb or {})
+            r.pos = p
+        else:
+            r.pos = None
+        return r
+
+    return update
+
+
+def _op_concat(left: Code, right: Code, pos: Pos | None) -> Code:
+    def concat(env):
+        a = left(env)
+        if type(a) is not list:
+            raise NixError(f"value is {show_type(a)} while a list was expected", pos)
+        b = right(env)
+        if type(b) is not list:
+            raise NixError(f"value is {show_type(b)} while a list was expected", pos)
+        if not a:
+            return b
+        if not b:
+            return a
+        return a + b
+
+    return concat
+
+
+def arith(op: str, a: Any, b: Any) -> Any:
+    """``-``, ``*`` and ``/`` with Nix's typing rules (ints stay ints, C division)."""
+    ta = type(a)
+    tb = type(b)
+    if ta is float or tb is float:
+        if ta is not float and ta is not int:
+            raise type_error(a, "a float")
+        if tb is not float and tb is not int:
+            raise type_error(b, "a float")
+        if op == "-":
+            return float(a) - float(b)
+        if op == "*":
+            return float(a) * float(b)
+        if b == 0:
+            raise NixError("division by zero")
+        return float(a) / float(b)
+    if op == "/":
+        if tb is not int:
+            raise type_error(b, "an integer")
+        if b == 0:
+            raise NixError("division by zero")
+        if ta is not int:
+            raise type_error(a, "an integer")
+        if a == -(2**63) and b == -1:
+            raise NixError("overflow in integer division")
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b >= 0) else -q
+    if ta is not int:
+        raise type_error(a, "an integer")
+    if tb is not int:
+        raise type_error(b, "an integer")
+    r = a - b if op == "-" else a * b
+    if -(2**63) <= r < 2**63:
+        return r
+    return ((r + 2**63) % 2**64) - 2**63
+
+
+def _op_arith(op: str) -> Callable[[Code, Code, Pos | None], Code]:
+    def factory(left: Code, right: Code, pos: Pos | None) -> Code:
+        if op == "-":
+
+            def sub(env):
+                a = left(env)
+                b = right(env)
+                if type(a) is int and type(b) is int:
+                    r = a - b
+                    if -9223372036854775808 <= r <= 9223372036854775807:
+                        return r
+                try:
+                    return arith("-", a, b)
+                except NixError as e:
+                    _set_pos(e, pos)
+                    raise
+
+            return sub
+
+        def arith_op(env):
+            try:
+                return arith(op, left(env), right(env))
+            except NixError as e:
+                _set_pos(e, pos)
+                raise
+
+        return arith_op
+
+    return factory
+
+
+def _op_cmp(kind: str) -> Callable[[Code, Code, Pos | None], Code]:
+    def factory(left: Code, right: Code, pos: Pos | None) -> Code:
+        def cmp(env):
+            a = left(env)
+            b = right(env)
+            try:
+                if kind == "<":
+                    return less_than(a, b)
+                if kind == ">":
+                    return less_than(b, a)
+                if kind == "<=":
+                    return not less_than(b, a)
+                return not less_than(a, b)
+            except NixError as e:
+                _set_pos(e, pos)
+                raise
+
+        return cmp
+
+    return factory
+
+
+_BINOPS: dict[str, Callable[[Code, Code, Pos | None], Code]] = {
+    "&&": _op_and,
+    "||": _op_or,
+    "->": _op_impl,
+    "==": _op_eq,
+    "!=": _op_neq,
+    "//": _op_update,
+    "++": _op_concat,
+    "-": _op_arith("-"),
+    "*": _op_arith("*"),
+    "/": _op_arith("/"),
+    "<": _op_cmp("<"),
+    ">": _op_cmp(">"),
+    "<=": _op_cmp("<="),
+    ">=": _op_cmp(">="),
+}
+
+
+def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Code:
+    """``"…${e}…"``: every part coerced to a string, paths copied to the store."""
+
+    def interp(env):
+        out = []
+        ctx: set[str] = set()
+        for ppos, code in parts:
+            v = code(env)
+            if type(v) is str:
+                out.append(v)
+                continue
+            try:
+                out.append(coerce_to_string(v, ctx, False, True))
+            except NixError as e:
+                _set_pos(e, ppos)
+                raise
+        s = "".join(out)
+        return CStr(s, frozenset(ctx)) if ctx else s
+
+    return interp
+
+
+def _plus(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Code:
+    """``a + b`` and interpolated paths: numbers add, strings/paths concatenate."""
+
+    def plus(env):
+        first_pos, first_code = parts[0]
+        v0 = first_code(env)
+        t0 = type(v0)
+        if t0 is int or t0 is float:
+            acc = v0
+            is_float = t0 is float
+            for ppos, code in parts[1:]:
+                v = code(env)
+                tv = type(v)
+                if tv is int:
+                    acc = acc + v
+                elif tv is float:
+                    acc = float(acc) + v
+                    is_float = True
+                else:
+                    kind = "a float" if is_float else "an integer"
+                    raise NixError(f"cannot add {show_type(v)} to {kind}", ppos)
+            if not is_float and not (-(2**63) <= acc < 2**63):
+                acc = ((acc + 2**63) % 2**64) - 2**63
+            return acc
+        ctx: set[str] = set()
+        if t0 is NixPath:
+            out = [v0.path]
+            for ppos, code in parts[1:]:
+                v = code(env)
+                try:
+                    out.append(coerce_to_string(v, ctx, False, False))
+                except NixError as e:
+                    _set_pos(e, ppos)
+                    raise
+            if ctx:
+                raise NixError("a string that refers to a store path cannot be appended to a path", pos)
+            joined = "".join(out)
+            return NixPath(canon_path(joined))
+        out = []
+        for i, (ppos, code) in enumerate(parts):
+            v = v0 if i == 0 else code(env)
+            if type(v) is str:
+                out.append(v)
+                continue
+            try:
+                out.append(coerce_to_string(v, ctx, False, True))
+            except NixError as e:
+                _set_pos(e, ppos)
+                raise
+        return mkstr("".join(out), ctx)
+
+    return plus
+
+
+__all__ = ["Compiler", "LambdaCode", "RootScope", "Scope", "arith", "function_args", "lambda_info", "PrimOp", "PrimOpApp"]

@@ -1,0 +1,162 @@
+"""Evaluation and parse errors, printed the way Nix 2.8 prints them.
+
+Nix prints ``error: MESSAGE``, a blank line, ``at FILE:LINE:COL:``, the offending
+line with its neighbours and a caret, then (with ``--show-trace``) the trace of
+``… while evaluating`` frames. Every error of the evaluator is a ``NixError`` so
+the CLI can print it without a Python traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(eq=False)
+class Source:
+    """A piece of Nix source: a file (``origin='file'``), ``-E`` text or stdin."""
+
+    name: str
+    text: str
+    origin: str = "file"  # "file" | "string" | "stdin"
+
+    def line(self, n: int) -> str | None:
+        lines = self._lines()
+        if 1 <= n <= len(lines):
+            return lines[n - 1]
+        return None
+
+    def _lines(self) -> list[str]:
+        cached = self.__dict__.get("_cached_lines")
+        if cached is None:
+            cached = self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            self.__dict__["_cached_lines"] = cached
+        return cached
+
+
+class Pos:
+    """A source position (1-based line and column)."""
+
+    __slots__ = ("source", "line", "col")
+
+    def __init__(self, source: Source, line: int, col: int) -> None:
+        self.source = source
+        self.line = line
+        self.col = col
+
+    def location(self) -> str:
+        """``FILE:LINE:COL`` as Nix writes it (``«string»`` for ``-E``)."""
+        src = self.source
+        if src.origin == "string":
+            return f"«string»:{self.line}:{self.col}"
+        if src.origin == "stdin":
+            return f"«stdin»:{self.line}:{self.col}"
+        return f"{src.name}:{self.line}:{self.col}"
+
+    def lambda_location(self) -> str:
+        """The form Nix uses inside messages such as ``anonymous function at …``."""
+        src = self.source
+        if src.origin == "string":
+            return f"(string):{self.line}:{self.col}"
+        if src.origin == "stdin":
+            return f"(stdin):{self.line}:{self.col}"
+        return f"{src.name}:{self.line}:{self.col}"
+
+    def __repr__(self) -> str:
+        return f"Pos({self.location()})"
+
+
+class NixError(Exception):
+    """An error of the Nix language (evaluation, type, assertion, …).
+
+    ``pos`` is filled by the innermost compiled expression that knows where it is,
+    so builtins can raise without knowing their call site. ``traces`` collects
+    ``(pos, message)`` frames for ``--show-trace``.
+    """
+
+    kind = "error"
+
+    def __init__(self, msg: str, pos: Pos | None = None, suggestion: str | None = None) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.pos = pos
+        self.suggestion = suggestion
+        self.traces: list[tuple[Pos | None, str]] = []
+
+    def add_trace(self, pos: Pos | None, msg: str) -> None:
+        self.traces.append((pos, msg))
+
+    def format(self, show_trace: bool = False) -> str:
+        return format_error(self.msg, self.pos, self.suggestion, self.traces if show_trace else [])
+
+
+class ThrownError(NixError):
+    """``throw`` (catchable by ``tryEval``)."""
+
+
+class AssertionFailed(NixError):
+    """A failed ``assert`` (catchable by ``tryEval``)."""
+
+
+class Abort(NixError):
+    """``abort``: not catchable by ``tryEval``."""
+
+
+class ParseError(NixError):
+    """A syntax error (the file never evaluates)."""
+
+
+def _code_frame(pos: Pos) -> list[str]:
+    out: list[str] = []
+    src = pos.source
+    prev = src.line(pos.line - 1)
+    cur = src.line(pos.line)
+    nxt = src.line(pos.line + 1)
+    if prev is not None:
+        out.append(f" {pos.line - 1:5d}| {prev}")
+    if cur is not None:
+        out.append(f" {pos.line:5d}| {cur}")
+        if pos.col > 0:
+            out.append("      |" + " " * pos.col + "^")
+    if nxt is not None:
+        out.append(f" {pos.line + 1:5d}| {nxt}")
+    return out
+
+
+def _frame(pos: Pos | None) -> list[str]:
+    if pos is None:
+        return []
+    lines = ["", f"at {pos.location()}:"]
+    frame = _code_frame(pos)
+    if frame:
+        lines.append("")
+        lines.extend(frame)
+        lines.append("")
+    return lines
+
+
+def format_error(
+    msg: str,
+    pos: Pos | None,
+    suggestion: str | None = None,
+    traces: list[tuple[Pos | None, str]] | None = None,
+    level: str = "error",
+) -> str:
+    """Render an error exactly as Nix's ``showErrorInfo`` does (without colours)."""
+    body: list[str] = [*msg.split("\n")]
+    body.extend(_frame(pos))
+    if suggestion:
+        while body and body[-1] == "":
+            body.pop()
+        body.append(f"Did you mean {suggestion}?")
+    for tpos, tmsg in reversed(traces or []):
+        body.append("")
+        body.append(f"… {tmsg}")
+        body.extend(_frame(tpos))
+    while body and body[-1] == "":
+        body.pop()
+    prefix = f"{level}: "
+    indent = " " * len(prefix)
+    out = []
+    for i, line in enumerate(body):
+        out.append(((prefix if i == 0 else indent) + line).rstrip())
+    return "\n".join(out)

@@ -1,0 +1,344 @@
+"""The Nix lexer: a mode stack over DEFAULT, STRING, IND_STRING and path states.
+
+Nix's tokenisation is context-sensitive only through a stack of lexer modes
+(``"…${ "…" }…"`` nests arbitrarily deep), so it cannot be a single regular
+lexer. This module reproduces Nix 2.8's flex rules — longest match, keywords
+before identifiers, ``a/b`` is a path, ``x:y`` is a URI — and returns a list of
+Lark tokens that the LALR parser consumes through ``TokenListLexer``.
+
+One token is invented here: ``FORMALS_LBRACE``. Nix's grammar needs a GLR
+parser to tell ``{ a, b }: …`` from ``{ a = 1; }``; looking a few tokens ahead
+after ``{`` decides it, which keeps the grammar LALR.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from lark import Token
+from lark.lexer import Lexer
+
+from .errors import ParseError, Pos, Source
+
+_PC = r"[a-zA-Z0-9._\-+]"
+_DEFAULT_RE = re.compile(
+    r"""
+    (?P<WS>[ \t\r\n]+)
+  | (?P<LCOMMENT>\#[^\r\n]*)
+  | (?P<BCOMMENT>/\*(?:[^*]|\*+[^*/])*\*+/)
+  | (?P<PATHSEG_INTERP>{pc}*/(?=\$\{{))
+  | (?P<HPATH_INTERP>~/(?=\$\{{))
+  | (?P<PATH>{pc}*(?:/{pc}+)+/?)
+  | (?P<HPATH>~(?:/{pc}+)+/?)
+  | (?P<SPATH><{pc}+(?:/{pc}+)*>)
+  | (?P<URI>[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+)
+  | (?P<FLOAT>(?:[1-9][0-9]*\.[0-9]*|0?\.[0-9]+)(?:[Ee][+-]?[0-9]+)?)
+  | (?P<INT>[0-9]+)
+  | (?P<ID>[a-zA-Z_][a-zA-Z0-9_'\-]*)
+  | (?P<IND_OPEN>''(?:\ *\n)?)
+  | (?P<OP>\.\.\.|==|!=|<=|>=|&&|\|\||->|//|\+\+|\$\{{)
+  | (?P<CHAR>[\s\S])
+    """.format(pc=_PC),
+    re.VERBOSE,
+)
+
+_KEYWORDS = {
+    "if": "IF",
+    "then": "THEN",
+    "else": "ELSE",
+    "assert": "ASSERT",
+    "with": "WITH",
+    "let": "LET",
+    "in": "IN",
+    "rec": "REC",
+    "inherit": "INHERIT",
+    "or": "OR_KW",
+}
+
+_OPS = {
+    "...": "ELLIPSIS",
+    "==": "EQ",
+    "!=": "NEQ",
+    "<=": "LEQ",
+    ">=": "GEQ",
+    "&&": "AND",
+    "||": "OR",
+    "->": "IMPL",
+    "//": "UPDATE",
+    "++": "CONCAT",
+    "${": "DOLLAR_CURLY",
+}
+
+# Single characters the grammar knows; anything else reaches the parser as
+# CHAR_OTHER and is reported as an unexpected token (as Nix does).
+CHARS = {
+    "{": "LBRACE",
+    "}": "RBRACE",
+    "[": "LBRACK",
+    "]": "RBRACK",
+    "(": "LPAR",
+    ")": "RPAR",
+    ";": "SEMI",
+    ":": "COLON",
+    "@": "AT",
+    ",": "COMMA",
+    ".": "DOT",
+    "?": "QMARK",
+    "=": "ASSIGN",
+    "+": "PLUS",
+    "-": "MINUS",
+    "*": "STAR",
+    "/": "SLASH",
+    "<": "LT",
+    ">": "GT",
+    "!": "BANG",
+    '"': "DQUOTE",
+}
+
+# Bison's names for tokens, used in syntax error messages.
+DISPLAY = {v: f"'{k}'" for k, v in CHARS.items()}
+DISPLAY.update(
+    {
+        "FORMALS_LBRACE": "'{'",
+        "$END": "end of file",
+        "CHAR_OTHER": "CHAR",
+        "IND_STR_LIT": "IND_STR",
+    }
+)
+
+_STRING_BODY = re.compile(r"""(?:[^$"\\]|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])+""")
+_IND_BODY = re.compile(r"""(?:[^$']|\$[^{']|'[^'$])+""")
+_INPATH_PART = re.compile(r"{pc}*(?:/{pc}+)+/?|{pc}*/|{pc}+".format(pc=_PC))
+
+_DEFAULT, _STRING, _IND, _INPATH, _INPATH_SLASH = range(5)
+
+
+def unescape_string(s: str) -> str:
+    """Nix's ``unescapeStr``: backslash escapes and CR/CRLF normalised to LF."""
+    if "\\" not in s and "\r" not in s:
+        return s
+    out = []
+    i = 0
+    n = len(s)
+    while i < n:
+        c = s[i]
+        i += 1
+        if c == "\\" and i < n:
+            c = s[i]
+            i += 1
+            out.append({"n": "\n", "r": "\r", "t": "\t"}.get(c, c))
+        elif c == "\r":
+            out.append("\n")
+            if i < n and s[i] == "\n":
+                i += 1
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+class _Positions:
+    """Turns character offsets into 1-based (line, column) pairs."""
+
+    def __init__(self, text: str) -> None:
+        starts = [0]
+        for m in re.finditer(r"\r\n|\r|\n", text):
+            starts.append(m.end())
+        self.starts = starts
+
+    def linecol(self, offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
+
+
+def tokenize(source: Source) -> list[Token]:
+    """Lex ``source`` into Lark tokens, raising ``ParseError`` like Nix's lexer."""
+    text = source.text
+    n = len(text)
+    positions = _Positions(text)
+    tokens: list[Token] = []
+    stack = [_DEFAULT]
+    pos = 0
+    last_start = 0  # start of the last lexeme (Nix reports EOF errors there)
+
+    def tok(kind: str, value: str, start: int, end: int) -> None:
+        line, col = positions.linecol(start)
+        t = Token(kind, value, start, line, col, None, None, end)
+        tokens.append(t)
+
+    def error(msg: str, at: int) -> ParseError:
+        line, col = positions.linecol(at)
+        return ParseError(msg, Pos(source, line, col))
+
+    default_match = _DEFAULT_RE.match
+    while True:
+        mode = stack[-1]
+        if mode == _DEFAULT:
+            if pos >= n:
+                break
+            m = default_match(text, pos)
+            kind = m.lastgroup
+            end = m.end()
+            value = m.group()
+            last_start = pos
+            if kind == "WS" or kind == "LCOMMENT" or kind == "BCOMMENT":
+                pass
+            elif kind == "ID":
+                tok(_KEYWORDS.get(value, "ID"), value, pos, end)
+            elif kind == "INT":
+                if int(value) > 9223372036854775807:
+                    raise error(f"invalid integer '{value}'", pos)
+                tok("INT", value, pos, end)
+            elif kind == "FLOAT":
+                tok("FLOAT", value, pos, end)
+            elif kind == "PATH" or kind == "HPATH":
+                tok(kind, value, pos, end)
+                stack.append(_INPATH_SLASH if value.endswith("/") else _INPATH)
+            elif kind == "PATHSEG_INTERP":
+                tok("PATH", value, pos, end)
+                stack.append(_INPATH_SLASH)
+            elif kind == "HPATH_INTERP":
+                tok("HPATH", value, pos, end)
+                stack.append(_INPATH_SLASH)
+            elif kind == "SPATH":
+                tok("SPATH", value, pos, end)
+            elif kind == "URI":
+                tok("URI", value, pos, end)
+            elif kind == "IND_OPEN":
+                tok("IND_STRING_OPEN", value, pos, end)
+                stack.append(_IND)
+            elif kind == "OP":
+                t = _OPS[value]
+                tok(t, value, pos, end)
+                if t == "DOLLAR_CURLY":
+                    stack.append(_DEFAULT)
+            else:  # single character
+                if value == "{":
+                    stack.append(_DEFAULT)
+                elif value == "}":
+                    if len(stack) > 1:
+                        stack.pop()
+                elif value == '"':
+                    stack.append(_STRING)
+                tok(CHARS.get(value, "CHAR_OTHER"), value, pos, end)
+            pos = end
+        elif mode == _STRING:
+            if pos >= n:
+                break
+            last_start = pos
+            m = _STRING_BODY.match(text, pos)
+            end = m.end() if m else pos
+            if text.startswith('$"', end):
+                end += 1
+            if end > pos:
+                tok("STR", unescape_string(text[pos:end]), pos, end)
+                pos = end
+                continue
+            if text.startswith("${", pos):
+                tok("DOLLAR_CURLY", "${", pos, pos + 2)
+                stack.append(_DEFAULT)
+                pos += 2
+            elif text[pos] == '"':
+                tok("DQUOTE", '"', pos, pos + 1)
+                stack.pop()
+                pos += 1
+            else:  # a lone '$', '\' or '$\' at the end of input
+                tok("STR", text[pos:], pos, n)
+                pos = n
+        elif mode == _IND:
+            if pos >= n:
+                break
+            last_start = pos
+            m = _IND_BODY.match(text, pos)
+            if m:
+                end = m.end()
+                tok("IND_STR", text[pos:end], pos, end)
+                pos = end
+                continue
+            if text.startswith("'''", pos):
+                tok("IND_STR_LIT", "''", pos, pos + 3)
+                pos += 3
+            elif text.startswith("''$", pos):
+                tok("IND_STR_LIT", "$", pos, pos + 3)
+                pos += 3
+            elif text.startswith("''\\", pos) and pos + 3 <= n:
+                end = min(pos + 4, n)
+                if text.startswith("\r\n", pos + 3):
+                    end = pos + 5
+                tok("IND_STR_LIT", unescape_string(text[pos + 2 : end]), pos, end)
+                pos = end
+            elif text.startswith("${", pos):
+                tok("DOLLAR_CURLY", "${", pos, pos + 2)
+                stack.append(_DEFAULT)
+                pos += 2
+            elif text.startswith("''", pos):
+                tok("IND_STRING_CLOSE", "''", pos, pos + 2)
+                stack.pop()
+                pos += 2
+            elif text[pos] == "$":
+                tok("IND_STR_LIT", "$", pos, pos + 1)
+                pos += 1
+            else:
+                tok("IND_STR_LIT", "'", pos, pos + 1)
+                pos += 1
+        else:  # inside a path: more path text, an interpolation, or its end
+            if text.startswith("${", pos):
+                stack[-1] = _INPATH
+                stack.append(_DEFAULT)
+                last_start = pos
+                tok("DOLLAR_CURLY", "${", pos, pos + 2)
+                pos += 2
+                continue
+            m = _INPATH_PART.match(text, pos) if pos < n else None
+            if m and m.end() > pos:
+                end = m.end()
+                value = m.group()
+                stack[-1] = _INPATH_SLASH if value.endswith("/") else _INPATH
+                last_start = pos
+                tok("STR", value, pos, end)
+                pos = end
+                continue
+            if mode == _INPATH_SLASH:
+                raise error("path has a trailing slash", last_start)
+            stack.pop()
+            tok("PATH_END", "", pos, pos)
+    _mark_formals(tokens)
+    eof_line, eof_col = positions.linecol(last_start)
+    tokens.append(Token("$END", "", n, eof_line, eof_col, None, None, n))
+    return tokens
+
+
+def _mark_formals(tokens: list[Token]) -> None:
+    """Retype each ``{`` that opens a lambda's formals as ``FORMALS_LBRACE``."""
+    n = len(tokens)
+
+    def kind(i: int) -> str:
+        return tokens[i].type if i < n else "$END"
+
+    for i, t in enumerate(tokens):
+        if t.type != "LBRACE":
+            continue
+        k1 = kind(i + 1)
+        is_formals = False
+        if k1 == "RBRACE":
+            is_formals = kind(i + 2) in ("COLON", "AT")
+        elif k1 == "ELLIPSIS":
+            is_formals = True
+        elif k1 == "ID":
+            k2 = kind(i + 2)
+            if k2 in ("COMMA", "QMARK"):
+                is_formals = True
+            elif k2 == "RBRACE":
+                is_formals = kind(i + 3) in ("COLON", "AT")
+        if is_formals:
+            tokens[i] = Token.new_borrow_pos("FORMALS_LBRACE", "{", t)
+
+
+class TokenListLexer(Lexer):
+    """Base for feeding Lark tokens that ``tokenize`` already produced."""
+
+    def __init__(self, lexer_conf) -> None:  # noqa: D107 - signature fixed by Lark
+        pass
+
+    def lex(self, *_ignored):  # pragma: no cover - overridden
+        return iter(())

@@ -1,0 +1,62 @@
+"""The evaluation entry points used by the CLI and by library users."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .builtins.core import force_deep
+from .errors import Source
+from .state import EvalState
+from .toplevel import auto_call, find_along_attr_path
+from .values import force
+
+
+def evaluate_for_cli(
+    files: list[str],
+    is_expr: bool,
+    attr_paths: list[str],
+    strict: bool,
+    output: str,
+    args: list[tuple[str, str]],
+    argstrs: list[tuple[str, str]],
+    include: list[str],
+) -> list[str]:
+    """Do what ``nix-instantiate --eval`` does; return the texts to print."""
+    state = EvalState(search_path=include)
+    auto_args: dict[str, Any] = {}
+    for name, expr in args:
+        auto_args[name] = state.eval_string(expr)
+    for name, value in argstrs:
+        auto_args[name] = value
+    roots: list[Any] = []
+    if is_expr:
+        for text in files:
+            roots.append(state.eval_source(Source("«string»", text, "string"), os.getcwd()))
+    else:
+        for f in files or ["./default.nix"]:
+            path = os.path.abspath(f)
+            roots.append(state.eval_file(path))
+    outputs = []
+    for root in roots:
+        for path in attr_paths or [""]:
+            v = find_along_attr_path(root, path, auto_args)
+            v = auto_call(v, auto_args)
+            outputs.append(render(v, strict, output))
+    return outputs
+
+
+def render(v: Any, strict: bool, output: str) -> str:
+    if output == "json":
+        from .builtins.json import value_to_json
+
+        return value_to_json(v, set(), strict=True)
+    if output == "xml":
+        from .builtins.xml import value_to_xml
+
+        return value_to_xml(v, strict=strict, location=False)
+    if strict:
+        force_deep(v)
+    from .printer import print_value
+
+    return print_value(force(v))

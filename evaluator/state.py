@@ -1,0 +1,149 @@
+"""The evaluation state: base environment, file import cache, search path.
+
+One ``EvalState`` is one evaluation session, like Nix's ``EvalState``: it owns
+the builtins (built once from the registry), the cache of imported files (Nix
+evaluates each file at most once), the ``NIX_PATH``/``-I`` search path and the
+settings builtins consult (system, store dir).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from typing import Any
+
+from . import ops
+from .builtins import load_all
+from .builtins.registry import CONSTANTS, PRIMOPS, set_state
+from .compiler import Compiler, RootScope, Scope
+from .errors import NixError, Source
+from .parser import parse
+from .values import PrimOp, Thunk
+
+_SYSTEMS = {"x86_64": "x86_64-linux", "amd64": "x86_64-linux", "aarch64": "aarch64-linux", "arm64": "aarch64-linux"}
+
+
+def host_system() -> str:
+    """Nix's system double for this machine (``x86_64-linux``, ``aarch64-linux`` …)."""
+    m = platform.machine().lower()
+    return _SYSTEMS.get(m, f"{m}-linux")
+
+
+def parse_search_path(entries: list[str]) -> list[tuple[str, str]]:
+    """``prefix=path`` or bare ``path`` entries, as in ``NIX_PATH`` and ``-I``."""
+    out = []
+    for e in entries:
+        if not e:
+            continue
+        if "=" in e:
+            prefix, path = e.split("=", 1)
+            out.append((prefix, path))
+        else:
+            out.append(("", e))
+    return out
+
+
+class EvalState:
+    """An evaluation session (see module docstring)."""
+
+    def __init__(
+        self,
+        search_path: list[str] | None = None,
+        store_dir: str = "/nix/store",
+        system: str | None = None,
+    ) -> None:
+        load_all()
+        self.store_dir = store_dir
+        self.system = system or host_system()
+        entries = list(search_path or [])
+        entries += [e for e in os.environ.get("NIX_PATH", "").split(":") if e]
+        self.search_path = parse_search_path(entries)
+        self.file_cache: dict[str, Any] = {}
+        self.parse_cache: dict[str, Any] = {}
+        set_state(self)
+        self.globals = self._make_globals()
+        self.root = RootScope(self.globals)
+        self.compiler = Compiler(self.root)
+
+    # ------------------------------------------------------------------ base env
+    def _make_globals(self) -> dict[str, Any]:
+        builtins: dict[str, Any] = {}
+        globals_: dict[str, Any] = {}
+        for name, (arity, fn) in PRIMOPS.items():
+            short = name[2:] if name.startswith("__") else name
+            v = PrimOp(short, arity, fn)
+            builtins[short] = v
+            globals_[name] = v
+        for name, fn in CONSTANTS.items():
+            short = name[2:] if name.startswith("__") else name
+            v = Thunk(lambda _env, fn=fn: fn(), None)
+            builtins[short] = v
+            globals_[name] = v
+        builtins["builtins"] = builtins
+        globals_["builtins"] = builtins
+        return globals_
+
+    # ------------------------------------------------------------------ evaluation
+    def eval_source(self, source: Source, base_dir: str, scope: dict[str, Any] | None = None) -> Any:
+        """Parse, compile and evaluate ``source`` to WHNF."""
+        node = parse(source, base_dir)
+        if scope is None:
+            return self.compiler.compile(node)(None)
+        names = sorted(scope)
+        s = Scope({n: i + 1 for i, n in enumerate(names)}, self.root)
+        code = self.compiler.compile(node, s)
+        return code([None, *(scope[n] for n in names)])
+
+    def eval_string(self, text: str, base_dir: str | None = None) -> Any:
+        return self.eval_source(Source("«string»", text, "string"), base_dir or os.getcwd())
+
+    def resolve_import_path(self, path: str) -> str:
+        if os.path.isdir(path):
+            path = os.path.join(path, "default.nix")
+        return path
+
+    def eval_file(self, path: str) -> Any:
+        """``import path``: evaluate a file once per session and cache its value."""
+        path = self.resolve_import_path(path)
+        cached = self.file_cache.get(path)
+        if cached is not None:
+            return cached.force() if isinstance(cached, Thunk) else cached
+        source = self.read_source(path)
+        th = Thunk(lambda _e: self.eval_source(source, os.path.dirname(path)), None)
+        self.file_cache[path] = th
+        try:
+            return th.force()
+        except BaseException:
+            self.file_cache.pop(path, None)
+            raise
+
+    def read_source(self, path: str) -> Source:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            raise NixError(f"getting status of '{path}': No such file or directory") from None
+        except IsADirectoryError:
+            raise NixError(f"reading file '{path}': Is a directory") from None
+        except OSError as e:
+            raise NixError(f"opening file '{path}': {e.strerror}") from None
+        return Source(path, data.decode("utf-8", "surrogateescape"), "file")
+
+    def find_file(self, search_path: list[tuple[str, str]], name: str) -> str:
+        """Resolve ``<name>`` against a search path (Nix's ``findFile``)."""
+        for prefix, base in search_path:
+            if not prefix:
+                suffix = "/" + name
+            else:
+                n = len(prefix)
+                if not name.startswith(prefix) or (len(name) > n and name[n] != "/"):
+                    continue
+                suffix = "" if len(name) == n else "/" + name[n + 1 :]
+            res = base + suffix
+            if os.path.exists(res):
+                return ops.canon_path(os.path.abspath(res))
+        from .errors import ThrownError
+
+        raise ThrownError(
+            f"file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+        )

@@ -1,0 +1,409 @@
+"""Runtime values of the Nix language and the few operations every module needs.
+
+The representation is chosen for speed in CPython, so most Nix values are plain
+Python objects:
+
+=============  ==========================================================
+Nix type       Python representation
+=============  ==========================================================
+int            ``int`` (never ``bool``; check ``bool`` first, it subclasses int)
+float          ``float``
+bool           ``True`` / ``False``
+null           ``None``
+string         ``str`` when it has no context, ``CStr`` (a ``str`` subclass
+               carrying a frozenset ``ctx``) when it has one
+path           ``NixPath``
+list           ``list`` whose items are values or ``Thunk`` objects; never mutated
+               after construction
+set            ``dict`` name -> value or ``Thunk``; never mutated after
+               construction (``Attrs`` when it carries source positions)
+function       ``Lambda`` (user function), ``PrimOp`` and ``PrimOpApp`` (builtins)
+=============  ==========================================================
+
+Values stored inside lists, sets and environments may be unevaluated ``Thunk``
+objects; ``force`` turns any of them into a value in weak head normal form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .errors import NixError, ThrownError
+
+# --------------------------------------------------------------------------- thunks
+
+
+class _Blackhole:
+    """Marker stored in a thunk while it is being evaluated (detects ``let x = x``)."""
+
+    __slots__ = ()
+
+
+BLACKHOLE = _Blackhole()
+
+
+class Thunk:
+    """A suspended computation: ``code(env)`` returns a value in WHNF.
+
+    After evaluation ``code`` is None and ``val`` holds the result; while evaluating
+    ``code`` is ``BLACKHOLE`` so re-entry reports infinite recursion like Nix.
+    """
+
+    __slots__ = ("code", "env", "val")
+
+    def __init__(self, code: Callable[[Any], Any], env: Any) -> None:
+        self.code = code
+        self.env = env
+        self.val = None
+
+    def force(self) -> Any:
+        code = self.code
+        if code is None:
+            return self.val
+        if code is BLACKHOLE:
+            raise NixError("infinite recursion encountered")
+        self.code = BLACKHOLE
+        try:
+            v = code(self.env)
+        except BaseException:
+            self.code = code
+            raise
+        self.val = v
+        self.code = None
+        self.env = None
+        return v
+
+
+class Evaluated(Thunk):
+    """A thunk that already holds its value (used where an API wants a Thunk)."""
+
+    __slots__ = ()
+
+    def __init__(self, val: Any) -> None:  # noqa: D107 - trivial
+        self.code = None
+        self.env = None
+        self.val = val
+
+
+def force(v: Any) -> Any:
+    """Return ``v`` in weak head normal form."""
+    if isinstance(v, Thunk):
+        return v.force()
+    return v
+
+
+# --------------------------------------------------------------------------- strings
+
+
+class CStr(str):
+    """A string with a non-empty context (store paths it refers to).
+
+    Context elements follow Nix's encoding: ``/nix/store/…`` (plain path),
+    ``=/nix/store/….drv`` (whole derivation closure) and ``!out!/nix/store/….drv``
+    (one output of a derivation).
+    """
+
+    __slots__ = ("ctx",)
+
+    ctx: frozenset[str]
+
+    def __new__(cls, s: str, ctx: frozenset[str]) -> CStr:
+        o = super().__new__(cls, s)
+        o.ctx = ctx
+        return o
+
+    def __reduce__(self):  # keep context through pickling / copying
+        return (CStr, (str(self), self.ctx))
+
+
+EMPTY_CTX: frozenset[str] = frozenset()
+
+
+def ctx_of(s: str) -> frozenset[str]:
+    """The context of a Nix string (empty for plain ``str``)."""
+    return s.ctx if type(s) is CStr else EMPTY_CTX
+
+
+def mkstr(s: str, ctx: frozenset[str] | set[str] | None) -> str:
+    """Make a Nix string with the given context, plain ``str`` when it is empty."""
+    if ctx:
+        return CStr(s, frozenset(ctx))
+    return str(s) if type(s) is not str else s
+
+
+# --------------------------------------------------------------------------- paths
+
+
+class NixPath:
+    """A path value: an absolute, canonical file-system path (no context)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NixPath) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    def __repr__(self) -> str:
+        return f"NixPath({self.path!r})"
+
+
+# --------------------------------------------------------------------------- sets
+
+
+class Attrs(dict):
+    """A set that remembers where its attributes were defined (``unsafeGetAttrPos``)."""
+
+    __slots__ = ("pos",)
+
+
+# --------------------------------------------------------------------------- functions
+
+
+class Lambda:
+    """A user-defined function closed over its environment.
+
+    ``code`` is the compiled lambda (see compiler.py); ``env`` the defining
+    environment. ``call(arg)`` applies it.
+    """
+
+    __slots__ = ("code", "env")
+
+    def __init__(self, code: Any, env: Any) -> None:
+        self.code = code
+        self.env = env
+
+    def call(self, arg: Any) -> Any:
+        return self.code.apply(self.env, arg)
+
+
+class PrimOp:
+    """A builtin function of ``arity`` arguments.
+
+    ``fn(*args)`` receives the arguments unforced (values or thunks) and returns a
+    value in WHNF; builtins force what they need, which keeps them as lazy as Nix's.
+    """
+
+    __slots__ = ("name", "arity", "fn")
+
+    def __init__(self, name: str, arity: int, fn: Callable[..., Any]) -> None:
+        self.name = name
+        self.arity = arity
+        self.fn = fn
+
+    def call(self, arg: Any) -> Any:
+        if self.arity == 1:
+            return self.fn(arg)
+        return PrimOpApp(self, (arg,))
+
+
+class PrimOpApp:
+    """A builtin applied to fewer arguments than its arity."""
+
+    __slots__ = ("op", "args")
+
+    def __init__(self, op: PrimOp, args: tuple) -> None:
+        self.op = op
+        self.args = args
+
+    def call(self, arg: Any) -> Any:
+        args = self.args + (arg,)
+        if len(args) == self.op.arity:
+            return self.op.fn(*args)
+        return PrimOpApp(self.op, args)
+
+
+FUNCTION_TYPES = (Lambda, PrimOp, PrimOpApp)
+
+
+def call_function(f: Any, arg: Any) -> Any:
+    """Apply a forced value ``f`` to ``arg`` (a value or thunk); returns WHNF.
+
+    Sets are callable when they have ``__functor`` (as in Nix).
+    """
+    t = type(f)
+    if t is Lambda or t is PrimOp or t is PrimOpApp:
+        return f.call(arg)
+    if isinstance(f, dict) and "__functor" in f:
+        functor = force(f["__functor"])
+        return call_function(call_function(functor, f), arg)
+    raise NixError(f"attempt to call something which is not a function but {show_type(f)}")
+
+
+# --------------------------------------------------------------------------- types
+
+
+def type_name(v: Any) -> str:
+    """``builtins.typeOf`` of a forced value."""
+    t = type(v)
+    if t is bool:
+        return "bool"
+    if t is int:
+        return "int"
+    if t is str or t is CStr:
+        return "string"
+    if t is float:
+        return "float"
+    if v is None:
+        return "null"
+    if isinstance(v, dict):
+        return "set"
+    if t is list:
+        return "list"
+    if t is NixPath:
+        return "path"
+    if t in FUNCTION_TYPES:
+        return "lambda"
+    raise TypeError(f"not a Nix value: {v!r}")
+
+
+def show_type(v: Any) -> str:
+    """Nix's description of a value's type in error messages ("an integer", …)."""
+    t = type(v)
+    if t is bool:
+        return "a Boolean"
+    if t is int:
+        return "an integer"
+    if t is str:
+        return "a string"
+    if t is CStr:
+        return "a string with context"
+    if t is float:
+        return "a float"
+    if v is None:
+        return "null"
+    if isinstance(v, dict):
+        return "a set"
+    if t is list:
+        return "a list"
+    if t is NixPath:
+        return "a path"
+    if t is PrimOp:
+        return f"the built-in function '{v.name}'"
+    if t is PrimOpApp:
+        return f"the partially applied built-in function '{v.op.name}'"
+    if t is Lambda:
+        return "a function"
+    if t is Thunk:
+        return "a thunk"
+    return "an external value"
+
+
+# --------------------------------------------------------------------------- typed forcing
+
+
+def type_error(v: Any, expected: str) -> NixError:
+    return NixError(f"value is {show_type(v)} while {expected} was expected")
+
+
+def force_int(v: Any) -> int:
+    v = force(v)
+    if type(v) is not int:
+        raise type_error(v, "an integer")
+    return v
+
+
+def force_bool(v: Any) -> bool:
+    v = force(v)
+    if type(v) is not bool:
+        raise type_error(v, "a Boolean")
+    return v
+
+
+def force_float(v: Any) -> float:
+    """Force a number and return it as float (ints are promoted, like Nix)."""
+    v = force(v)
+    t = type(v)
+    if t is float:
+        return v
+    if t is int:
+        return float(v)
+    raise type_error(v, "a float")
+
+
+def force_list(v: Any) -> list:
+    v = force(v)
+    if type(v) is not list:
+        raise type_error(v, "a list")
+    return v
+
+
+def force_attrs(v: Any) -> dict:
+    v = force(v)
+    if not isinstance(v, dict):
+        raise type_error(v, "a set")
+    return v
+
+
+def force_function(v: Any) -> Any:
+    v = force(v)
+    if type(v) not in FUNCTION_TYPES and not (isinstance(v, dict) and "__functor" in v):
+        raise type_error(v, "a function")
+    return v
+
+
+def force_string(v: Any) -> str:
+    """Force a value that must be a string (not a path); keeps its context."""
+    v = force(v)
+    if type(v) is not str and type(v) is not CStr:
+        raise type_error(v, "a string")
+    return v
+
+
+def force_string_no_ctx(v: Any) -> str:
+    """Force a string and insist it has no context (Nix's forceStringNoCtx)."""
+    s = force_string(v)
+    if type(s) is CStr:
+        raise NixError(
+            f"the string '{s}' is not allowed to refer to a store path (such as '{sorted(s.ctx)[0]}')"
+        )
+    return s
+
+
+def is_derivation(v: Any) -> bool:
+    """True for a set whose ``type`` is ``"derivation"``."""
+    if not isinstance(v, dict):
+        return False
+    t = v.get("type")
+    if t is None:
+        return False
+    t = force(t)
+    return (type(t) is str or type(t) is CStr) and t == "derivation"
+
+
+__all__ = [
+    "BLACKHOLE",
+    "Attrs",
+    "CStr",
+    "EMPTY_CTX",
+    "Evaluated",
+    "FUNCTION_TYPES",
+    "Lambda",
+    "NixError",
+    "NixPath",
+    "PrimOp",
+    "PrimOpApp",
+    "ThrownError",
+    "Thunk",
+    "call_function",
+    "ctx_of",
+    "force",
+    "force_attrs",
+    "force_bool",
+    "force_float",
+    "force_function",
+    "force_int",
+    "force_list",
+    "force_string",
+    "force_string_no_ctx",
+    "is_derivation",
+    "mkstr",
+    "show_type",
+    "type_error",
+    "type_name",
+]

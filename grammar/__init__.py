@@ -1,0 +1,1 @@
+"""The Nix grammar (nix.lark), shipped as package data."""

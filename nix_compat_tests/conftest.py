@@ -1,0 +1,135 @@
+"""Fixtures that locate the two evaluators compared by the differential corpus.
+
+The corpus is only meaningful when both sides really run: real Nix 2.8 (`nix-instantiate`) is the
+oracle and is always run live, never replaced by stored expected output, so that the corpus keeps
+testing Nix's actual behaviour rather than what someone once believed it to be.
+
+Environment variables honoured here:
+
+``CI``
+    When it is ``"true"``, a missing ``nix-instantiate`` or ``pydock`` makes every corpus test
+    FAIL with an explanation instead of being skipped: a CI run that silently skips the whole
+    corpus would look green while testing nothing.  Outside CI the tests are skipped, so that a
+    developer without Nix installed can still run the rest of the suite.
+
+``NIX_INSTANTIATE``
+    Path or command line (shell-split) of the oracle; defaults to ``nix-instantiate`` on PATH.
+
+``PYDOCK_CMD``
+    Command line (shell-split) used instead of ``pydock`` on PATH, e.g. ``"python -m pydock"``.
+    The harness appends ``eval --strict [--json] FILE``.  If the program of that command is
+    ``nix-instantiate``, the harness passes ``--eval`` instead of the ``eval`` subcommand: setting
+    ``PYDOCK_CMD=nix-instantiate`` therefore compares Nix with itself, which checks the harness
+    and the corpus (every case must pass then) independently of the state of pydock.
+
+``NIX_COMPAT_TIMEOUT``
+    Seconds one evaluation may take (default 60) before it is killed and the case fails, so that
+    a hang in one case cannot eat the whole CI budget.
+
+If Nix complains about the store or daemon (e.g. when not run as root), export
+``NIX_REMOTE='local?root=/tmp/nixroot-corpus'``: the environment is passed through unchanged to
+both tools.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+#: Variable set for both tools so that `builtins.getEnv` cases have a known value to read.
+TEST_ENV_VAR = "PYDOCK_TEST_VAR"
+TEST_ENV_VALUE = "hello"
+#: Variable that cases read expecting it to be unset; removed from the environment to be sure.
+UNSET_ENV_VAR = "PYDOCK_TEST_SURELY_UNSET_VARIABLE_1234"
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One evaluator command, or the reason it cannot be used.
+
+    A missing tool is represented rather than raised at fixture time so that the test body can
+    decide between skip and fail: a failure raised inside a fixture is reported by pytest as an
+    *error*, while CI must see a plain test *failure*.
+    """
+
+    name: str
+    command: tuple[str, ...] | None
+    problem: str | None = None
+
+    def require(self) -> tuple[str, ...]:
+        """Return the command, or fail (under CI) / skip (elsewhere) when it is unavailable."""
+        if self.command is not None:
+            return self.command
+        message = f"{self.name} is not available: {self.problem}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (CI=true: the differential corpus must run in CI)", pytrace=False)
+        pytest.skip(message)
+        raise AssertionError("unreachable")  # pytest.skip raises; this keeps type checkers happy
+
+    def eval_argv(self, file: str, *, json: bool) -> list[str]:
+        """Build the argv that evaluates `file` strictly, as JSON for eval cases.
+
+        `nix-instantiate` spells the mode `--eval`; pydock spells it as the `eval` subcommand.
+        Recognising nix-instantiate by program name is what lets PYDOCK_CMD point at real Nix.
+        """
+        command = list(self.require())
+        mode = ["--eval"] if Path(command[0]).name == "nix-instantiate" else ["eval"]
+        return [*command, *mode, "--strict", *(["--json"] if json else []), file]
+
+
+def _resolve(name: str, override_var: str, default_program: str) -> Tool:
+    """Find a tool from an override variable (a shell-split command line) or on PATH."""
+    override = os.environ.get(override_var, "").strip()
+    if override:
+        parts = shlex.split(override)
+        found = shutil.which(parts[0])
+        if found is None:
+            return Tool(name, None, f"{override_var}={override!r}: {parts[0]!r} not found")
+        return Tool(name, (found, *parts[1:]))
+    found = shutil.which(default_program)
+    if found is None:
+        return Tool(name, None, f"{default_program!r} not found on PATH (set {override_var} to override)")
+    return Tool(name, (found,))
+
+
+@pytest.fixture(scope="session")
+def nix_tool() -> Tool:
+    """The oracle: real `nix-instantiate` (Nix 2.8)."""
+    return _resolve("nix-instantiate (the oracle)", "NIX_INSTANTIATE", "nix-instantiate")
+
+
+@pytest.fixture(scope="session")
+def pydock_tool() -> Tool:
+    """The evaluator under test: `pydock`, or whatever PYDOCK_CMD names."""
+    return _resolve("pydock", "PYDOCK_CMD", "pydock")
+
+
+class ToolEnv(dict[str, str]):
+    """The environment given to both tools, with a short repr.
+
+    pytest prints fixture values in failure reports; the full environment would flood every
+    report and could expose whatever the caller's environment holds.
+    """
+
+    def __repr__(self) -> str:
+        return f"<caller's environment with {TEST_ENV_VAR}={self.get(TEST_ENV_VAR)!r}>"
+
+
+@pytest.fixture(scope="session")
+def tool_env() -> ToolEnv:
+    """The environment both tools get: identical, with a known value for the getEnv cases."""
+    env = ToolEnv(os.environ)
+    env[TEST_ENV_VAR] = TEST_ENV_VALUE
+    env.pop(UNSET_ENV_VAR, None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def eval_timeout() -> float:
+    """Seconds a single evaluation may take before it is treated as a hang."""
+    return float(os.environ.get("NIX_COMPAT_TIMEOUT", "60"))

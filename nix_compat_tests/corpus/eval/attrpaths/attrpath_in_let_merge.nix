@@ -1,0 +1,1 @@
+let a.x = 1; a.y = 2; in a.x + a.y

@@ -1,0 +1,1 @@
+map (builtins.add 10) [ 1 2 3 ]

@@ -1,0 +1,1 @@
+with builtins; [ (attrNames { }) (attrValues { }) (removeAttrs { } [ "a" ]) (intersectAttrs { } { a = 1; }) ]

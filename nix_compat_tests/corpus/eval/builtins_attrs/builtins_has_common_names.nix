@@ -1,0 +1,1 @@
+map (n: builtins ? ${n}) [ "map" "filter" "toString" "import" "derivation" "abort" "throw" "true" "null" "currentSystem" "nope" ]

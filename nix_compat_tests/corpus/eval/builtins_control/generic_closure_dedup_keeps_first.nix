@@ -1,0 +1,4 @@
+builtins.genericClosure {
+  startSet = [ { key = "a"; tag = "first"; } { key = "a"; tag = "second"; } ];
+  operator = item: [ { key = "b"; tag = "from-${item.tag}"; } ];
+}

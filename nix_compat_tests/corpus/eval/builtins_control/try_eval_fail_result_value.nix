@@ -1,0 +1,1 @@
+let r = builtins.tryEval (throw "x"); in [ r.success r.value ]

@@ -1,0 +1,1 @@
+builtins.length (builtins.tail (builtins.tail [ 1 2 3 ]))

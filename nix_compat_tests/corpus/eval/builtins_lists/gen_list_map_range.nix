@@ -1,0 +1,1 @@
+map (i: i + 1) (builtins.genList (x: x) 10)

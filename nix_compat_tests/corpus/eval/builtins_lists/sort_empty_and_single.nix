@@ -1,0 +1,1 @@
+with builtins; [ (sort lessThan [ ]) (sort lessThan [ 1 ]) ]

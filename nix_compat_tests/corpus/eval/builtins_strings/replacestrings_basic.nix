@@ -1,0 +1,1 @@
+builtins.replaceStrings [ "o" "a" ] [ "0" "4" ] "foobar baz"

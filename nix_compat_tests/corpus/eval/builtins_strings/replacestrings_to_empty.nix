@@ -1,0 +1,1 @@
+builtins.replaceStrings [ " " "\n" ] [ "" "" ] "a b\nc d"

@@ -1,0 +1,1 @@
+toString 1 + toString true + toString null + "x"

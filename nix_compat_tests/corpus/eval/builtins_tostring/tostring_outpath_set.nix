@@ -1,0 +1,1 @@
+toString { outPath = "/some/out"; other = 1; }

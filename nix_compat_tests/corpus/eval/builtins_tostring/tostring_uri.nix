@@ -1,0 +1,1 @@
+toString http://example.org

@@ -1,0 +1,5 @@
+# leading comment
+{
+  a = 1; # trailing comment
+  # b = 2;
+}

@@ -1,0 +1,1 @@
+(if false then (x: x + 1) else (x: x * 2)) 21

@@ -1,0 +1,1 @@
+[ (if true then "yes" else "no") (if 1 > 2 then "yes" else "no") ]

@@ -1,0 +1,1 @@
+builtins.foldl' (acc: n: acc // { "item${toString n}" = n; }) { } [ 1 2 3 ]

@@ -1,0 +1,1 @@
+rec { name = "n"; ${name} = "dyn"; other = name; }

@@ -1,0 +1,1 @@
+let k = "missing"; in { a = 1; }.${k} or "default"

@@ -1,0 +1,1 @@
+map (n: builtins.hasAttr n builtins) [ "currentSystem" "nixVersion" "langVersion" "storeDir" "getEnv" "nixPath" "currentTime" ]

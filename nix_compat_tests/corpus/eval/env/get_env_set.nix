@@ -1,0 +1,1 @@
+builtins.getEnv "PYDOCK_TEST_VAR"

@@ -1,0 +1,5 @@
+''
+      deep
+    shallow
+        deeper
+''

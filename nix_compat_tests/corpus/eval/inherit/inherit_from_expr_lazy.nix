@@ -1,0 +1,1 @@
+{ inherit ({ a = 1; b = throw "lazy"; }) a b; }.a

@@ -1,0 +1,1 @@
+with { w = "from-with"; }; { inherit w; }

@@ -1,0 +1,1 @@
+let s = { inner = { v = "deep"; }; }; in { inherit (s.inner) v; }

@@ -1,0 +1,1 @@
+map baseNameOf [ ../../fixtures/text.txt ../../fixtures/dir/subdir ]

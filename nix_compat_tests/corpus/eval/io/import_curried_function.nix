@@ -1,0 +1,1 @@
+import ../../fixtures/curried.nix 40 2

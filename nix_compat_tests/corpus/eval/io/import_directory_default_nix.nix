@@ -1,0 +1,1 @@
+import ../../fixtures/importable_dir

@@ -1,0 +1,1 @@
+(import ../../fixtures/let_module.nix).result

@@ -1,0 +1,1 @@
+import ../../fixtures/relative_import.nix

@@ -1,0 +1,1 @@
+(import ../../fixtures/self_import.nix).self.self.v

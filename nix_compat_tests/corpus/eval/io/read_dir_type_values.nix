@@ -1,0 +1,1 @@
+builtins.attrValues (builtins.readDir ../../fixtures/dir)

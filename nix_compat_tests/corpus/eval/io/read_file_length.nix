@@ -1,0 +1,1 @@
+builtins.stringLength (builtins.readFile ../../fixtures/dir/subdir/c.txt)

@@ -1,0 +1,1 @@
+scopedImport { injected = 21; } ../../fixtures/scoped.nix

@@ -1,0 +1,1 @@
+(scopedImport { map = "shadowed"; injected = 1; } ../../fixtures/scoped.nix).tool

@@ -1,0 +1,1 @@
+map builtins.toJSON [ { } [ ] "" 0 ]

@@ -1,0 +1,1 @@
+builtins.toJSON "quote\" backslash\\ nl\n tab\t cr\r slash/ dollar$"

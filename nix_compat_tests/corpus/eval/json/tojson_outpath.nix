@@ -1,0 +1,1 @@
+builtins.toJSON { outPath = "/x/y"; ignored = 1; }

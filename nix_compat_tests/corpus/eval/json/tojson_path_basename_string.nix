@@ -1,0 +1,1 @@
+builtins.toJSON (baseNameOf ./x.json)

@@ -1,0 +1,1 @@
+builtins.toJSON "héllo ✓ 日本 😀"

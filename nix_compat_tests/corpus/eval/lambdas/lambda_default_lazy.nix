@@ -1,0 +1,1 @@
+({ a ? throw "unused default" }: "fine") { a = 1; }

@@ -1,0 +1,1 @@
+(x: { value = x; double = x * 2; }) 4

@@ -1,0 +1,1 @@
+let x = 7; in let inherit x; in x

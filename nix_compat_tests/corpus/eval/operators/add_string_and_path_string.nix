@@ -1,0 +1,1 @@
+"prefix-" + baseNameOf ./something.txt

@@ -1,0 +1,1 @@
+baseNameOf (./foo + "/bar.txt")

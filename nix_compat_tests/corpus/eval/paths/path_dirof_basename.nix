@@ -1,0 +1,1 @@
+baseNameOf (dirOf ./x/y/z.txt)

@@ -1,0 +1,1 @@
+[ (builtins.typeOf (dirOf ./x)) (builtins.typeOf (dirOf "/a/b")) ]

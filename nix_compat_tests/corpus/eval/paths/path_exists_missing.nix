@@ -1,0 +1,1 @@
+builtins.pathExists ./definitely-not-here-12345

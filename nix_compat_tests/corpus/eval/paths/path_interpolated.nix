@@ -1,0 +1,1 @@
+let n = "file"; in baseNameOf ./dir/${n}.txt

@@ -1,0 +1,1 @@
+builtins.typeOf https://example.com/x.tar.gz

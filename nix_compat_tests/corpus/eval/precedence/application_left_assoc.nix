@@ -1,0 +1,1 @@
+let f = a: b: c: a - b - c; in f 10 3 2

@@ -1,0 +1,1 @@
+let x = "outer"; in rec { x = "rec"; y = { z = x; }; }

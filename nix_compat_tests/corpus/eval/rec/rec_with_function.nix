@@ -1,0 +1,5 @@
+rec {
+  double = x: x * 2;
+  result = double four;
+  four = 4;
+}.result

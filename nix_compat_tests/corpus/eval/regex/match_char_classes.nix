@@ -1,0 +1,1 @@
+with builtins; [ (match "[[:alpha:]]+" "abcXYZ") (match "[[:digit:]]+" "0123") (match "[[:space:]]*" " \t\n") (match "[[:alnum:]_]+" "a_1") (match "[[:upper:]][[:lower:]]*" "Hello") (match "[[:punct:]]+" "!?.,") ]

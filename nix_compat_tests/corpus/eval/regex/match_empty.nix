@@ -1,0 +1,1 @@
+with builtins; [ (match "" "") (match "" "a") (match "()" "") ]

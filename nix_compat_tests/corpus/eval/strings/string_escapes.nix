@@ -1,0 +1,1 @@
+"tab:\t nl:\n cr:\r bs:\\ dq:\" dollar:\$ brace:\${x}"

@@ -1,0 +1,1 @@
+let v = "val"; in { a = "${v}"; b = "pre-${v}-post"; }

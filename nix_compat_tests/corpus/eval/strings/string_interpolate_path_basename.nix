@@ -1,0 +1,1 @@
+"${baseNameOf ./dir/file.txt}"

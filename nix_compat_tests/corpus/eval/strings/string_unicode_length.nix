@@ -1,0 +1,1 @@
+[ (builtins.stringLength "é") (builtins.stringLength "日本") (builtins.stringLength "😀") ]

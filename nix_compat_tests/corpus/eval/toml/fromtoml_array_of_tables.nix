@@ -1,0 +1,10 @@
+builtins.fromTOML ''
+  [[fruit]]
+  name = "apple"
+
+  [[fruit]]
+  name = "banana"
+
+  [[fruit.variety]]
+  name = "plantain"
+'' 

@@ -1,0 +1,1 @@
+builtins.fromTOML ("multilit = '''\nraw\\n'''\n" + "multibasic = \"\"\"\nx\\ty\"\"\"\n")

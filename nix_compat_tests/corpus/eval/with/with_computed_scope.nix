@@ -1,0 +1,1 @@
+with (if true then { z = "t"; } else { z = "f"; }); z

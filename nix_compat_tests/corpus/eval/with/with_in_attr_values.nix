@@ -1,0 +1,1 @@
+let s = { v = 42; }; in { r = with s; v; }

@@ -1,0 +1,1 @@
+with { q = 9; }; { inherit q; }

@@ -1,0 +1,1 @@
+with (throw "not needed"); let x = 1; in x

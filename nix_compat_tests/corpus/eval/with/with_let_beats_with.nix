@@ -1,0 +1,1 @@
+let x = "let"; in with { x = "with"; }; x

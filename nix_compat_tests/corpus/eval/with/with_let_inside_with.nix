@@ -1,0 +1,1 @@
+with { x = "with"; }; let y = x; in let x = "let"; in [ x y ]

@@ -1,0 +1,1 @@
+with { x = "outer"; y = "y"; }; with { x = "inner"; }; [ x y ]

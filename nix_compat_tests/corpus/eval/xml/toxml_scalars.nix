@@ -1,0 +1,1 @@
+builtins.toXML [ 1 "str" true null 2.5 ]

@@ -1,0 +1,1 @@
+let cfg = { enable = false; }; in assert cfg.enable; "unreachable"

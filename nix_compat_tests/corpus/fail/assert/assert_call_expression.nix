@@ -1,0 +1,1 @@
+assert builtins.isString 1; 1

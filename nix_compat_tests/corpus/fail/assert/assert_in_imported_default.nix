@@ -1,0 +1,1 @@
+let f = { x ? assert false; 1 }: x; in f { }

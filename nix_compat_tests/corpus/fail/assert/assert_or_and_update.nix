@@ -1,0 +1,1 @@
+assert ({ a = false; } // { b = 1; }).a || false; 1

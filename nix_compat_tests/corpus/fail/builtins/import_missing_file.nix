@@ -1,0 +1,1 @@
+import ./this-file-does-not-exist.nix

@@ -1,0 +1,1 @@
+builtins.readFile ./missing-file.txt

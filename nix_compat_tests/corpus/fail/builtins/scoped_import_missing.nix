@@ -1,0 +1,1 @@
+scopedImport { } ./nope.nix

@@ -1,0 +1,1 @@
+let myFunction = { x, y ? 1 }: x; in myFunction { }

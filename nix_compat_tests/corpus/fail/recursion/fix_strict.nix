@@ -1,0 +1,1 @@
+let fix = f: let x = f x; in x; in fix (self: self + 1)

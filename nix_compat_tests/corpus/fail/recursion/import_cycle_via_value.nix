@@ -1,0 +1,1 @@
+let s = import ../../fixtures/simple.nix; t = { v = t.v; }; in t.v

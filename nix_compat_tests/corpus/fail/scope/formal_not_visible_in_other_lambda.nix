@@ -1,0 +1,1 @@
+let f = { a }: a; g = x: a; in g 1

@@ -1,0 +1,1 @@
+let f = x: undefinedThing; in 1

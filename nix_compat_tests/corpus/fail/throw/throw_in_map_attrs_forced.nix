@@ -1,0 +1,1 @@
+builtins.mapAttrs (n: v: throw "attr ${n}") { a = 1; }

@@ -1,0 +1,1 @@
+builtins.sort (a: b: throw "cmp") [ 1 2 ]

@@ -1,0 +1,1 @@
+"""pydock: a Nix-compatible evaluator and dockerTools image builder."""

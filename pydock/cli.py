@@ -1,0 +1,87 @@
+"""The ``pydock`` command line (click). Flags follow nix-instantiate / nix-build."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+
+def _fail(e: BaseException, show_trace: bool) -> None:
+    from pydock.evaluator.errors import NixError
+
+    if isinstance(e, NixError):
+        click.echo(e.format(show_trace), err=True)
+    elif isinstance(e, KeyboardInterrupt):
+        click.echo("error: interrupted by the user", err=True)
+    else:
+        if show_trace:
+            import traceback
+
+            traceback.print_exception(e)
+        click.echo(f"error: internal error: {type(e).__name__}: {e}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pydock")
+def main() -> None:
+    """pydock: evaluate Nix files that use dockerTools, and build their images."""
+
+
+@main.command("eval")
+@click.argument("files", nargs=-1)
+@click.option("-E", "--expr", "is_expr", is_flag=True, help="Interpret the arguments as Nix expressions.")
+@click.option("-A", "--attr", "attr_paths", multiple=True, help="Select an attribute path from the value.")
+@click.option("--strict", is_flag=True, help="Evaluate the result deeply.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--xml", "as_xml", is_flag=True, help="Print the result as XML.")
+@click.option("--arg", "args", nargs=2, multiple=True, metavar="NAME EXPR", help="Argument for the top function.")
+@click.option("--argstr", "argstrs", nargs=2, multiple=True, metavar="NAME VALUE", help="String argument.")
+@click.option("-I", "include", multiple=True, metavar="PATH", help="Add to the Nix search path.")
+@click.option("--show-trace", is_flag=True, help="Show the evaluation trace on errors.")
+@click.option("--eval", "eval_flag", is_flag=True, hidden=True, help="Accepted for nix-instantiate parity.")
+def eval_cmd(
+    files: tuple[str, ...],
+    is_expr: bool,
+    attr_paths: tuple[str, ...],
+    strict: bool,
+    as_json: bool,
+    as_xml: bool,
+    args: tuple[tuple[str, str], ...],
+    argstrs: tuple[tuple[str, str], ...],
+    include: tuple[str, ...],
+    show_trace: bool,
+    eval_flag: bool,
+) -> None:
+    """Evaluate FILES (default ./default.nix) or -E expressions, like nix-instantiate --eval."""
+    from pydock.evaluator.runner import run_deep
+
+    def work() -> list[str]:
+        from pydock.evaluator.session import evaluate_for_cli
+
+        return evaluate_for_cli(
+            files=list(files),
+            is_expr=is_expr,
+            attr_paths=list(attr_paths),
+            strict=strict,
+            output="json" if as_json else "xml" if as_xml else "nix",
+            args=list(args),
+            argstrs=list(argstrs),
+            include=list(include),
+        )
+
+    try:
+        outputs: Any = run_deep(work)
+    except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
+        _fail(e, show_trace)
+        return
+    for text in outputs:
+        sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Nix store primitives: hashes, nix-base32, NAR, store paths, derivations, the SQLite DB."""
