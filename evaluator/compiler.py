@@ -235,7 +235,7 @@ class Compiler:
         ref = self.resolve(name, scope)
         kind = ref[0]
         if kind == "static":
-            return _slot_forcer(ref[1], ref[2])
+            return _slot_forcer(ref[1], ref[2], pos)
         if kind == "global":
             gv = ref[1]
             if type(gv) is Thunk:
@@ -585,26 +585,34 @@ def _slot_reader(depth: int, idx: int) -> Maker:
     return read
 
 
-def _slot_forcer(depth: int, idx: int) -> Code:
+def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
+    def force_at(v: Thunk) -> Any:
+        try:
+            return v.force()
+        except NixError as e:
+            if e.pos is None:
+                e.pos = pos
+            raise
+
     if depth == 0:
 
         def var0(env):
             v = env[idx]
-            return v.force() if type(v) is Thunk else v
+            return force_at(v) if type(v) is Thunk else v
 
         return var0
     if depth == 1:
 
         def var1(env):
             v = env[0][idx]
-            return v.force() if type(v) is Thunk else v
+            return force_at(v) if type(v) is Thunk else v
 
         return var1
     if depth == 2:
 
         def var2(env):
             v = env[0][0][idx]
-            return v.force() if type(v) is Thunk else v
+            return force_at(v) if type(v) is Thunk else v
 
         return var2
 
@@ -612,7 +620,7 @@ def _slot_forcer(depth: int, idx: int) -> Code:
         for _ in range(depth):
             env = env[0]
         v = env[idx]
-        return v.force() if type(v) is Thunk else v
+        return force_at(v) if type(v) is Thunk else v
 
     return var_n
 

@@ -13,6 +13,9 @@ deterministic (sorted).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +83,7 @@ def _run_both(commands: list[list[str]], env: dict[str, str], timeout: float) ->
             text=True,
             encoding="utf-8",
             errors="backslashreplace",
+            start_new_session=True,  # own process group, so a timeout can kill its children too
         )
         for argv in commands
     ]
@@ -89,7 +93,10 @@ def _run_both(commands: list[list[str]], env: dict[str, str], timeout: float) ->
             out, err = proc.communicate(timeout=timeout)
             results.append(Result(argv, proc.returncode, out, err))
         except subprocess.TimeoutExpired:
-            proc.kill()
+            # Kill the whole group: a wrapper script's children would otherwise keep the pipes
+            # open and communicate() would wait for them anyway.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             out, err = proc.communicate()
             results.append(Result(argv, None, out, err))
     return results

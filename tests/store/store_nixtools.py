@@ -31,11 +31,22 @@ class NixFailed(Exception):
 
     @property
     def error(self) -> str:
-        """The text after Nix's ``error: `` prefix on the first error line."""
-        for line in self.stderr.splitlines():
-            if line.startswith("error: "):
-                return line[len("error: ") :].strip()
-        return self.stderr.strip()
+        """The message after Nix's ``error: `` prefix.
+
+        Nix indents continuation lines of a multi-line message to line up with the
+        prefix, and may append unindented hints ("Try ... --help"); the former are
+        re-joined, the latter dropped.
+        """
+        _, sep, rest = self.stderr.partition("error: ")
+        if not sep:
+            return self.stderr.strip()
+        first, *more = rest.split("\n")
+        lines = [first]
+        for line in more:
+            if not line.startswith(" " * 7):
+                break
+            lines.append(line[7:])
+        return "\n".join(lines).rstrip()
 
 
 @dataclass
