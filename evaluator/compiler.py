@@ -139,12 +139,14 @@ def lambda_info(f: Lambda) -> tuple[str | None, list[str] | None, bool, Pos | No
     return node.arg, (sorted(f.code.formal_names) if node.formals is not None else None), node.ellipsis, node.pos
 
 
-def function_args(f: Lambda) -> dict[str, bool]:
+def function_args(f: Lambda) -> Attrs:
     """``builtins.functionArgs``: formal name -> whether it has a default."""
     node = f.code.node
     if node.formals is None:
         return {}
-    return {fm.name: fm.default is not None for fm in node.formals}
+    r = Attrs((fm.name, fm.default is not None) for fm in node.formals)
+    r.pos = {fm.name: fm.pos for fm in node.formals}
+    return r
 
 
 class Compiler:
@@ -328,6 +330,8 @@ class Compiler:
         dynamic = self._dynamic(node, inner)
         positions = {name: d.pos for name, d in node.attrs.items()}
         pos = node.pos
+        slot_of = inner.names
+        overrides_idx = slot_of.get("__overrides")
 
         def rec_attrs(env):
             env2 = [env]
@@ -337,7 +341,9 @@ class Compiler:
                 if not inherited:
                     env2[i + 1] = mk(env2)
             r = Attrs(zip(names, env2[1:], strict=True))
-            r.pos = dict(positions) if dynamic else positions
+            r.pos = dict(positions) if (dynamic or overrides_idx) else positions
+            if overrides_idx:
+                _apply_overrides(r, env2, overrides_idx, slot_of, pos)
             if dynamic:
                 self._add_dynamic(r, dynamic, env2, pos)
             return r
@@ -623,6 +629,21 @@ def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
         return force_at(v) if type(v) is Thunk else v
 
     return var_n
+
+
+def _apply_overrides(r: Attrs, env2: list, idx: int, slot_of: dict, pos: Pos | None) -> None:
+    """``rec { __overrides = {…}; }``: the overrides replace attributes, also for
+    the set's own recursive references (an old Nix feature still in 2.8)."""
+    ov = env2[idx]
+    if type(ov) is Thunk:
+        ov = ov.force()
+    if not isinstance(ov, dict):
+        raise NixError(f"value is {show_type(ov)} while a set was expected", pos)
+    for k, v in ov.items():
+        slot = slot_of.get(k)
+        if slot is not None:
+            env2[slot] = v
+        r[k] = v
 
 
 def _attr_name(v: Any, pos: Pos | None) -> str:

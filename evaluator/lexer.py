@@ -23,15 +23,15 @@ from .errors import ParseError, Pos, Source
 
 _PC = r"[a-zA-Z0-9._\-+]"
 _DEFAULT_RE = re.compile(
-    r"""
+    rf"""
     (?P<WS>[ \t\r\n]+)
   | (?P<LCOMMENT>\#[^\r\n]*)
   | (?P<BCOMMENT>/\*(?:[^*]|\*+[^*/])*\*+/)
-  | (?P<PATHSEG_INTERP>{pc}*/(?=\$\{{))
+  | (?P<PATHSEG_INTERP>{_PC}*/(?=\$\{{))
   | (?P<HPATH_INTERP>~/(?=\$\{{))
-  | (?P<PATH>{pc}*(?:/{pc}+)+/?)
-  | (?P<HPATH>~(?:/{pc}+)+/?)
-  | (?P<SPATH><{pc}+(?:/{pc}+)*>)
+  | (?P<PATH>{_PC}*(?:/{_PC}+)+/?)
+  | (?P<HPATH>~(?:/{_PC}+)+/?)
+  | (?P<SPATH><{_PC}+(?:/{_PC}+)*>)
   | (?P<URI>[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+)
   | (?P<FLOAT>(?:[1-9][0-9]*\.[0-9]*|0?\.[0-9]+)(?:[Ee][+-]?[0-9]+)?)
   | (?P<INT>[0-9]+)
@@ -39,7 +39,7 @@ _DEFAULT_RE = re.compile(
   | (?P<IND_OPEN>''(?:\ *\n)?)
   | (?P<OP>\.\.\.|==|!=|<=|>=|&&|\|\||->|//|\+\+|\$\{{)
   | (?P<CHAR>[\s\S])
-    """.format(pc=_PC),
+    """,
     re.VERBOSE,
 )
 
@@ -109,7 +109,7 @@ DISPLAY.update(
 
 _STRING_BODY = re.compile(r"""(?:[^$"\\]|\$[^{"\\]|\\[\s\S]|\$\\[\s\S])+""")
 _IND_BODY = re.compile(r"""(?:[^$']|\$[^{']|'[^'$])+""")
-_INPATH_PART = re.compile(r"{pc}*(?:/{pc}+)+/?|{pc}*/|{pc}+".format(pc=_PC))
+_INPATH_PART = re.compile(rf"{_PC}*(?:/{_PC}+)+/?|{_PC}*/|{_PC}+")
 
 _DEFAULT, _STRING, _IND, _INPATH, _INPATH_SLASH = range(5)
 

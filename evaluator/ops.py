@@ -131,7 +131,7 @@ def format_float(f: float) -> str:
         return "inf" if f > 0 else "-inf"
     if math.isnan(f):
         return "-nan" if math.copysign(1.0, f) < 0 else "nan"
-    return "%g" % f
+    return f"{f:g}"
 
 
 def float_to_string(f: float) -> str:
@@ -140,7 +140,7 @@ def float_to_string(f: float) -> str:
         return "inf" if f > 0 else "-inf"
     if math.isnan(f):
         return "-nan" if math.copysign(1.0, f) < 0 else "nan"
-    return "%f" % f
+    return f"{f:f}"
 
 
 def coerce_to_string(

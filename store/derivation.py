@@ -28,6 +28,7 @@ from .paths import (
     FileIngestionMethod,
     StoreDir,
     output_path_name,
+    store_path_hash_part,
     store_path_name,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "fill_output_paths",
     "derivation_path",
     "hash_placeholder",
+    "downstream_placeholder",
     "IMPURE_OUTPUT_HASH",
 ]
 
@@ -428,6 +430,17 @@ def derivation_path(drv: Derivation, store: StoreDir = _DEFAULT_STORE) -> str:
 def hash_placeholder(output_name: str) -> str:
     """``builtins.placeholder``: ``/<base32 sha256("nix-output:<name>")>``."""
     return "/" + hash_bytes("sha256", f"nix-output:{output_name}").base32
+
+
+def downstream_placeholder(drv_path: str, output_name: str) -> str:
+    """Stand-in for a not-yet-known output of a floating CA derivation, as referenced downstream.
+
+    ``/<base32 sha256("nix-upstream-output:<drv hash part>:<output path name>")>``;
+    it is what ``"${caDrv.dev}"`` evaluates to, and is rewritten at build time.
+    """
+    drv_name = store_path_name(drv_path).removesuffix(DRV_EXTENSION)
+    clear = f"nix-upstream-output:{store_path_hash_part(drv_path)}:{output_path_name(drv_name, output_name)}"
+    return "/" + hash_bytes("sha256", clear).base32
 
 
 def fill_output_paths(drv: Derivation, input_hashes: InputHashes, store: StoreDir = _DEFAULT_STORE) -> None:

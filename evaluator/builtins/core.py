@@ -22,7 +22,6 @@ from ..values import (
     force,
     force_attrs,
     force_float,
-    force_function,
     force_int,
     force_list,
     force_string_no_ctx,
@@ -180,6 +179,8 @@ def genericClosure(args):
     res = []
     done: list[Any] = []
     done_fast: set[Any] = set()
+    key_kind: Any = None
+    first_key: Any = None
     i = 0
     while i < len(work):
         e = force_attrs(work[i])
@@ -188,6 +189,11 @@ def genericClosure(args):
             raise NixError("attribute 'key' required")
         key = force(e["key"])
         hk = _hashable_key(key)
+        kind = hk[0] if hk is not None else type(key)
+        if key_kind is None:
+            key_kind, first_key = kind, key
+        elif kind != key_kind:
+            less_than(first_key, key)  # raises Nix's "cannot compare … with …"
         if hk is not None:
             if hk in done_fast:
                 continue

@@ -81,8 +81,9 @@ def readDir(path):
 
 @primop("__pathExists")
 def pathExists(path):
-    p = realise_path(path)
-    return os.path.exists(p)
+    # no canonicalisation: "file/" and "file/." do not exist, as in Nix
+    p = coerce_to_path(path)
+    return os.path.lexists(p)
 
 
 @primop("__toPath")

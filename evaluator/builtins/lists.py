@@ -115,8 +115,8 @@ def genList(f, n):
 
 @primop("__sort")
 def sort(cmp, xs):
+    cmp = force_function(cmp)
     xs = force_list(xs)
-    cmp = force(cmp)
     items = [force(x) for x in xs]
 
     class Key:

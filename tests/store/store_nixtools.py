@@ -111,3 +111,40 @@ def make_writable(root: Path) -> None:
             if not os.path.islink(p):
                 os.chmod(p, 0o755)
     os.chmod(root, 0o755)
+
+
+TRICKY_NAMES = [
+    "a", "A", "a.b", "a-b", "a_b", "ab", "b", "Z", "z", "~", "0", "10", "9", "-", "ä", "é", "ü.x",
+    "new\nline", "sp ace", "tab\there", "\u2603",
+]  # fmt: skip
+
+
+def write_file(p: Path, data: bytes, mode: int = 0o644) -> None:
+    """Create ``p`` with ``data`` and an explicit mode (independent of the umask)."""
+    p.write_bytes(data)
+    p.chmod(mode)
+
+
+def make_tree(root: Path) -> Path:
+    """A tree exercising every node type, padding boundaries and name ordering."""
+    root.mkdir()
+    for i, name in enumerate(TRICKY_NAMES):
+        write_file(root / name, name.encode() * i, 0o755 if i % 3 == 0 else 0o644)
+    for size in (0, 1, 7, 8, 9, 15, 16, 17, 65535, 65536, 65537, 200_001):
+        write_file(root / f"size-{size}", os.urandom(size))
+    write_file(root / "exec-empty", b"", 0o755)
+    write_file(root / "group-exec-only", b"#!/bin/sh\n", 0o654)  # only u+x matters to NAR
+    (root / "empty-dir").mkdir()
+    nested = root / "d1" / "d2" / "d3"
+    nested.mkdir(parents=True)
+    write_file(nested / "deep", b"deep\n")
+    (root / "d1" / "empty").mkdir()
+    (root / "link-rel").symlink_to("d1/d2")
+    (root / "link-abs").symlink_to("/nonexistent/target with spaces")
+    (root / "link-dangling").symlink_to("missing")
+    (root / "d1" / "link-up").symlink_to("../a")
+    (root / "link-long").symlink_to("x" * 300)
+    os.mkdir(os.fsencode(root) + b"/raw-\xff-name")
+    with open(os.fsencode(root) + b"/raw-\xff-name/\xfe", "wb") as f:
+        f.write(b"non-utf8 names\n")
+    return root

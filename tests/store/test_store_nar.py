@@ -12,42 +12,7 @@ from pathlib import Path
 import pytest
 from pydock.store import nar
 from pydock.store.hashes import HASH_SIZES
-from store_nixtools import Nix, NixFailed
-
-TRICKY_NAMES = [
-    "a", "A", "a.b", "a-b", "a_b", "ab", "b", "Z", "z", "~", "0", "10", "9", "-", "ä", "é", "ü.x",
-    "new\nline", "sp ace", "tab\there", "\u2603",
-]  # fmt: skip
-
-
-def _write(p: Path, data: bytes, mode: int = 0o644) -> None:
-    p.write_bytes(data)
-    p.chmod(mode)
-
-
-def make_tree(root: Path) -> Path:
-    """A tree exercising every node type, padding boundaries and name ordering."""
-    root.mkdir()
-    for i, name in enumerate(TRICKY_NAMES):
-        _write(root / name, name.encode() * i, 0o755 if i % 3 == 0 else 0o644)
-    for size in (0, 1, 7, 8, 9, 15, 16, 17, 65535, 65536, 65537, 200_001):
-        _write(root / f"size-{size}", os.urandom(size))
-    _write(root / "exec-empty", b"", 0o755)
-    _write(root / "group-exec-only", b"#!/bin/sh\n", 0o654)  # only u+x matters to NAR
-    (root / "empty-dir").mkdir()
-    nested = root / "d1" / "d2" / "d3"
-    nested.mkdir(parents=True)
-    _write(nested / "deep", b"deep\n")
-    (root / "d1" / "empty").mkdir()
-    (root / "link-rel").symlink_to("d1/d2")
-    (root / "link-abs").symlink_to("/nonexistent/target with spaces")
-    (root / "link-dangling").symlink_to("missing")
-    (root / "d1" / "link-up").symlink_to("../a")
-    (root / "link-long").symlink_to("x" * 300)
-    os.mkdir(os.fsencode(root) + b"/raw-\xff-name")
-    with open(os.fsencode(root) + b"/raw-\xff-name/\xfe", "wb") as f:
-        f.write(b"non-utf8 names\n")
-    return root
+from store_nixtools import Nix, NixFailed, make_tree, write_file
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +98,7 @@ def test_filter_excludes_entries(tree: Path, tmp_path: Path) -> None:
 
 def test_dump_string_matches_added_file(nix: Nix, tmp_path: Path) -> None:
     f = tmp_path / "text"
-    _write(f, b"some text\n")
+    write_file(f, b"some text\n")
     assert nar.dump_string(b"some text\n") == nix.run("nix-store", "--dump", str(f))
 
 
@@ -166,7 +131,7 @@ def _corruptions(tmp_path: Path) -> list[tuple[str, bytes]]:
     d = tmp_path / "small"
     d.mkdir()
     for n in ("a", "b"):
-        _write(d / n, b"xyz")
+        write_file(d / n, b"xyz")
     good = nar.nar_bytes(d)
     padding_at = good.index(b"xyz") + 3
     return [

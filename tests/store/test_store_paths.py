@@ -18,8 +18,7 @@ from pydock.store.paths import (
     store_path_hash_part,
     store_path_name,
 )
-from store_nixtools import Nix, NixFailed, make_writable, nix_str
-from test_store_nar import make_tree
+from store_nixtools import Nix, NixFailed, make_tree, make_writable, nix_str
 
 STORE = StoreDir()
 

@@ -1,0 +1,1 @@
+with builtins; [ (isFunction abort) (isFunction throw) (typeOf throw) ]

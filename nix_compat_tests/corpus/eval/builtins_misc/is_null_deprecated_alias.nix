@@ -1,0 +1,1 @@
+[ (isNull null) (builtins.isNull 0) ]

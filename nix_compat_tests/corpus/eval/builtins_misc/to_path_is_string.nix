@@ -1,0 +1,1 @@
+[ (builtins.typeOf (builtins.toPath "/a/b")) (builtins.toPath "/a/../b") ]

@@ -1,0 +1,1 @@
+builtins.toJSON { x = { __toString = s: "inner"; }; y = [ { outPath = "o"; } ]; }

@@ -1,0 +1,1 @@
+builtins.trace "a trace message on stderr" { traced = true; }
