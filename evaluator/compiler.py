@@ -25,8 +25,6 @@ from .values import (
     CStr,
     Lambda,
     NixPath,
-    PrimOp,
-    PrimOpApp,
     Thunk,
     call_function,
     mkstr,
@@ -927,4 +925,4 @@ def _plus(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Code:
     return plus
 
 
-__all__ = ["Compiler", "LambdaCode", "RootScope", "Scope", "arith", "function_args", "lambda_info", "PrimOp", "PrimOpApp"]
+__all__ = ["Compiler", "LambdaCode", "RootScope", "Scope", "arith", "function_args", "lambda_info"]

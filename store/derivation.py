@@ -320,8 +320,14 @@ def parse_derivation(text: str, name: str) -> Derivation:
         r.expect(",")
         hash_ = r.string()
         r.expect(")")
+        # Normalise the way a parse/unparse cycle in Nix would: a fixed hash is
+        # re-printed in base-16, and a hash without an algorithm is dropped.
         if algo:
-            parse_hash_type(algo.removeprefix("r:"))
+            ht = parse_hash_type(algo.removeprefix("r:"))
+            if hash_ and hash_ != "impure":
+                hash_ = Hash.parse_non_sri_unprefixed(hash_, ht).hex
+        else:
+            hash_ = ""
         needs_path = bool(hash_ and hash_ != "impure") if algo else bool(path)
         if needs_path and not path.startswith("/"):
             raise DerivationError(f"bad path '{path}' in derivation")

@@ -210,8 +210,10 @@ class Hash:
             )
         if parsed is not None and algo is not None and parsed != algo:
             raise BadHash(f"hash '{text}' should have type '{algo}'")
-        chosen = parsed if parsed is not None else parse_hash_type(algo)  # type: ignore[arg-type]
-        return cls._decode(rest, chosen, is_sri)
+        if parsed is None:
+            assert algo is not None
+            parsed = parse_hash_type(algo)
+        return cls._decode(rest, parsed, is_sri)
 
     @classmethod
     def parse_any_prefixed(cls, text: str) -> Hash:

@@ -1,0 +1,1 @@
+builtins.head (builtins.filter (x: x > 10) [ 1 2 ])

@@ -1,0 +1,1 @@
+let s = { a.b = s.a.b; }; in s.a.b

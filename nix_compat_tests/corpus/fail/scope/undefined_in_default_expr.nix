@@ -1,0 +1,1 @@
+({ a ? undefinedInDefault }: a) { a = 1; }

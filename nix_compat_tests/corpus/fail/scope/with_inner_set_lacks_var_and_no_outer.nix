@@ -1,0 +1,1 @@
+with { }; with { b = 1; }; a

@@ -1,0 +1,1 @@
+(import ../../fixtures/simple.nix).value + (throw "after import")

@@ -1,0 +1,1 @@
+({ a ? throw "default forced" }: a) { }

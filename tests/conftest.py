@@ -1,0 +1,24 @@
+"""Shared fixtures for unit tests: the real Nix oracle when a test needs one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def nix_eval():
+    """Evaluate an expression with real ``nix-instantiate --eval --strict`` (the oracle)."""
+    exe = shutil.which("nix-instantiate")
+    if exe is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("nix-instantiate (Debian package nix-bin) is required under CI=true")
+        pytest.skip("nix-instantiate not installed")
+
+    def run(expr: str, *flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run([exe, "--eval", "--strict", *flags, "-E", expr], capture_output=True, text=True)
+
+    return run
