@@ -481,7 +481,10 @@ class Compiler:
                 f = fn(env)
                 try:
                     if type(f) is Lambda:
-                        return f.code.apply(f.env, arg0(env))
+                        lc = f.code
+                        if lc.formal_names is None:
+                            return lc.body([f.env, arg0(env)])
+                        return lc.apply(f.env, arg0(env))
                     return call_function(f, arg0(env))
                 except NixError as e:
                     if e.pos is None:
@@ -590,6 +593,8 @@ def _slot_reader(depth: int, idx: int) -> Maker:
 
 
 def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
+    """A variable read: the hot path of every program, so each depth is spelled out."""
+
     def force_at(v: Thunk) -> Any:
         try:
             return v.force()
@@ -602,21 +607,27 @@ def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
 
         def var0(env):
             v = env[idx]
-            return force_at(v) if type(v) is Thunk else v
+            if type(v) is Thunk:
+                return v.val if v.code is None else force_at(v)
+            return v
 
         return var0
     if depth == 1:
 
         def var1(env):
             v = env[0][idx]
-            return force_at(v) if type(v) is Thunk else v
+            if type(v) is Thunk:
+                return v.val if v.code is None else force_at(v)
+            return v
 
         return var1
     if depth == 2:
 
         def var2(env):
             v = env[0][0][idx]
-            return force_at(v) if type(v) is Thunk else v
+            if type(v) is Thunk:
+                return v.val if v.code is None else force_at(v)
+            return v
 
         return var2
 
@@ -624,7 +635,9 @@ def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
         for _ in range(depth):
             env = env[0]
         v = env[idx]
-        return force_at(v) if type(v) is Thunk else v
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
 
     return var_n
 
@@ -797,6 +810,23 @@ def _op_arith(op: str) -> Callable[[Code, Code, Pos | None], Code]:
 
             return sub
 
+        if op == "*":
+
+            def mul(env):
+                a = left(env)
+                b = right(env)
+                if type(a) is int and type(b) is int:
+                    r = a * b
+                    if -9223372036854775808 <= r <= 9223372036854775807:
+                        return r
+                try:
+                    return arith("*", a, b)
+                except NixError as e:
+                    _set_pos(e, pos)
+                    raise
+
+            return mul
+
         def arith_op(env):
             try:
                 return arith(op, left(env), right(env))
@@ -814,6 +844,14 @@ def _op_cmp(kind: str) -> Callable[[Code, Code, Pos | None], Code]:
         def cmp(env):
             a = left(env)
             b = right(env)
+            if type(a) is int and type(b) is int:
+                if kind == "<":
+                    return a < b
+                if kind == ">":
+                    return a > b
+                if kind == "<=":
+                    return a <= b
+                return a >= b
             try:
                 if kind == "<":
                     return less_than(a, b)
@@ -874,15 +912,53 @@ def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Cod
 def _plus(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Code:
     """``a + b`` and interpolated paths: numbers add, strings/paths concatenate."""
 
-    def plus(env):
+    if len(parts) == 2:
+        (_, code_a), (_, code_b) = parts
+        general = _plus_general(parts, pos)
+
+        def plus2(env):
+            a = code_a(env)
+            if type(a) is int:
+                b = code_b(env)
+                if type(b) is int:
+                    r = a + b
+                    if -9223372036854775808 <= r <= 9223372036854775807:
+                        return r
+                return general(env, a, b)
+            if type(a) is str:
+                b = code_b(env)
+                if type(b) is str:
+                    return a + b
+                return general(env, a, b)
+            return general(env, a)
+
+        return plus2
+    general_n = _plus_general(parts, pos)
+    return lambda env: general_n(env)
+
+
+def _plus_general(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Callable[..., Any]:
+    """``+`` in full generality; ``pre`` holds parts the caller already evaluated."""
+
+    def plus(env, *pre):
+        values = list(pre)
+
+        def part(i):
+            if i < len(values):
+                return values[i]
+            v = parts[i][1](env)
+            values.append(v)
+            return v
+
         first_pos, first_code = parts[0]
-        v0 = first_code(env)
+        v0 = part(0)
         t0 = type(v0)
         if t0 is int or t0 is float:
             acc = v0
             is_float = t0 is float
-            for ppos, code in parts[1:]:
-                v = code(env)
+            for i in range(1, len(parts)):
+                ppos = parts[i][0]
+                v = part(i)
                 tv = type(v)
                 if tv is int:
                     acc = acc + v
@@ -898,8 +974,9 @@ def _plus(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Code:
         ctx: set[str] = set()
         if t0 is NixPath:
             out = [v0.path]
-            for ppos, code in parts[1:]:
-                v = code(env)
+            for i in range(1, len(parts)):
+                ppos = parts[i][0]
+                v = part(i)
                 try:
                     out.append(coerce_to_string(v, ctx, False, False))
                 except NixError as e:
@@ -910,8 +987,8 @@ def _plus(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Code:
             joined = "".join(out)
             return NixPath(canon_path(joined))
         out = []
-        for i, (ppos, code) in enumerate(parts):
-            v = v0 if i == 0 else code(env)
+        for i, (ppos, _code) in enumerate(parts):
+            v = part(i)
             if type(v) is str:
                 out.append(v)
                 continue

@@ -227,7 +227,12 @@ def call_function(f: Any, arg: Any) -> Any:
     Sets are callable when they have ``__functor`` (as in Nix).
     """
     t = type(f)
-    if t is Lambda or t is PrimOp or t is PrimOpApp:
+    if t is Lambda:
+        lc = f.code
+        if lc.formal_names is None:
+            return lc.body([f.env, arg])
+        return lc.apply(f.env, arg)
+    if t is PrimOp or t is PrimOpApp:
         return f.call(arg)
     if isinstance(f, dict) and "__functor" in f:
         functor = force(f["__functor"])

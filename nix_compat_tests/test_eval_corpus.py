@@ -125,7 +125,11 @@ def test_corpus_is_large_enough() -> None:
 
 @pytest.mark.parametrize("case", EVAL_CASES)
 def test_eval_case(
-    case: str, nix_tool: Tool, pydock_tool: Tool, tool_env: dict[str, str], eval_timeout: float
+    case: str,
+    nix_tool: Tool,
+    pydock_tool: Tool,
+    tool_env: dict[str, str],
+    eval_timeout: float,
 ) -> None:
     """pydock prints exactly the JSON that Nix prints, and both succeed."""
     commands = [nix_tool.eval_argv(case, json=True), pydock_tool.eval_argv(case, json=True)]
@@ -138,7 +142,11 @@ def test_eval_case(
 
 @pytest.mark.parametrize("case", FAIL_CASES)
 def test_fail_case(
-    case: str, nix_tool: Tool, pydock_tool: Tool, tool_env: dict[str, str], eval_timeout: float
+    case: str,
+    nix_tool: Tool,
+    pydock_tool: Tool,
+    tool_env: dict[str, str],
+    eval_timeout: float,
 ) -> None:
     """Both fail; pydock reports a clean `error: ` message whose first line is Nix's first line."""
     commands = [nix_tool.eval_argv(case, json=False), pydock_tool.eval_argv(case, json=False)]

@@ -125,9 +125,7 @@ class DerivationOutput:
         """Where a fixed output must end up, recomputed from its hash (not read from ``path``)."""
         method = self.method
         assert method is not None
-        return store.make_fixed_output_path(
-            method, self.fixed_hash(), output_path_name(drv_name, output_name)
-        )
+        return store.make_fixed_output_path(method, self.fixed_hash(), output_path_name(drv_name, output_name))
 
 
 @dataclass(slots=True)
@@ -149,9 +147,7 @@ class Derivation:
 
     # -- writing ----------------------------------------------------------------------
 
-    def unparse(
-        self, mask_outputs: bool = False, actual_inputs: Mapping[str, Iterable[str]] | None = None
-    ) -> str:
+    def unparse(self, mask_outputs: bool = False, actual_inputs: Mapping[str, Iterable[str]] | None = None) -> str:
         """The ATerm text, as Nix's ``Derivation::unparse``.
 
         ``mask_outputs`` blanks output paths and the env vars named after

@@ -205,9 +205,7 @@ class Hash:
         """
         parsed, is_sri, rest = _split_type_prefix(text)
         if parsed is None and algo is None:
-            raise BadHash(
-                f"hash '{rest}' does not include a type, nor is the type otherwise known from context"
-            )
+            raise BadHash(f"hash '{rest}' does not include a type, nor is the type otherwise known from context")
         if parsed is not None and algo is not None and parsed != algo:
             raise BadHash(f"hash '{text}' should have type '{algo}'")
         if parsed is None:

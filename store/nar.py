@@ -9,8 +9,9 @@ directory entries appear sorted by the raw bytes of their names.
 
 Every token is a little-endian 64-bit length, the bytes, and zero padding to
 a multiple of 8.  The writer here walks the tree iteratively and yields the
-stream in pieces, so hashing a large tree needs memory proportional to its
-depth, not its size; the reader streams file contents the same way.
+stream in pieces, so hashing a large tree holds only the open directories'
+listings and one 64 KiB read buffer, never whole files; the reader streams
+file contents the same way.
 """
 
 from __future__ import annotations
@@ -138,9 +139,7 @@ def iter_nar(path: str | os.PathLike[str], filter: PathFilter | None = None) -> 
             yield closing
 
 
-def dump_path(
-    path: str | os.PathLike[str], sink: Callable[[bytes], object], filter: PathFilter | None = None
-) -> int:
+def dump_path(path: str | os.PathLike[str], sink: Callable[[bytes], object], filter: PathFilter | None = None) -> int:
     """Feed the NAR of ``path`` to ``sink`` piece by piece; returns the NAR size."""
     size = 0
     for piece in iter_nar(path, filter):
@@ -171,9 +170,7 @@ def nar_bytes(path: str | os.PathLike[str], filter: PathFilter | None = None) ->
     return b"".join(iter_nar(path, filter))
 
 
-def hash_path(
-    path: str | os.PathLike[str], algo: str = "sha256", filter: PathFilter | None = None
-) -> tuple[Hash, int]:
+def hash_path(path: str | os.PathLike[str], algo: str = "sha256", filter: PathFilter | None = None) -> tuple[Hash, int]:
     """Hash the NAR of ``path`` with ``algo`` (Nix's ``hashPath``): ``(hash, nar size)``.
 
     Recursive fixed outputs with md5/sha1/sha512 are addressed by this hash; the

@@ -101,11 +101,14 @@ def mapAttrs(f, s):
     return out
 
 
-def _lazy2(f, a, b) -> Thunk:
-    def code(_env):
-        return force(call_function(force(call_function(f, a)), b))
+def _apply2(env):
+    f, a, b = env
+    return force(call_function(force(call_function(f, a)), b))
 
-    return Thunk(code, None)
+
+def _lazy2(f, a, b) -> Thunk:
+    """The unevaluated application ``f a b``."""
+    return Thunk(_apply2, (f, a, b))
 
 
 @primop("__zipAttrsWith")

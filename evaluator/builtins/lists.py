@@ -20,14 +20,14 @@ from ..values import (
 from .registry import primop
 
 
-def _lazy_call(f, *args) -> Thunk:
-    def code(_env):
-        r = f
-        for a in args:
-            r = call_function(force(r), a)
-        return force(r)
+def _apply1(env):
+    f, x = env
+    return force(call_function(f, x))
 
-    return Thunk(code, None)
+
+def _lazy_call(f, x) -> Thunk:
+    """The unevaluated application ``f x`` (a thunk with no per-item closure)."""
+    return Thunk(_apply1, (f, x))
 
 
 @primop("map")

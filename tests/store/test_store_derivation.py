@@ -126,10 +126,7 @@ class NixSide:
     def evaluate(self, nix: Nix, specs: list[Spec], *extra: str) -> list[dict[str, Any]]:
         names = [self.name_of(s) for s in specs]
         lets = " ".join(f"{n} = {e};" for n, e in self.bindings.values())
-        outs = (
-            "builtins.listToAttrs (map (o: {{ name = o; value = {0}.${{o}}.outPath; }})"
-            ' ({0}.outputs or ["out"]))'
-        )
+        outs = 'builtins.listToAttrs (map (o: {{ name = o; value = {0}.${{o}}.outPath; }}) ({0}.outputs or ["out"]))'
         results = " ".join(f"{{ drv = {n}.drvPath; outs = {outs.format(n)}; }}" for n in names)
         return nix.eval_json(f"let {lets} in [ {results} ]", *extra)
 
