@@ -9,7 +9,7 @@ from .builtins.core import force_deep
 from .errors import Source
 from .state import EvalState
 from .toplevel import auto_call, find_along_attr_path
-from .values import force
+from .values import Thunk, force
 
 
 def evaluate_for_cli(
@@ -26,7 +26,8 @@ def evaluate_for_cli(
     state = EvalState(search_path=include)
     auto_args: dict[str, Any] = {}
     for name, expr in args:
-        auto_args[name] = state.eval_string(expr)
+        # lazily, as Nix does: an unused --arg is never evaluated
+        auto_args[name] = Thunk(lambda _env, expr=expr: state.eval_string(expr), None)
     for name, value in argstrs:
         auto_args[name] = value
     roots: list[Any] = []
@@ -34,14 +35,18 @@ def evaluate_for_cli(
         for text in files:
             roots.append(state.eval_source(Source("«string»", text, "string"), os.getcwd()))
     else:
-        for f in files or ["./default.nix"]:
-            path = os.path.abspath(f)
+        for f in files or ["."]:
+            if f.startswith("<") and f.endswith(">"):
+                path = state.find_file(state.search_path, f[1:-1])
+            else:
+                path = os.path.abspath(f)
             roots.append(state.eval_file(path))
     outputs = []
     for root in roots:
         for path in attr_paths or [""]:
             v = find_along_attr_path(root, path, auto_args)
-            v = auto_call(v, auto_args)
+            if auto_args:
+                v = auto_call(v, auto_args)
             outputs.append(render(v, strict, output))
     return outputs
 

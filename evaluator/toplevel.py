@@ -29,6 +29,15 @@ def auto_call(v: Any, auto_args: dict[str, Any]) -> Any:
         for f in node.formals:
             if f.name in auto_args:
                 arg[f.name] = auto_args[f.name]
+            elif f.default is None:
+                raise NixError(
+                    "cannot evaluate a function that has an argument without a value "
+                    f"('{f.name}')\nNix attempted to evaluate a function as a top level expression; in\n"
+                    "this case it must have its arguments supplied either by default\n"
+                    "values, or passed explicitly with '--arg' or '--argstr'. See\n"
+                    "https://nixos.org/manual/nix/stable/expressions/language-constructs.html#functions.",
+                    f.pos,
+                )
     return call_function(v, arg)
 
 
@@ -59,6 +68,7 @@ def split_attr_path(path: str) -> list[str]:
 
 
 def find_along_attr_path(v: Any, path: str, auto_args: dict[str, Any]) -> Any:
+    v = force(v)
     for name in split_attr_path(path):
         v = auto_call(v, auto_args)
         if name.isdigit():
@@ -69,15 +79,21 @@ def find_along_attr_path(v: Any, path: str, auto_args: dict[str, Any]) -> Any:
                 )
             idx = int(name)
             if idx >= len(v):
-                raise NixError(f"list index {idx} in selection path '{path}' is out of bounds")
+                raise NixError(f"list index {idx} in selection path '{path}' is out of range")
             v = force(v[idx])
             continue
         if not isinstance(v, dict):
             raise NixError(
                 f"the expression selected by the selection path '{path}' should be a set but is {show_type(v)}"
             )
+        if not name:
+            raise NixError(f"empty attribute name in selection path '{path}'")
         if name not in v:
-            raise NixError(f"attribute '{name}' in selection path '{path}' not found")
+            from .suggestions import best_matches
+
+            raise NixError(
+                f"attribute '{name}' in selection path '{path}' not found", suggestion=best_matches(v.keys(), name)
+            )
         r = v[name]
         v = r.force() if type(r) is Thunk else r
     return v
