@@ -13,7 +13,10 @@ import platform
 from typing import Any
 
 from . import ops
+from pydock.store.compute import ComputeOnlyStore
+
 from .builtins import load_all
+from .builtins.derivations import DERIVATION_NIX, copy_path_to_store
 from .builtins.registry import CONSTANTS, PRIMOPS, set_state
 from .compiler import Compiler, RootScope, Scope
 from .errors import NixError, Source
@@ -51,9 +54,13 @@ class EvalState:
         search_path: list[str] | None = None,
         store_dir: str = "/nix/store",
         system: str | None = None,
+        store: Any = None,
     ) -> None:
         load_all()
         self.store_dir = store_dir
+        # read-only evaluation computes paths without writing (as nix-instantiate --eval)
+        self.store = store if store is not None else ComputeOnlyStore(store_dir)
+        self.src_to_store: dict[str, Any] = {}
         self.system = system or host_system()
         entries = list(search_path or [])
         entries += [e for e in os.environ.get("NIX_PATH", "").split(":") if e]
@@ -61,6 +68,7 @@ class EvalState:
         self.file_cache: dict[str, Any] = {}
         self.parse_cache: dict[str, Any] = {}
         set_state(self)
+        ops.copy_path_hook = copy_path_to_store
         self.globals = self._make_globals()
         self.root = RootScope(self.globals)
         self.compiler = Compiler(self.root)
@@ -81,7 +89,14 @@ class EvalState:
             globals_[name] = v
         builtins["builtins"] = builtins
         globals_["builtins"] = builtins
+        derivation = Thunk(lambda _env: self._eval_internal("derivation.nix", DERIVATION_NIX), None)
+        builtins["derivation"] = derivation
+        globals_["derivation"] = derivation
         return globals_
+
+    def _eval_internal(self, name: str, text: str) -> Any:
+        """Evaluate one of pydock's own Nix snippets (reported as //builtin/NAME)."""
+        return self.eval_source(Source(f"//builtin/{name}", text, "file"), "/")
 
     # ------------------------------------------------------------------ evaluation
     def eval_source(self, source: Source, base_dir: str, scope: dict[str, Any] | None = None) -> Any:
