@@ -157,6 +157,10 @@ class EvalState:
             res = base + suffix
             if os.path.exists(res):
                 return ops.canon_path(os.path.abspath(res))
+        if name.startswith("nix/"):  # Nix's built-in files (<nix/fetchurl.nix>)
+            core = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corepkgs", name[4:])
+            if os.path.exists(core):
+                return core
         from .errors import ThrownError
 
         raise ThrownError(

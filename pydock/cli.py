@@ -77,8 +77,10 @@ def eval_cmd(
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         _fail(e, show_trace)
         return
+    # like nix-instantiate, JSON output has no trailing newline
+    end = "" if as_json else "\n"
     for text in outputs:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(text + end)
     sys.stdout.flush()
 
 
