@@ -423,15 +423,19 @@ class Compiler:
         path = [p if isinstance(p, str) else self.c(p, scope) for p in node.path]
         pos = node.pos
 
+        last = len(path) - 1
+
         def has_attr(env):
             v = expr(env)
-            for p in path:
+            for i, p in enumerate(path):
                 name = p if type(p) is str else _attr_name(p(env), pos)
                 if not isinstance(v, dict):
                     return False
                 r = v.get(name, _MISSING)
                 if r is _MISSING:
                     return False
+                if i == last:  # the attribute itself is not evaluated
+                    return True
                 v = r.force() if type(r) is Thunk else r
             return True
 

@@ -76,6 +76,60 @@ def _run_parser(parser: Lark, source: Source, base_dir: str, tokens: list[Token]
         _pending.tokens = None
 
 
+# Bison numbers tokens in this order and lists expected tokens in it.
+_BISON_ORDER = [
+    "$END", "ID", "STR", "IND_STR", "INT", "FLOAT", "PATH", "HPATH", "SPATH", "PATH_END", "URI",
+    "IF", "THEN", "ELSE", "ASSERT", "WITH", "LET", "IN", "REC", "INHERIT", "EQ", "NEQ", "AND", "OR",
+    "IMPL", "OR_KW", "DOLLAR_CURLY", "IND_STRING_OPEN", "IND_STRING_CLOSE", "ELLIPSIS",
+    "LT", "GT", "LEQ", "GEQ", "UPDATE", "PLUS", "MINUS", "STAR", "SLASH", "CONCAT", "QMARK",
+    "COLON", "LBRACE", "RBRACE", "AT", "SEMI", "BANG", "DOT", "DQUOTE", "LPAR", "RPAR",
+    "LBRACK", "RBRACK", "ASSIGN", "COMMA",
+]
+_RANK = {name: i for i, name in enumerate(_BISON_ORDER)}
+_ALIASES = {"FORMALS_LBRACE": "LBRACE", "IND_STR_LIT": "IND_STR"}
+_NONASSOC = {"EQ": "op_eq", "NEQ": "op_eq", "LT": "op_cmp", "GT": "op_cmp", "LEQ": "op_cmp", "GEQ": "op_cmp"}
+
+
+def _expected_like_bison(e: UnexpectedToken) -> list[str]:
+    """The tokens Nix's bison parser would list as expected at this error.
+
+    Bison performs a state's default reduction before noticing an error, so it
+    reports the (smaller) set of tokens acceptable after those reductions. We
+    replay the same reductions on a copy of Lark's LALR stack.
+    """
+    try:
+        ps = e.interactive_parser.parser_state.copy()
+    except Exception:  # noqa: BLE001 - fall back to Lark's own set
+        return sorted(e.expected)
+    states = ps.parse_conf.states
+    stack = list(ps.state_stack)
+    level = _NONASSOC.get(e.token.type)
+    if level is not None:
+        # `a == b == c`: yacc's %nonassoc puts an explicit error action here, which
+        # bison reports without an "expecting" list
+        for act, arg in states[stack[-1]].values():
+            if str(act) == "Reduce" and arg.origin.name == level and len(arg.expansion) == 3:
+                return []
+    for _ in range(1000):
+        actions = states[stack[-1]]
+        reductions = [arg for act, arg in actions.values() if str(act) == "Reduce"]
+        if not reductions:
+            break
+        rule = max(set(reductions), key=reductions.count)
+        size = len(rule.expansion)
+        if size:
+            del stack[-size:]
+        goto = states[stack[-1]].get(rule.origin.name)
+        if goto is None:
+            break
+        stack.append(goto[1])
+    actions = states[stack[-1]]
+    expected = {_ALIASES.get(k, k) for k, (act, _arg) in actions.items() if k.isupper() or k == "$END"}
+    if stack[-1] == ps.parse_conf.end_state or not expected:
+        expected.add("$END")
+    return sorted((x for x in expected if x in _RANK), key=_RANK.__getitem__)
+
+
 def _syntax_error(source: Source, e: UnexpectedToken, tokens: list[Token]) -> ParseError:
     tok = e.token
     if tok.type == "$END":
@@ -84,12 +138,10 @@ def _syntax_error(source: Source, e: UnexpectedToken, tokens: list[Token]) -> Pa
         what = "end of file"
     else:
         pos = Pos(source, tok.line, tok.column)
-        what = DISPLAY.get(tok.type, tok.type)
-        if tok.type == "CHAR_OTHER":
-            what = f"'{tok.value}'"
+        what = "invalid token" if tok.type == "CHAR_OTHER" else DISPLAY.get(tok.type, tok.type)
     msg = f"syntax error, unexpected {what}"
-    expected = sorted({DISPLAY.get(x, x) for x in e.expected if x != "CHAR_OTHER"})
-    if 0 < len(expected) <= 4:
+    expected = [DISPLAY.get(x, x) for x in _expected_like_bison(e)]
+    if len(expected) <= 4 and expected:
         msg += ", expecting " + " or ".join(expected)
     return ParseError(msg, pos)
 
@@ -412,7 +464,9 @@ class _Builder(Transformer):
     def binds_inherit(self, c):
         attrs: A.Attrs = c[0]
         names: _Names = c[2]
-        pos = names.start or self._pos(c[1])
+        # Nix records the position where the (empty) name list began: just after `inherit`
+        kw: Token = c[1]
+        pos = Pos(self.src, kw.line, kw.column + len("inherit"))
         for name, npos in names.items:
             if name in attrs.attrs:
                 raise self._err(f"attribute '{name}' already defined at {_fmt_pos(attrs.attrs[name].pos)}", pos)
@@ -425,7 +479,8 @@ class _Builder(Transformer):
         attrs: A.Attrs = c[0]
         src = c[3]
         names: _Names = c[5]
-        pos = names.start or self._pos(c[4])
+        rpar: Token = c[4]
+        pos = Pos(self.src, rpar.line, rpar.column + 1)
         for name, npos in names.items:
             if name in attrs.attrs:
                 raise self._err(f"attribute '{name}' already defined at {_fmt_pos(attrs.attrs[name].pos)}", pos)

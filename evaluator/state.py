@@ -12,9 +12,9 @@ import os
 import platform
 from typing import Any
 
-from . import ops
 from pydock.store.compute import ComputeOnlyStore
 
+from . import ops
 from .builtins import load_all
 from .builtins.derivations import DERIVATION_NIX, copy_path_to_store
 from .builtins.registry import CONSTANTS, PRIMOPS, set_state

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from pydock.evaluator.errors import ParseError, Source
 from pydock.evaluator.lexer import tokenize
 

@@ -8,7 +8,6 @@ failed" message, so precedence and desugaring are checked against real Nix.
 from __future__ import annotations
 
 import pytest
-
 from pydock.evaluator.errors import ParseError, Source
 from pydock.evaluator.parser import parse
 from pydock.evaluator.show import show

@@ -39,7 +39,7 @@ def getAttr(name, s):
     name = _name(name)
     s = force_attrs(s)
     if name not in s:
-        raise NixError(f"attribute '{name}' missing")
+        raise NixError(f"attribute '{name}' missing for call to 'getAttr'")
     return force(s[name])
 
 

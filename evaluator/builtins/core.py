@@ -171,9 +171,9 @@ def trace(msg, v):
 def genericClosure(args):
     args = force_attrs(args)
     if "startSet" not in args:
-        raise NixError("attribute 'startSet' missing")
+        raise NixError("attribute 'startSet' missing for call to 'genericClosure'")
     if "operator" not in args:
-        raise NixError("attribute 'operator' missing")
+        raise NixError("attribute 'operator' missing for call to 'genericClosure'")
     work = list(force_list(args["startSet"]))
     op = force(args["operator"])
     res = []
@@ -226,7 +226,7 @@ def functionArgs(f):
         return function_args(f)
     if type(f) is PrimOp or type(f) is PrimOpApp:
         return {}
-    raise NixError(f"'functionArgs' requires a function, got {type_name(f)}")
+    raise NixError("'functionArgs' requires a function")
 
 
 # ------------------------------------------------------------------ arithmetic
@@ -323,6 +323,13 @@ def _null():
 @constant("__currentSystem")
 def currentSystem():
     return state().system
+
+
+@constant("__currentTime")
+def currentTime():
+    import time
+
+    return int(time.time())
 
 
 @constant("__nixVersion")

@@ -47,7 +47,7 @@ def readFile(path):
     except FileNotFoundError:
         raise NixError(f"opening file '{p}': No such file or directory") from None
     except IsADirectoryError:
-        raise NixError(f"reading file '{p}': Is a directory") from None
+        raise NixError("reading from file: Is a directory") from None
     except OSError as e:
         raise NixError(f"opening file '{p}': {e.strerror}") from None
     if b"\0" in data:

@@ -20,7 +20,6 @@ from ..values import (
     PrimOp,
     PrimOpApp,
     Thunk,
-    force,
     force_string_no_ctx,
     mkstr,
     show_type,

@@ -82,7 +82,7 @@ def length(xs):
 
 @primop("__foldl'")
 def foldl(op, nul, xs):
-    op = force(op)
+    op = force_function(op)
     xs = force_list(xs)
     acc = nul
     if not xs:
@@ -94,13 +94,13 @@ def foldl(op, nul, xs):
 
 @primop("__any")
 def any_(f, xs):
-    f = force(f)
+    f = force_function(f)
     return any(force_bool(call_function(f, x)) for x in force_list(xs))
 
 
 @primop("__all")
 def all_(f, xs):
-    f = force(f)
+    f = force_function(f)
     return all(force_bool(call_function(f, x)) for x in force_list(xs))
 
 
@@ -135,7 +135,7 @@ def sort(cmp, xs):
 
 @primop("__partition")
 def partition(f, xs):
-    f = force(f)
+    f = force_function(f)
     right, wrong = [], []
     for x in force_list(xs):
         (right if force_bool(call_function(f, x)) else wrong).append(x)
@@ -144,7 +144,7 @@ def partition(f, xs):
 
 @primop("__groupBy")
 def groupBy(f, xs):
-    f = force(f)
+    f = force_function(f)
     out: dict[str, list] = {}
     for x in force_list(xs):
         k = force_string(call_function(f, x))
@@ -162,7 +162,7 @@ def concatLists(xss):
 
 @primop("__concatMap")
 def concatMap(f, xs):
-    f = force(f)
+    f = force_function(f)
     out = []
     for x in force_list(xs):
         out.extend(force_list(call_function(f, x)))
@@ -176,12 +176,12 @@ def listToAttrs(xs):
     for item in force_list(xs):
         item = force_attrs(item)
         if "name" not in item:
-            raise NixError("attribute 'name' missing")
+            raise NixError("attribute 'name' missing for call to 'listToAttrs'")
         name = force_string(item["name"])
         name = str(name) if type(name) is CStr else name
         if name in out:
             continue
         if "value" not in item:
-            raise NixError("attribute 'value' missing")
+            raise NixError("attribute 'value' missing for call to 'listToAttrs'")
         out[name] = item["value"]
     return out
