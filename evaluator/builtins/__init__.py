@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("core", "lists", "attrs", "strings", "io", "derivations", "json", "regex", "toml", "xml", "versions", "hashing")
+_MODULES = (
+    "core", "lists", "attrs", "strings", "io", "derivations",
+    "json", "regex", "toml", "xml", "versions", "hashing",
+)
 _loaded = False
 
 

@@ -122,9 +122,9 @@ def derivationStrict(args):
             if ignore_nulls and force(value) is None:
                 continue
             if key == "__contentAddressed" and force_bool(value):
-                raise NixError("experimental Nix feature 'ca-derivations' is disabled; use '--extra-experimental-features ca-derivations' to override")
+                raise _experimental("ca-derivations")
             if key == "__impure" and force_bool(value):
-                raise NixError("experimental Nix feature 'impure-derivations' is disabled; use '--extra-experimental-features impure-derivations' to override")
+                raise _experimental("impure-derivations")
             if key == "args":
                 for item in force_list(value):
                     drv.args.append(coerce_to_string(item, ctx, True, True))
@@ -196,6 +196,13 @@ def derivationStrict(args):
     for o, out in sorted(drv.outputs.items()):
         result[o] = CStr(out.path or drv.env.get(o, ""), frozenset({f"!{o}!{drv_path}"}))
     return result
+
+
+def _experimental(feature: str) -> NixError:
+    return NixError(
+        f"experimental Nix feature '{feature}' is disabled; "
+        f"use '--extra-experimental-features {feature}' to override"
+    )
 
 
 def _str_with_ctx(value: Any, ctx: set[str]) -> str:
