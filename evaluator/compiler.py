@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import ast as A
-from .errors import AssertionFailed, NixError, Pos
+from .errors import AssertionFailed, NixError, Pos, TraceSettings
 from .ops import canon_path, coerce_to_string, less_than, values_equal
 from .values import (
     Attrs,
@@ -396,7 +396,16 @@ class Compiler:
                 r = v.get(name0, _MISSING)
                 if r is _MISSING:
                     raise _missing_attr(name0, v, pos)
-                return r.force() if type(r) is Thunk else r
+                if type(r) is Thunk:
+                    if r.code is None:
+                        return r.val
+                    try:
+                        return r.force()
+                    except NixError as e:
+                        if TraceSettings.enabled:
+                            _attr_trace(e, v, name0)
+                        raise
+                return r
 
             return select1
 
@@ -493,6 +502,8 @@ class Compiler:
                 except NixError as e:
                     if e.pos is None:
                         e.pos = pos
+                    if TraceSettings.enabled:
+                        _call_traces(e, f, pos)
                     raise
 
             return call1
@@ -509,6 +520,8 @@ class Compiler:
             except NixError as e:
                 if e.pos is None:
                     e.pos = pos
+                if TraceSettings.enabled:
+                    _call_traces(e, f, pos)
                 raise
 
         return call
@@ -644,6 +657,19 @@ def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
         return v
 
     return var_n
+
+
+def _call_traces(e: NixError, f: Any, pos: Pos | None) -> None:
+    if type(f) is Lambda:
+        node = f.code.node
+        what = f"'{node.name}'" if node.name else "anonymous lambda"
+        e.add_trace(node.pos, f"while evaluating {what}")
+        e.add_trace(pos, "from call site")
+
+
+def _attr_trace(e: NixError, attrs: dict, name: str) -> None:
+    positions = getattr(attrs, "pos", None)
+    e.add_trace(positions.get(name) if positions else None, f"while evaluating the attribute '{name}'")
 
 
 def _apply_overrides(r: Attrs, env2: list, idx: int, slot_of: dict, pos: Pos | None) -> None:

@@ -65,6 +65,12 @@ class Pos:
         return f"Pos({self.location()})"
 
 
+class TraceSettings:
+    """Whether ``--show-trace`` is on: frames are only collected when it is."""
+
+    enabled = False
+
+
 class NixError(Exception):
     """An error of the Nix language (evaluation, type, assertion, …).
 
@@ -130,7 +136,6 @@ def _frame(pos: Pos | None) -> list[str]:
     if frame:
         lines.append("")
         lines.extend(frame)
-        lines.append("")
     return lines
 
 
@@ -148,7 +153,7 @@ def format_error(
         while body and body[-1] == "":
             body.pop()
         body.append(f"Did you mean {suggestion}?")
-    for tpos, tmsg in reversed(traces or []):
+    for tpos, tmsg in traces or []:
         body.append("")
         body.append(f"… {tmsg}")
         body.extend(_frame(tpos))

@@ -26,6 +26,9 @@ from .values import PrimOp, Thunk
 _SYSTEMS = {"x86_64": "x86_64-linux", "amd64": "x86_64-linux", "aarch64": "aarch64-linux", "arm64": "aarch64-linux"}
 
 
+PRELUDE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prelude")
+
+
 def host_system() -> str:
     """Nix's system double for this machine (``x86_64-linux``, ``aarch64-linux`` …)."""
     m = platform.machine().lower()
@@ -62,9 +65,10 @@ class EvalState:
         self.store = store if store is not None else ComputeOnlyStore(store_dir)
         self.src_to_store: dict[str, Any] = {}
         self.system = system or host_system()
-        entries = list(search_path or [])
-        entries += [e for e in os.environ.get("NIX_PATH", "").split(":") if e]
-        self.search_path = parse_search_path(entries)
+        cli = parse_search_path(list(search_path or []))
+        env = parse_search_path([e for e in os.environ.get("NIX_PATH", "").split(":") if e])
+        self.search_path = cli + env
+        self.n_cli_search_path = len(cli)
         self.file_cache: dict[str, Any] = {}
         self.parse_cache: dict[str, Any] = {}
         set_state(self)
@@ -145,7 +149,36 @@ class EvalState:
         return Source(path, data.decode("utf-8", "surrogateescape"), "file")
 
     def find_file(self, search_path: list[tuple[str, str]], name: str) -> str:
-        """Resolve ``<name>`` against a search path (Nix's ``findFile``)."""
+        """Resolve ``<name>`` against a search path (Nix's ``findFile``).
+
+        ``<nixpkgs>`` is pydock's prelude unless ``-I nixpkgs=…`` (or an ``-I`` directory
+        holding ``nixpkgs``) says otherwise; ``NIX_PATH`` cannot replace it, because a
+        host's real nixpkgs is not something pydock can evaluate its packages from.
+        """
+        if name == "nixpkgs" or name.startswith("nixpkgs/"):
+            n_cli = self.n_cli_search_path if search_path == self.search_path else len(search_path)
+            found = self._search(search_path[:n_cli], name)
+            if found is not None:
+                return found
+            prelude = os.path.join(PRELUDE_DIR, name[len("nixpkgs") :].lstrip("/"))
+            if os.path.exists(prelude):
+                return ops.canon_path(prelude)
+            search_path = search_path[n_cli:]
+        found = self._search(search_path, name)
+        if found is not None:
+            return found
+        if name.startswith("nix/"):  # Nix's built-in files (<nix/fetchurl.nix>)
+            core = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corepkgs", name[4:])
+            if os.path.exists(core):
+                return core
+        from .errors import ThrownError
+
+        raise ThrownError(
+            f"file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+        )
+
+    @staticmethod
+    def _search(search_path: list[tuple[str, str]], name: str) -> str | None:
         for prefix, base in search_path:
             if not prefix:
                 suffix = "/" + name
@@ -157,12 +190,4 @@ class EvalState:
             res = base + suffix
             if os.path.exists(res):
                 return ops.canon_path(os.path.abspath(res))
-        if name.startswith("nix/"):  # Nix's built-in files (<nix/fetchurl.nix>)
-            core = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corepkgs", name[4:])
-            if os.path.exists(core):
-                return core
-        from .errors import ThrownError
-
-        raise ThrownError(
-            f"file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
-        )
+        return None

@@ -56,7 +56,10 @@ def eval_cmd(
     eval_flag: bool,
 ) -> None:
     """Evaluate FILES (default ./default.nix) or -E expressions, like nix-instantiate --eval."""
+    from pydock.evaluator.errors import TraceSettings
     from pydock.evaluator.runner import run_deep
+
+    TraceSettings.enabled = show_trace
 
     def work() -> list[str]:
         from pydock.evaluator.session import evaluate_for_cli

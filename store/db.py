@@ -91,9 +91,7 @@ class StoreDB:
             raise RuntimeError(
                 f"the Nix store schema is version {current}; open the store with Nix 2.8 once to upgrade it"
             )
-        self.conn = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
+        self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         self.conn.execute("pragma foreign_keys = 1")
         self.conn.execute("pragma synchronous = normal")
         if self.conn.execute("pragma main.journal_mode").fetchone()[0] != "wal":
