@@ -21,8 +21,12 @@ def evaluate_for_cli(
     args: list[tuple[str, str]],
     argstrs: list[tuple[str, str]],
     include: list[str],
+    xml_location: bool = True,
+    parse_only: bool = False,
 ) -> list[str]:
     """Do what ``nix-instantiate --eval`` does; return the texts to print."""
+    if parse_only:
+        return [_parse_only(f, is_expr) for f in files or ["."]]
     state = EvalState(search_path=include)
     auto_args: dict[str, Any] = {}
     for name, expr in args:
@@ -47,11 +51,25 @@ def evaluate_for_cli(
             v = find_along_attr_path(root, path, auto_args)
             if auto_args:
                 v = auto_call(v, auto_args)
-            outputs.append(render(v, strict, output))
+            outputs.append(render(v, strict, output, xml_location))
     return outputs
 
 
-def render(v: Any, strict: bool, output: str) -> str:
+def _parse_only(arg: str, is_expr: bool) -> str:
+    from .parser import parse
+    from .show import show
+
+    if is_expr:
+        return show(parse(Source("«string»", arg, "string"), os.getcwd()))
+    path = os.path.abspath(arg)
+    if os.path.isdir(path):
+        path = os.path.join(path, "default.nix")
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        text = f.read()
+    return show(parse(Source(path, text, "file"), os.path.dirname(path)))
+
+
+def render(v: Any, strict: bool, output: str, xml_location: bool = True) -> str:
     if output == "json":
         from .builtins.json import value_to_json
 
@@ -59,7 +77,7 @@ def render(v: Any, strict: bool, output: str) -> str:
     if output == "xml":
         from .builtins.xml import value_to_xml
 
-        return value_to_xml(v, strict=strict, location=False)
+        return value_to_xml(v, strict=strict, location=xml_location)
     if strict:
         force_deep(v)
     from .printer import print_value

@@ -41,6 +41,8 @@ def main() -> None:
 @click.option("--argstr", "argstrs", nargs=2, multiple=True, metavar="NAME VALUE", help="String argument.")
 @click.option("-I", "include", multiple=True, metavar="PATH", help="Add to the Nix search path.")
 @click.option("--show-trace", is_flag=True, help="Show the evaluation trace on errors.")
+@click.option("--no-location", is_flag=True, help="With --xml: omit source locations.")
+@click.option("--parse", "parse_only", is_flag=True, help="Only parse, and print the expression as Nix shows it.")
 @click.option("--eval", "eval_flag", is_flag=True, hidden=True, help="Accepted for nix-instantiate parity.")
 def eval_cmd(
     files: tuple[str, ...],
@@ -53,6 +55,8 @@ def eval_cmd(
     argstrs: tuple[tuple[str, str], ...],
     include: tuple[str, ...],
     show_trace: bool,
+    no_location: bool,
+    parse_only: bool,
     eval_flag: bool,
 ) -> None:
     """Evaluate FILES (default ./default.nix) or -E expressions, like nix-instantiate --eval."""
@@ -73,6 +77,8 @@ def eval_cmd(
             args=list(args),
             argstrs=list(argstrs),
             include=list(include),
+            xml_location=not no_location,
+            parse_only=parse_only,
         )
 
     try:
