@@ -87,8 +87,9 @@ class EvalState:
             builtins[short] = v
             globals_[name] = v
         for name, fn in CONSTANTS.items():
+            # constants are plain values, as in Nix (so `[ null ]` prints `[ null ]`)
             short = name[2:] if name.startswith("__") else name
-            v = Thunk(lambda _env, fn=fn: fn(), None)
+            v = fn()
             builtins[short] = v
             globals_[name] = v
         builtins["builtins"] = builtins
