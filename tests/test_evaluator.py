@@ -11,11 +11,10 @@ import subprocess
 import sys
 
 import pytest
-
+from pydock.evaluator.builtins.core import force_deep
 from pydock.evaluator.errors import NixError
 from pydock.evaluator.runner import run_deep
 from pydock.evaluator.state import EvalState
-from pydock.evaluator.builtins.core import force_deep
 from pydock.evaluator.values import Thunk, force
 
 
