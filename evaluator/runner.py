@@ -18,8 +18,8 @@ from .errors import NixError
 
 T = TypeVar("T")
 
-STACK_BYTES = 2 * 1024 * 1024 * 1024 - 4096
-RECURSION_LIMIT = 2_000_000
+STACK_BYTES = 1024 * 1024 * 1024
+RECURSION_LIMIT = 500_000
 
 
 def run_deep(fn: Callable[[], T]) -> T:
