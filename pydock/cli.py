@@ -93,5 +93,13 @@ def eval_cmd(
     sys.stdout.flush()
 
 
+def _register_commands() -> None:
+    from pydock.build_cli import build
+
+    main.add_command(build)
+
+
+_register_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -21,7 +21,7 @@ import os
 import shutil
 import stat
 
-__all__ = ["MTIME_STORE", "canonicalise", "delete_path", "move_path", "unsupported_type_error"]
+__all__ = ["MTIME_STORE", "UnsupportedFileType", "canonicalise", "delete_path", "move_path"]
 
 MTIME_STORE = 1
 """The modification time of every file in the store."""
@@ -30,8 +30,8 @@ _IGNORED_XATTRS = frozenset({"security.selinux", "system.nfs4_acl"})
 """Nix's default ``ignored-acls``: attributes that are left alone (removing them fails or is pointless)."""
 
 
-def unsupported_type_error(path: str) -> OSError:
-    return OSError(errno.EINVAL, f"file '{path}' has an unsupported type")
+class UnsupportedFileType(ValueError):
+    """A socket, device or FIFO where a store object may only hold files, directories and symlinks."""
 
 
 def _canonicalise_one(path: str, st: os.stat_result, as_root: bool) -> None:
@@ -69,7 +69,7 @@ def canonicalise(path: str) -> None:
         p = stack.pop()
         st = os.lstat(p)
         if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode)):
-            raise unsupported_type_error(p)
+            raise UnsupportedFileType(f"file '{p}' has an unsupported type")
         if stat.S_ISDIR(st.st_mode):
             stack.extend(os.path.join(p, n) for n in os.listdir(p))
         _canonicalise_one(p, st, as_root)

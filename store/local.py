@@ -49,7 +49,7 @@ from .derivation import (
     read_derivation,
 )
 from .fsutil import canonicalise, delete_path, move_path
-from .hashes import Hash, hash_bytes, new_hasher
+from .hashes import Hash, Hasher, hash_bytes, new_hasher
 from .locks import PathLocks, TempRoots, lock_fd, open_lock_file
 from .nar import dump_string, iter_nar, nar_hash, restore_path
 from .paths import DRV_EXTENSION, FileIngestionMethod, StoreDir
@@ -113,7 +113,7 @@ class ValidPathInfo:
 class _IterReader:
     """A read-only binary stream over an iterator of byte chunks, feeding a hasher as it goes."""
 
-    def __init__(self, chunks: Iterator[bytes], hasher: hashlib._Hash) -> None:
+    def __init__(self, chunks: Iterator[bytes], hasher: Hasher) -> None:
         self._chunks = chunks
         self._buf = b""
         self._hasher = hasher
@@ -297,7 +297,7 @@ class LocalStore:
         self._add_text(drv.name + DRV_EXTENSION, drv.to_aterm().encode("utf-8", "surrogateescape"), drv.references)
         return drv_path
 
-    def _derivation_output_paths(self, drv: Derivation) -> dict[str, str]:
+    def derivation_output_paths(self, drv: Derivation) -> dict[str, str]:
         """Output paths known before building (``outputsAndOptPaths`` minus the unknown ones)."""
         out: dict[str, str] = {}
         for name, o in drv.outputs.items():
@@ -456,7 +456,11 @@ class LocalStore:
                 canonicalise(staged)
                 delete_path(real)
                 move_path(staged, real)
-            self.register_valid([info])
+            try:
+                self.register_valid([info])
+            except BaseException:
+                delete_path(real)
+                raise
             locks.unlock(delete=True)
         finally:
             locks.unlock()
@@ -515,7 +519,7 @@ class LocalStore:
                 ids[info.path] = cur.lastrowid
                 drv = drvs.get(info.path)
                 if drv is not None:
-                    for oname, opath in sorted(self._derivation_output_paths(drv).items()):
+                    for oname, opath in sorted(self.derivation_output_paths(drv).items()):
                         conn.execute(
                             "insert or replace into DerivationOutputs (drv, id, path) values (?, ?, ?)",
                             (ids[info.path], oname, opath),
@@ -551,11 +555,15 @@ class LocalStore:
         tells other processes it is in use; once its owner is gone (even killed
         with SIGKILL) the lock is free and the directory is garbage.
         """
-        base = os.path.join(self.real_store_dir, TEMP_PREFIX + secrets.token_hex(8) + suffix)
-        fd = open_lock_file(base + ".lock")
-        assert fd is not None
-        try:
+        while True:
+            base = os.path.join(self.real_store_dir, TEMP_PREFIX + secrets.token_hex(8) + suffix)
+            fd = open_lock_file(base + ".lock")
+            assert fd is not None
             lock_fd(fd, True)
+            if os.fstat(fd).st_size == 0:
+                break
+            os.close(fd)  # a cleaner took this lock file for a leftover in between: pick another name
+        try:
             os.mkdir(base, 0o700)
             try:
                 yield base
@@ -589,6 +597,7 @@ class LocalStore:
             if not lock_fd(fd, True, wait=False):
                 return
             delete_path(path)
+            os.write(fd, b"d")  # marks the lock file stale for anyone who opened it before the unlink
             try:
                 os.unlink(path + ".lock")
             except FileNotFoundError:
@@ -615,7 +624,7 @@ class LocalStore:
 class _TeeReader:
     """Wraps a binary stream, feeding everything read through a hasher."""
 
-    def __init__(self, stream: BinaryIO, hasher: hashlib._Hash) -> None:
+    def __init__(self, stream: BinaryIO, hasher: Hasher) -> None:
         self._stream = stream
         self._hasher = hasher
 

@@ -1,4 +1,4 @@
-"""Finding the store paths a file tree refers to, and hashing content modulo itself.
+"""Finding the store paths a file tree refers to.
 
 After a build Nix does not ask what an output depends on: it looks.  The NAR
 serialisation of the output is searched for the 32-character hash part of
@@ -12,10 +12,6 @@ Candidates can only occur inside runs of nix-base32 characters, so the scan
 finds such runs with a regular expression (in C) and only looks inside runs of
 at least 32 characters; a run crossing a chunk boundary is caught by carrying
 the last 31 bytes over.
-
-``hash_modulo`` is Nix's ``HashModuloSink``: the hash of content in which a
-given string (the output's own hash part) is zeroed out, followed by the
-positions where it occurred, so a content-addressed path can refer to itself.
 """
 
 from __future__ import annotations
@@ -28,7 +24,7 @@ from .base32 import BASE32_ALPHABET
 from .hashes import Hash
 from .nar import iter_nar
 
-__all__ = ["RefScanner", "scan_path", "hash_modulo", "HASH_PART_LEN"]
+__all__ = ["RefScanner", "scan_path", "HASH_PART_LEN"]
 
 HASH_PART_LEN = 32
 _RUN = re.compile(b"[" + re.escape(BASE32_ALPHABET.encode()) + b"]{%d,}" % HASH_PART_LEN)
@@ -77,20 +73,3 @@ def scan_path(path: str, hash_parts: Iterable[str]) -> tuple[set[str], Hash, int
         scanner.feed(piece)
         size += len(piece)
     return scanner.found, Hash("sha256", hasher.digest()), size
-
-
-def hash_modulo(data: bytes, modulus: str, algo: str) -> Hash:
-    """Hash ``data`` with every (non-overlapping) occurrence of ``modulus`` zeroed, then ``|<offset>`` each."""
-    needle = modulus.encode()
-    positions = []
-    start = 0
-    while (j := data.find(needle, start)) >= 0:
-        positions.append(j)
-        start = j + len(needle)
-    h = hashlib.new(algo)
-    if positions:
-        data = data.replace(needle, b"\0" * len(needle))
-    h.update(data)
-    for pos in positions:
-        h.update(b"|%d" % pos)
-    return Hash(algo, h.digest())

@@ -1,0 +1,253 @@
+"""``pydock build``: evaluate, realise and link, like ``nix-build``.
+
+The command evaluates FILES (or ``-E`` expressions) with a real store behind
+the evaluator, so sources, ``toFile`` texts and ``.drv`` files are written as
+``nix-build`` would write them; collects the derivations the value denotes
+(``getDerivations``: a derivation, or a list or set of them); realises each
+``drvPath``; creates ``result``, ``result-2``, ``result-<output>`` … symlinks
+(to the outputs' physical location under the store root, registered as
+indirect GC roots); and prints the output paths.
+
+Progress goes to stderr only when stderr is a terminal.  Failures print
+``error: …`` and exit with status 1; a Python traceback only with
+``--show-trace``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+__all__ = ["build"]
+
+_ATTR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9\-_+]*")
+
+
+@dataclass(frozen=True)
+class DrvRef:
+    """One derivation to build: its ``.drv`` and the output ``nix-build`` links and prints."""
+
+    drv_path: str
+    output_name: str
+
+
+def _get_derivations(v: Any, auto_args: dict[str, Any], out: list[DrvRef], done: set[int]) -> None:
+    """Nix's ``getDerivations``: derivations in ``v``, recursing into lists and marked sets."""
+    from pydock.evaluator.errors import NixError
+    from pydock.evaluator.toplevel import auto_call
+    from pydock.evaluator.values import force, force_bool
+
+    v = force(auto_call(v, auto_args))
+    if _get_derivation(v, out, done):
+        return
+    if isinstance(v, dict):
+        for name in sorted(v):
+            if not _ATTR_NAME.fullmatch(name):
+                continue
+            child = force(v[name])
+            if _get_derivation(child, out, done):
+                continue
+            if isinstance(child, dict) and "recurseForDerivations" in child:
+                if force_bool(child["recurseForDerivations"]):
+                    _get_derivations(child, auto_args, out, done)
+    elif isinstance(v, list):
+        for elem in v:
+            elem = force(elem)
+            if not _get_derivation(elem, out, done) and isinstance(elem, list | dict):
+                _get_derivations(elem, auto_args, out, done)
+    else:
+        raise NixError("expression does not evaluate to a derivation (or a set or list of those)")
+
+
+def _get_derivation(v: Any, out: list[DrvRef], done: set[int]) -> bool:
+    """Add ``v`` if it is a derivation; True if it was one (even a duplicate)."""
+    from pydock.evaluator.errors import NixError
+    from pydock.evaluator.ops import coerce_to_string
+    from pydock.evaluator.values import force_string_no_ctx, is_derivation
+
+    if not is_derivation(v):
+        return False
+    if id(v) in done:
+        return True
+    done.add(id(v))
+    if "drvPath" not in v:
+        raise NixError("derivation does not contain a 'drvPath' attribute")
+    drv_path = str(coerce_to_string(v["drvPath"], set(), False, False))
+    output_name = str(force_string_no_ctx(v["outputName"])) if "outputName" in v else ""
+    if not output_name:
+        raise NixError(f"derivation '{drv_path}' lacks an 'outputName' attribute")
+    out.append(DrvRef(drv_path, output_name))
+    return True
+
+
+def evaluate_derivations(
+    store: Any,
+    files: list[str],
+    is_expr: bool,
+    attr_paths: list[str],
+    args: list[tuple[str, str]],
+    argstrs: list[tuple[str, str]],
+    include: list[str],
+) -> list[DrvRef]:
+    """Evaluate like ``nix-build`` (instantiating into ``store``) and list the derivations to build."""
+    from pydock.evaluator.errors import Source
+    from pydock.evaluator.state import EvalState
+    from pydock.evaluator.toplevel import find_along_attr_path
+    from pydock.evaluator.values import Thunk
+
+    drvs: list[DrvRef] = []
+    state = EvalState(search_path=include, store=store, store_dir=store.store_dir.path)
+    auto_args: dict[str, Any] = {}
+    for name, expr in args:
+        auto_args[name] = Thunk(lambda _env, expr=expr: state.eval_string(expr), None)
+    for name, value in argstrs:
+        auto_args[name] = value
+    roots: list[Any] = []
+    if is_expr:
+        for text in files:
+            roots.append(state.eval_source(Source("«string»", text, "string"), os.getcwd()))
+    else:
+        for f in files or ["."]:
+            if f.startswith("<") and f.endswith(">"):
+                roots.append(state.eval_file(state.find_file(state.search_path, f[1:-1])))
+                continue
+            path = os.path.abspath(f)
+            if store.store_dir.is_store_path(path) and path.endswith(".drv"):
+                drvs.append(DrvRef(path, "out"))
+                continue
+            roots.append(state.eval_file(path))
+    done: set[int] = set()
+    for root in roots:
+        for attr_path in attr_paths or [""]:
+            _get_derivations(find_along_attr_path(root, attr_path, auto_args), auto_args, drvs, done)
+    return drvs
+
+
+def _link_name(out_link: str, counter: int, output_name: str) -> str:
+    name = out_link if counter == 0 else f"{out_link}-{counter + 1}"
+    return name if output_name == "out" else f"{name}-{output_name}"
+
+
+def _make_link(store: Any, link: str, target: str) -> None:
+    """Point ``link`` at ``target`` unless it is something other than a link into the store."""
+    from pydock.store.local import StoreError, replace_symlink
+
+    link = os.path.abspath(link)
+    if os.path.lexists(link):
+        old = os.readlink(link) if os.path.islink(link) else None
+        if old is None or not (old.startswith(store.real_store_dir + "/") or store.store_dir.is_in_store(old)):
+            raise StoreError(f"cannot create symlink '{link}'; already exists")
+    replace_symlink(target, link)
+    store.add_indirect_root(link)
+
+
+def _report(e: BaseException, show_trace: bool) -> None:
+    from pydock.evaluator.errors import NixError, format_error
+
+    if isinstance(e, NixError):
+        text = e.format(show_trace)
+    elif isinstance(e, KeyboardInterrupt):
+        text = "error: interrupted by the user"
+    else:
+        from pydock.builders.environment import BuildError
+        from pydock.builders.sandbox import SandboxError
+        from pydock.store.derivation import DerivationError
+        from pydock.store.fsutil import UnsupportedFileType
+        from pydock.store.local import StoreError
+        from pydock.store.nar import NarError
+        from pydock.store.paths import BadStorePath
+
+        if show_trace:
+            import traceback
+
+            traceback.print_exception(e)
+        known = (BuildError, SandboxError, StoreError, NarError, DerivationError, BadStorePath, UnsupportedFileType)
+        if isinstance(e, known) or isinstance(e, OSError) and e.filename is not None:
+            text = format_error(str(e), None)
+        else:
+            text = format_error(f"internal error: {type(e).__name__}: {e}", None)
+    click.echo(text, err=True)
+
+
+@click.command("build")
+@click.argument("files", nargs=-1)
+@click.option("-E", "--expr", "is_expr", is_flag=True, help="Interpret the arguments as Nix expressions.")
+@click.option("-A", "--attr", "attr_paths", multiple=True, help="Select an attribute path from the value.")
+@click.option("-o", "--out-link", "out_link", default="result", show_default=True, help="Name of the result link.")
+@click.option("--no-out-link", is_flag=True, help="Do not create result links.")
+@click.option(
+    "--store",
+    "store_root",
+    metavar="DIR",
+    help="Store root directory (default: $PYDOCK_STORE, else $XDG_DATA_HOME/pydock/store).",
+)
+@click.option("--arg", "args", nargs=2, multiple=True, metavar="NAME EXPR", help="Argument for the top function.")
+@click.option("--argstr", "argstrs", nargs=2, multiple=True, metavar="NAME VALUE", help="String argument.")
+@click.option("-I", "include", multiple=True, metavar="PATH", help="Add to the Nix search path.")
+@click.option("--show-trace", is_flag=True, help="Show the evaluation trace (and Python tracebacks) on errors.")
+def build(
+    files: tuple[str, ...],
+    is_expr: bool,
+    attr_paths: tuple[str, ...],
+    out_link: str,
+    no_out_link: bool,
+    store_root: str | None,
+    args: tuple[tuple[str, str], ...],
+    argstrs: tuple[tuple[str, str], ...],
+    include: tuple[str, ...],
+    show_trace: bool,
+) -> None:
+    """Build the derivations in FILES (default ./default.nix) or -E expressions, like nix-build."""
+    interactive = sys.stderr.isatty()
+
+    def progress(msg: str) -> None:
+        if interactive:
+            click.echo(msg, err=True)
+
+    try:
+        from pydock.builders.realise import realise
+        from pydock.evaluator.runner import run_deep
+        from pydock.store.local import LocalStore
+
+        if store_root is not None and store_root.startswith("local?root="):
+            store_root = store_root[len("local?root=") :]
+        store = LocalStore(store_root)
+        drvs = run_deep(
+            lambda: evaluate_derivations(
+                store, list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include)
+            )
+        )
+        counters: dict[str, int] = {}
+        built: dict[str, dict[str, str]] = {}
+        for ref in drvs:
+            counters.setdefault(ref.drv_path, len(counters))
+            if ref.drv_path not in built:
+                built[ref.drv_path] = realise(store, ref.drv_path, progress)
+        out_paths: list[str] = []
+        for ref in drvs:
+            outputs = built[ref.drv_path]
+            if ref.output_name not in outputs:
+                from pydock.store.local import StoreError
+
+                raise StoreError(f"derivation '{ref.drv_path}' does not have an output named '{ref.output_name}'")
+            path = outputs[ref.output_name]
+            if not no_out_link:
+                link = _link_name(out_link, counters[ref.drv_path], ref.output_name)
+                _make_link(store, link, store.real_path(path))
+            out_paths.append(path)
+    except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
+        if isinstance(e, SystemExit):
+            raise
+        _report(e, show_trace)
+        sys.exit(1)
+    for p in out_paths:
+        click.echo(p)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    build()
