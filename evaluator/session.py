@@ -28,31 +28,41 @@ def evaluate_for_cli(
     if parse_only:
         return [_parse_only(f, is_expr) for f in files or ["."]]
     state = EvalState(search_path=include)
-    auto_args: dict[str, Any] = {}
-    for name, expr in args:
-        # lazily, as Nix does: an unused --arg is never evaluated
-        auto_args[name] = Thunk(lambda _env, expr=expr: state.eval_string(expr), None)
-    for name, value in argstrs:
-        auto_args[name] = value
-    roots: list[Any] = []
-    if is_expr:
-        for text in files:
-            roots.append(state.eval_source(Source("«string»", text, "string"), os.getcwd()))
-    else:
-        for f in files or ["."]:
-            if f.startswith("<") and f.endswith(">"):
-                path = state.find_file(state.search_path, f[1:-1])
-            else:
-                path = os.path.abspath(f)
-            roots.append(state.eval_file(path))
+    auto_args = make_auto_args(state, args, argstrs)
     outputs = []
-    for root in roots:
+    for root in load_roots(state, files, is_expr):
         for path in attr_paths or [""]:
             v = find_along_attr_path(root, path, auto_args)
             if auto_args:
                 v = auto_call(v, auto_args)
             outputs.append(render(v, strict, output, xml_location))
     return outputs
+
+
+def make_auto_args(state: EvalState, args: list[tuple[str, str]], argstrs: list[tuple[str, str]]) -> dict[str, Any]:
+    """``--arg`` (a lazily evaluated expression, as in Nix) and ``--argstr`` values."""
+    auto_args: dict[str, Any] = {}
+    for name, expr in args:
+        auto_args[name] = Thunk(lambda _env, expr=expr: state.eval_string(expr), None)
+    for name, value in argstrs:
+        auto_args[name] = value
+    return auto_args
+
+
+def load_roots(state: EvalState, files: list[str], is_expr: bool) -> list[Any]:
+    """Evaluate the command-line arguments: ``-E`` texts, files, directories or ``<path>``s."""
+    roots: list[Any] = []
+    if is_expr:
+        for text in files:
+            roots.append(state.eval_source(Source("«string»", text, "string"), os.getcwd()))
+        return roots
+    for f in files or ["."]:
+        if f.startswith("<") and f.endswith(">"):
+            path = state.find_file(state.search_path, f[1:-1])
+        else:
+            path = os.path.abspath(f)
+        roots.append(state.eval_file(path))
+    return roots
 
 
 def _parse_only(arg: str, is_expr: bool) -> str:

@@ -95,32 +95,21 @@ def evaluate_derivations(
     include: list[str],
 ) -> list[DrvRef]:
     """Evaluate like ``nix-build`` (instantiating into ``store``) and list the derivations to build."""
-    from pydock.evaluator.errors import Source
+    from pydock.evaluator.session import load_roots, make_auto_args
     from pydock.evaluator.state import EvalState
     from pydock.evaluator.toplevel import find_along_attr_path
-    from pydock.evaluator.values import Thunk
 
     drvs: list[DrvRef] = []
     state = EvalState(search_path=include, store=store, store_dir=store.store_dir.path)
-    auto_args: dict[str, Any] = {}
-    for name, expr in args:
-        auto_args[name] = Thunk(lambda _env, expr=expr: state.eval_string(expr), None)
-    for name, value in argstrs:
-        auto_args[name] = value
-    roots: list[Any] = []
-    if is_expr:
-        for text in files:
-            roots.append(state.eval_source(Source("«string»", text, "string"), os.getcwd()))
-    else:
-        for f in files or ["."]:
-            if f.startswith("<") and f.endswith(">"):
-                roots.append(state.eval_file(state.find_file(state.search_path, f[1:-1])))
-                continue
-            path = os.path.abspath(f)
-            if store.store_dir.is_store_path(path) and path.endswith(".drv"):
-                drvs.append(DrvRef(path, "out"))
-                continue
-            roots.append(state.eval_file(path))
+    auto_args = make_auto_args(state, args, argstrs)
+    sources: list[str] = []
+    for f in files:
+        path = os.path.abspath(f)
+        if not is_expr and store.store_dir.is_store_path(path) and path.endswith(".drv"):
+            drvs.append(DrvRef(path, "out"))  # a .drv argument is built as is
+        else:
+            sources.append(f)
+    roots = load_roots(state, sources, is_expr) if sources or not files else []
     done: set[int] = set()
     for root in roots:
         for attr_path in attr_paths or [""]:
@@ -211,9 +200,11 @@ def build(
 
     try:
         from pydock.builders.realise import realise
+        from pydock.evaluator.errors import TraceSettings
         from pydock.evaluator.runner import run_deep
         from pydock.store.local import LocalStore
 
+        TraceSettings.enabled = show_trace
         if store_root is not None and store_root.startswith("local?root="):
             store_root = store_root[len("local?root=") :]
         store = LocalStore(store_root)

@@ -95,8 +95,10 @@ def eval_cmd(
 
 def _register_commands() -> None:
     from pydock.build_cli import build
+    from pydock.instantiate_cli import instantiate
 
     main.add_command(build)
+    main.add_command(instantiate)
 
 
 _register_commands()

@@ -1,0 +1,60 @@
+"""``pydock instantiate``: write the ``.drv`` files of an expression, like ``nix-instantiate``.
+
+Evaluation runs against the real store (sources, ``toFile`` texts and ``.drv``
+files are written) but nothing is built. Each derivation the value denotes is
+printed as its ``.drv`` path, with ``!output`` appended for outputs other than
+``out`` — nix-instantiate's format.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .build_cli import _report, evaluate_derivations
+
+__all__ = ["instantiate"]
+
+
+@click.command("instantiate")
+@click.argument("files", nargs=-1)
+@click.option("-E", "--expr", "is_expr", is_flag=True, help="Interpret the arguments as Nix expressions.")
+@click.option("-A", "--attr", "attr_paths", multiple=True, help="Select an attribute path from the value.")
+@click.option("--store", "store_root", metavar="DIR", help="Store root directory (default: $PYDOCK_STORE).")
+@click.option("--arg", "args", nargs=2, multiple=True, metavar="NAME EXPR", help="Argument for the top function.")
+@click.option("--argstr", "argstrs", nargs=2, multiple=True, metavar="NAME VALUE", help="String argument.")
+@click.option("-I", "include", multiple=True, metavar="PATH", help="Add to the Nix search path.")
+@click.option("--show-trace", is_flag=True, help="Show the evaluation trace on errors.")
+def instantiate(
+    files: tuple[str, ...],
+    is_expr: bool,
+    attr_paths: tuple[str, ...],
+    store_root: str | None,
+    args: tuple[tuple[str, str], ...],
+    argstrs: tuple[tuple[str, str], ...],
+    include: tuple[str, ...],
+    show_trace: bool,
+) -> None:
+    """Instantiate the derivations in FILES or -E expressions into the store and print their paths."""
+    try:
+        from pydock.evaluator.errors import TraceSettings
+        from pydock.evaluator.runner import run_deep
+        from pydock.store.local import LocalStore
+
+        TraceSettings.enabled = show_trace
+        if store_root is not None and store_root.startswith("local?root="):
+            store_root = store_root[len("local?root=") :]
+        store = LocalStore(store_root)
+        drvs = run_deep(
+            lambda: evaluate_derivations(
+                store, list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include)
+            )
+        )
+    except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
+        if isinstance(e, SystemExit):
+            raise
+        _report(e, show_trace)
+        sys.exit(1)
+    for ref in drvs:
+        click.echo(ref.drv_path if ref.output_name == "out" else f"{ref.drv_path}!{ref.output_name}")
