@@ -41,24 +41,34 @@ def _sort_key(name: str) -> bytes:
     return encode(name)
 
 
-def _lambda_pos(v: Any) -> Any:
-    info = getattr(v, "lambda_info", None)
-    if info is None:
-        return None
+def _lambda_pos(f: Any) -> Any:
+    """Where a user function was defined: Nix reports conversion errors there."""
+    meth = getattr(f, "lambda_info", None)
     try:
-        return info()[3]
+        if meth is not None:
+            return meth()[3]
+        from ..compiler import lambda_info  # late: the compiler imports the builtins
+
+        return lambda_info(f)[3]
     except Exception:  # the position only improves the message; never fail because of it
         return None
 
 
 def _unconvertible(v: Any) -> NixError:
     err = NixError(f"cannot convert {show_type(v)} to JSON")
-    if type(v) is Lambda:
+    if isinstance(v, Lambda):
         err.pos = _lambda_pos(v)
     return err
 
 
-def _write(v: Any, ctx: set[str], strict: bool, out: list[str]) -> None:
+# Nix 2.8's printValueAsJSON recurses on the C stack and overflows between 60,000
+# and 80,000 nested levels; report the same error rather than succeeding.
+MAX_JSON_DEPTH = 65536
+
+
+def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise NixError("stack overflow (possible infinite recursion)")
     if isinstance(v, Thunk):
         if strict or v.code is None:
             v = v.force()
@@ -83,14 +93,14 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str]) -> None:
         for i, item in enumerate(v):
             if i:
                 out.append(",")
-            _write(item, ctx, strict, out)
+            _write(item, ctx, strict, out, depth + 1)
         out.append("]")
     elif isinstance(v, dict):
         if "__toString" in v:
             out.append(json_string(coerce_to_string(v, ctx, coerce_more=False, copy_to_store=False)))
             return
         if "outPath" in v:
-            _write(v["outPath"], ctx, strict, out)
+            _write(v["outPath"], ctx, strict, out, depth + 1)
             return
         out.append("{")
         for i, name in enumerate(sorted(v, key=_sort_key)):
@@ -98,11 +108,11 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str]) -> None:
                 out.append(",")
             out.append(json_string(name))
             out.append(":")
-            _write(v[name], ctx, strict, out)
+            _write(v[name], ctx, strict, out, depth + 1)
         out.append("}")
     elif t is NixPath:
         out.append(json_string(coerce_to_string(v, ctx, copy_to_store=True)))
-    elif t is Lambda or t is PrimOp or t is PrimOpApp:
+    elif isinstance(v, (Lambda, PrimOp, PrimOpApp)):
         raise _unconvertible(v)
     else:
         raise NixError(f"cannot convert {show_type(v)} to JSON")
@@ -195,8 +205,7 @@ _SIMPLE_ESCAPES = {
 }
 
 _CONTROL_NAMES = (
-    "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB "
-    "ESC FS GS RS US"
+    "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
 ).split()
 
 # For a UTF-8 lead byte: the allowed ranges of the continuation bytes that must follow it.
@@ -530,8 +539,7 @@ class _Parser:
                     f = self.lexer.number
                     if f != f or f in (float("inf"), float("-inf")):
                         raise NixError(
-                            f"[json.exception.out_of_range.406] number overflow parsing "
-                            f"'{self.lexer.last_read()}'"
+                            f"[json.exception.out_of_range.406] number overflow parsing '{self.lexer.last_read()}'"
                         )
                     value = f
                 elif tok == _TK_FALSE:

@@ -501,18 +501,22 @@ class _Compiler:
 
     def _disjunction(self) -> None:
         self._alternative()
+        branches: list[str] = []
         while self._accept(_T_OR):
             self.has_alt = True
             left = self.stack.pop()
+            if not branches:
+                branches.append(left.py)
             self._alternative()
             right = self.stack.pop()
+            branches.append(right.py)
             end = self.nfa.insert(_OP_DUMMY)
             self._link(left, end)
             self._link(right, end)
             node = self.nfa.insert(_OP_ALT, nxt=right.start, alt=left.start)
-            self.stack.append(
-                _Frag(node, end, f"(?:{left.py}|{right.py})", left.nullable or right.nullable)
-            )
+            # ((a|b)|c) tries a, b, c in this order, so the Python side can stay flat: (?:a|b|c)
+            py = "(?:" + "|".join(branches) + ")"
+            self.stack.append(_Frag(node, end, py, left.nullable or right.nullable))
 
     def _alternative(self) -> None:
         terms: list[_Frag] = []

@@ -1,0 +1,213 @@
+"""``builtins.toJSON`` / ``builtins.fromJSON`` against real Nix 2.8."""
+
+from __future__ import annotations
+
+import pytest
+from nixdiff import Nix, check_errors, check_same, nix_str
+from pydock.evaluator import ops
+from pydock.evaluator.builtins.json import parse_json, prim_from_json, prim_to_json, value_to_json
+from pydock.evaluator.errors import NixError
+from pydock.evaluator.values import CStr, Lambda, NixPath, PrimOp, PrimOpApp, Thunk
+
+_id = PrimOp("id", 1, lambda x: x)
+_MAP = PrimOp("map", 2, lambda f, xs: xs)
+
+
+def _const(s: object) -> PrimOp:
+    return PrimOp("const", 1, lambda _self: s)
+
+
+def _thunk(v: object) -> Thunk:
+    return Thunk(lambda _env: v, None)
+
+
+# (Nix expression, Python value) pairs; both sides go through toJSON.
+TO_JSON: list[tuple[str, object]] = [
+    ("0", 0),
+    ("-42", -42),
+    ("9223372036854775807", 9223372036854775807),
+    ("(-9223372036854775807 - 1)", -9223372036854775808),
+    ("1.0", 1.0),
+    ("0.1", 0.1),
+    ("1.0e20", 1e20),
+    ("1.5e-7", 1.5e-7),
+    ("123456789.0", 123456789.0),
+    ('builtins.fromJSON "-0.0"', -0.0),
+    ("(-0.0)", 0.0),
+    ("1.0e300", 1e300),
+    ("3.14159265358979", 3.14159265358979),
+    ("(1.0 / 3.0)", 1.0 / 3.0),
+    ("100000.0", 100000.0),
+    ("1000000.0", 1000000.0),
+    ("0.0001", 0.0001),
+    ("0.00001", 0.00001),
+    ("true", True),
+    ("false", False),
+    ("null", None),
+    ('"plain"', "plain"),
+    ('"é ☃ 😀"', "é ☃ 😀"),
+    (
+        'builtins.fromJSON "\\"\\\\u0001\\\\b\\\\f\\\\n\\\\r\\\\t\\\\\\"\\\\\\\\\\\\u007f\\\\u001f/\\""',
+        '\x01\b\f\n\r\t"\\\x7f\x1f/',
+    ),
+    ("[]", []),
+    ("{}", {}),
+    ("[ 1 [ 2 [ ] ] { } ]", [1, [2, []], {}]),
+    ('{ b = 1; a = 2; "é" = 3; "A" = 4; "" = 5; "a b" = 6; }', {"b": 1, "a": 2, "é": 3, "A": 4, "": 5, "a b": 6}),
+    ('{ "a\\"b" = 1; "\\n" = 2; "\\\\" = 3; }', {'a"b': 1, "\n": 2, "\\": 3}),
+    ("{ x = { y = { z = [ null ]; }; }; }", {"x": {"y": {"z": [None]}}}),
+    ('{ __toString = self: "hi"; }', {"__toString": _const("hi")}),
+    ("{ __toString = self: /tmp; }", {"__toString": _const(NixPath("/tmp"))}),
+    ('{ __toString = self: "a"; outPath = "b"; }', {"__toString": _const("a"), "outPath": "b"}),
+    ('{ outPath = "x"; }', {"outPath": "x"}),
+    ('{ outPath = { outPath = "y"; }; }', {"outPath": {"outPath": "y"}}),
+    (
+        '{ type = "derivation"; outPath = "/nix/store/x-y"; name = "y"; }',
+        {"type": "derivation", "outPath": "/nix/store/x-y", "name": "y"},
+    ),
+    ("[ { outPath = [ 1 ]; } ]", [{"outPath": [1]}]),
+    ("let x = 1 + 1; in [ x x ]", [_thunk(2), _thunk(2)]),
+    ('{ a = [ "x" ]; b = { }; }', {"a": ["x"], "b": {}}),
+]
+
+TO_JSON_ERRORS: list[tuple[str, object]] = [
+    ("x: x", Lambda(None, None)),
+    ("[ (x: x) ]", [Lambda(None, None)]),
+    ("builtins.map", _MAP),
+    ("builtins.map (x: x)", PrimOpApp(_MAP, (_id,))),
+    ("{ __toString = self: 1; }", {"__toString": _const(1)}),
+    ("{ __toString = self: [ 1 ]; }", {"__toString": _const([1])}),
+    ("{ a = { __toString = self: null; }; }", {"a": {"__toString": _const(None)}}),
+]
+
+
+def test_to_json(nix: Nix) -> None:
+    check_same(nix, [(f"builtins.toJSON ({expr})", lambda v=v: prim_to_json(v)) for expr, v in TO_JSON])
+
+
+def test_to_json_errors(nix: Nix) -> None:
+    check_errors(nix, [(f"builtins.toJSON ({expr})", lambda v=v: prim_to_json(v)) for expr, v in TO_JSON_ERRORS])
+
+
+def test_to_json_keeps_context(nix: Nix) -> None:
+    assert nix.json('builtins.hasContext (builtins.toJSON [ (builtins.toFile "a" "b") ])') == "true"
+    s = CStr("/nix/store/aaa-a", frozenset({"/nix/store/aaa-a"}))
+    t = CStr("/nix/store/bbb-b", frozenset({"=/nix/store/bbb-b.drv"}))
+    out = prim_to_json({"x": [s], "y": {"outPath": t}})
+    assert out == '{"x":["/nix/store/aaa-a"],"y":"/nix/store/bbb-b"}'
+    assert type(out) is CStr and out.ctx == {"/nix/store/aaa-a", "=/nix/store/bbb-b.drv"}
+    assert type(prim_to_json({"x": "plain"})) is str
+
+
+def test_paths_are_copied_to_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    copied: list[str] = []
+
+    def fake_copy(path: str) -> CStr:
+        copied.append(path)
+        sp = "/nix/store/00000000000000000000000000000000-" + path.rsplit("/", 1)[-1]
+        return CStr(sp, frozenset({sp}))
+
+    monkeypatch.setattr(ops, "copy_path_hook", fake_copy)
+    ctx: set[str] = set()
+    assert value_to_json([NixPath("/src/foo")], ctx) == '["/nix/store/00000000000000000000000000000000-foo"]'
+    assert copied == ["/src/foo"] and ctx == {"/nix/store/00000000000000000000000000000000-foo"}
+
+
+def test_non_strict_output_refuses_thunks() -> None:
+    # `nix-instantiate --eval --json` without --strict: unevaluated values cannot be printed
+    with pytest.raises(NixError, match="cannot convert a thunk to JSON") as e:
+        value_to_json({"a": _thunk(1), "b": 2}, set(), strict=False)
+    assert e.value.partial_output == '{"a":'  # type: ignore[attr-defined]
+    evaluated = _thunk(1)
+    evaluated.force()
+    assert value_to_json([evaluated], set(), strict=False) == "[1]"
+
+
+FROM_JSON_OK = [
+    '{"x": [1, 2, 3], "y": null}',
+    "[1, 1.0, -0, -0.0, 1E2, 1e-2, -1.5e+3, 0.5, 1e-400]",
+    "[9223372036854775807, 9223372036854775808, 18446744073709551615, 18446744073709551616]",
+    "[-9223372036854775808, -9223372036854775809, 123456789012345678901234567890]",
+    '"\\u00e9 \\ud83d\\ude00 \\u2603 \\/ \\b\\f\\n\\r\\t \\" \\\\"',
+    '"\\u0000x"',
+    '"é☃😀"',
+    '{"a":1,"a":2}',
+    '{"b": {"c": [true, false, null]}, "a": []}',
+    " \t\n\r[ 1 ,\n 2 ] \n",
+    "{}",
+    "[]",
+    "[[[[]]]]",
+    '"top"',
+    "true",
+    "null",
+    "-12",
+    "\ufeff[1]",
+    '{"": 0, " ": 1}',
+]
+
+FROM_JSON_BAD = [
+    "",
+    " ",
+    "x",
+    "[1,]",
+    '{"a":1,}',
+    '{"a" 1}',
+    "[1 2]",
+    "tru",
+    "nul",
+    "falsy",
+    '"abc',
+    '"a\\qb"',
+    "01",
+    "1.",
+    "-",
+    "1e",
+    "1e+",
+    ".5",
+    "+1",
+    "[1]x",
+    "{1:2}",
+    '"\\ud800"',
+    '"\\udc00"',
+    '"\\uD834"x',
+    '"\\ud800\\u0041"',
+    '"\\u12"',
+    "1e400",
+    "[-1e400]",
+    '"a\nb"',
+    '"a\x01"',
+    '"\udcff"',
+    '"\udce9A"',
+    "[\n1,\n]",
+    "NaN",
+    "1 2",
+    "[]]",
+    "[1] // c",
+    "\udcef\udcbb[1]",
+    '{"a":}',
+    "[",
+    "{",
+]
+
+
+def test_from_json(nix: Nix) -> None:
+    check_same(nix, [(f"builtins.fromJSON {nix_str(s)}", lambda s=s: prim_from_json(s)) for s in FROM_JSON_OK])
+
+
+def test_from_json_errors(nix: Nix) -> None:
+    check_errors(nix, [(f"builtins.fromJSON {nix_str(s)}", lambda s=s: prim_from_json(s)) for s in FROM_JSON_BAD])
+
+
+def test_from_json_types() -> None:
+    v = parse_json('{"i": 1, "f": 1.0, "big": 18446744073709551615, "s": "x"}')
+    assert type(v["i"]) is int and type(v["f"]) is float and v["big"] == -1 and type(v["s"]) is str
+
+
+def test_from_json_rejects_context() -> None:
+    with pytest.raises(NixError, match="is not allowed to refer to a store path"):
+        prim_from_json(CStr("[1]", frozenset({"/nix/store/aaa-a"})))
+
+
+def test_round_trip(nix: Nix) -> None:
+    doc = '{"a":[1,2.5,"x\\n",null,true],"b":{"c":{}}}'
+    check_same(nix, [(f"builtins.toJSON (builtins.fromJSON {nix_str(doc)})", lambda: prim_to_json(parse_json(doc)))])
