@@ -1,0 +1,55 @@
+"""Fixtures for image tests: fake stores, confs, and the real container tools as oracles."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from fakestore import FakeStore, sample_store  # noqa: E402
+
+STORE_DIR = "/nix/store"
+
+
+def make_conf(store: FakeStore, layers: list[list[str]], custom: str, **over) -> dict:
+    """A conf with nixpkgs' key order and defaults (as the jq step writes them)."""
+    conf = {
+        "architecture": "amd64",
+        "config": {"Cmd": ["/bin/hello"], "Env": ["PATH=/bin", "LANG=C.UTF-8"], "Entrypoint": ["/bin/sh", "-c"]},
+        "os": "linux",
+        "store_dir": store.store_dir,
+        "from_image": None,
+        "store_layers": layers,
+        "customisation_layer": custom,
+        "repo_tag": "example/img:v1",
+        "created": "1970-01-01T00:00:01+00:00",
+        "mtime": "1970-01-01T00:00:01+00:00",
+        "uid": "0",
+        "gid": "0",
+        "uname": "root",
+        "gname": "root",
+    }
+    conf.update(over)
+    return conf
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory):
+    """A pydock-layout store (logical /nix/store under a temp root) with every entry kind and 120 tiny paths."""
+    root = str(tmp_path_factory.mktemp("store-root"))
+    return sample_store(STORE_DIR, root, many=120)
+
+
+@pytest.fixture(scope="session")
+def oci_tools():
+    """skopeo and umoci, the real clients that must accept the archives; missing under CI is a failure."""
+    missing = [t for t in ("skopeo", "umoci") if shutil.which(t) is None]
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{', '.join(missing)} required under CI=true (Debian packages skopeo, umoci)")
+        pytest.skip(f"not installed: {', '.join(missing)}")
+    return True
