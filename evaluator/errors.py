@@ -71,6 +71,10 @@ class TraceSettings:
     enabled = False
 
 
+NO_POS = Pos(Source("", ""), 0, 0)
+"""For errors that Nix reports without a location (call sites must not fill one in)."""
+
+
 class NixError(Exception):
     """An error of the Nix language (evaluation, type, assertion, …).
 
@@ -92,7 +96,10 @@ class NixError(Exception):
         self.traces.append((pos, msg))
 
     def format(self, show_trace: bool = False) -> str:
-        return format_error(self.msg, self.pos, self.suggestion, self.traces if show_trace else [])
+        text = format_error(self.msg, self.pos, self.suggestion, self.traces if show_trace else [])
+        if self.pos is NO_POS and not show_trace:
+            text += "\n(use '--show-trace' to show detailed location information)"
+        return text
 
 
 class ThrownError(NixError):
@@ -129,7 +136,7 @@ def _code_frame(pos: Pos) -> list[str]:
 
 
 def _frame(pos: Pos | None) -> list[str]:
-    if pos is None:
+    if pos is None or pos is NO_POS:
         return []
     lines = ["", f"at {pos.location()}:"]
     frame = _code_frame(pos)
@@ -165,3 +172,17 @@ def format_error(
     for i, line in enumerate(body):
         out.append(((prefix if i == 0 else indent) + line).rstrip())
     return "\n".join(out)
+
+
+def write_stderr(text: str) -> None:
+    """Write an error to stderr as raw bytes, so bytes of Nix strings that are not
+    UTF-8 (kept as surrogate escapes) come out unchanged, as Nix prints them."""
+    import sys
+
+    data = (text + "\n").encode("utf-8", "surrogateescape")
+    try:
+        sys.stderr.flush()
+        sys.stderr.buffer.write(data)
+        sys.stderr.buffer.flush()
+    except (AttributeError, ValueError):  # a stderr without a byte buffer (tests)
+        sys.stderr.write(text + "\n")

@@ -26,6 +26,7 @@ from .values import PrimOp, Thunk
 _SYSTEMS = {"x86_64": "x86_64-linux", "amd64": "x86_64-linux", "aarch64": "aarch64-linux", "arm64": "aarch64-linux"}
 
 
+CORE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corepkgs")
 PRELUDE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prelude")
 
 
@@ -147,7 +148,9 @@ class EvalState:
             raise NixError(f"reading file '{path}': Is a directory") from None
         except OSError as e:
             raise NixError(f"opening file '{path}': {e.strerror}") from None
-        return Source(path, data.decode("utf-8", "surrogateescape"), "file")
+        # Nix's built-in files are parsed from strings: their positions read «string»
+        origin = "string" if path.startswith(CORE_DIR + os.sep) else "file"
+        return Source(path, data.decode("utf-8", "surrogateescape"), origin)
 
     def find_file(self, search_path: list[tuple[str, str]], name: str) -> str:
         """Resolve ``<name>`` against a search path (Nix's ``findFile``).
@@ -169,7 +172,7 @@ class EvalState:
         if found is not None:
             return found
         if name.startswith("nix/"):  # Nix's built-in files (<nix/fetchurl.nix>)
-            core = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corepkgs", name[4:])
+            core = os.path.join(CORE_DIR, name[4:])
             if os.path.exists(core):
                 return core
         from .errors import ThrownError

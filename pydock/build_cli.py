@@ -75,6 +75,8 @@ def _get_derivation(v: Any, out: list[DrvRef], done: set[int]) -> bool:
     if id(v) in done:
         return True
     done.add(id(v))
+    if "name" not in v:
+        raise NixError("derivation name missing")
     if "drvPath" not in v:
         raise NixError("derivation does not contain a 'drvPath' attribute")
     drv_path = str(coerce_to_string(v["drvPath"], set(), False, False))
@@ -160,7 +162,9 @@ def _report(e: BaseException, show_trace: bool) -> None:
             text = format_error(str(e), None)
         else:
             text = format_error(f"internal error: {type(e).__name__}: {e}", None)
-    click.echo(text, err=True)
+    from pydock.evaluator.errors import write_stderr
+
+    write_stderr(text)
 
 
 @click.command("build")

@@ -9,18 +9,18 @@ import click
 
 
 def _fail(e: BaseException, show_trace: bool) -> None:
-    from pydock.evaluator.errors import NixError
+    from pydock.evaluator.errors import NixError, write_stderr
 
     if isinstance(e, NixError):
-        click.echo(e.format(show_trace), err=True)
+        write_stderr(e.format(show_trace))
     elif isinstance(e, KeyboardInterrupt):
-        click.echo("error: interrupted by the user", err=True)
+        write_stderr("error: interrupted by the user")
     else:
         if show_trace:
             import traceback
 
             traceback.print_exception(e)
-        click.echo(f"error: internal error: {type(e).__name__}: {e}", err=True)
+        write_stderr(f"error: internal error: {type(e).__name__}: {e}")
     sys.exit(1)
 
 

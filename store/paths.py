@@ -74,8 +74,8 @@ def check_name(name: str, path: str | None = None) -> None:
 
     ``path`` is what the error message quotes (Nix quotes the full
     ``<hash>-<name>`` base name); it defaults to ``name``.  The length limit is
-    in bytes, like Nix's.  For a non-ASCII name Nix would quote the first raw
-    byte; here the offending character is quoted instead.
+    in bytes, like Nix's.  For a non-ASCII name the first raw byte is quoted, as
+    Nix does.
     """
     shown = name if path is None else path
     if not name:
@@ -84,6 +84,10 @@ def check_name(name: str, path: str | None = None) -> None:
         raise BadStorePath(f"store path '{shown}' has a name longer than {MAX_NAME_LEN} characters")
     for c in name:
         if c not in _NAME_CHARS:
+            if not c.isascii():
+                # Nix checks bytes and quotes the first byte of the character; keep it a raw
+                # byte (a surrogate escape) so the message prints exactly as Nix's does
+                c = c.encode("utf-8", "surrogateescape")[:1].decode("utf-8", "surrogateescape")
             raise BadStorePath(f"store path '{shown}' contains illegal character '{c}'")
 
 

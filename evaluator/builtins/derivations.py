@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from typing import Any
 
 from pydock.store.derivation import Derivation, DerivationOutput, hash_placeholder
-from pydock.store.hashes import BadHash, Hash
-from pydock.store.paths import BadStorePath, FileIngestionMethod, check_name
+from pydock.store.hashes import BadHash, Hash, parse_hash_type_opt
+from pydock.store.paths import BadStorePath, FileIngestionMethod
 
-from ..errors import NixError
+from ..errors import NO_POS, NixError
 from ..ops import coerce_to_string
 from ..values import (
     CStr,
@@ -83,7 +84,19 @@ def _add_context_inputs(drv: Derivation, ctx: set[str]) -> None:
 def derivationStrict(args):
     attrs = force_attrs(args)
     if "name" not in attrs:
-        raise NixError("attribute 'name' missing")
+        raise NixError("attribute 'name' missing for call to 'derivationStrict'")
+    positions = getattr(attrs, "pos", None) or {}
+    try:
+        return _derivation_strict(attrs)
+    except BadStorePath as e:
+        raise NixError(str(e), NO_POS) from None
+    except NixError as e:
+        if e.pos is None:  # Nix reports derivation errors at the `name` attribute
+            e.pos = positions.get("name")
+        raise
+
+
+def _derivation_strict(attrs: dict) -> dict:
     drv_name = str(force_string_no_ctx(attrs["name"]))
     structured = "__structuredAttrs" in attrs and force_bool(attrs["__structuredAttrs"])
     ignore_nulls = "__ignoreNulls" in attrs and force_bool(attrs["__ignoreNulls"])
@@ -176,17 +189,10 @@ def derivationStrict(args):
         raise NixError("required attribute 'system' missing")
     if drv_name.endswith(".drv"):
         raise NixError("derivation names are not allowed to end in '.drv'")
-    try:
-        check_name(drv_name)
-    except BadStorePath as e:
-        raise NixError(str(e)) from None
     if output_hash is not None:
         if outputs != ["out"]:
             raise NixError("multiple outputs are not supported in fixed-output derivations")
-        try:
-            h = Hash.parse_allow_empty(output_hash, output_hash_algo or None)
-        except BadHash as e:
-            raise NixError(str(e)) from None
+        h = parse_hash_allow_empty(output_hash, parse_hash_type_opt(output_hash_algo))
         drv.outputs = {"out": DerivationOutput.fixed(method or FileIngestionMethod.FLAT, h)}
     else:
         drv.outputs = {o: DerivationOutput() for o in outputs}
@@ -196,6 +202,22 @@ def derivationStrict(args):
     for o, out in sorted(drv.outputs.items()):
         result[o] = CStr(out.path or drv.env.get(o, ""), frozenset({f"!{o}!{drv_path}"}))
     return result
+
+
+def parse_hash_allow_empty(text: str, algo: str | None) -> Hash:
+    """Nix's ``newHashAllowEmpty``: an empty hash is all zeros, with Nix's warning."""
+    try:
+        h = Hash.parse_allow_empty(text, algo)
+    except BadHash as e:
+        raise NixError(str(e)) from None
+    if text == "":
+        warn(f"found empty hash, assuming '{h.sri}'")
+    return h
+
+
+def warn(msg: str) -> None:
+    sys.stderr.write(f"warning: {msg}\n")
+    sys.stderr.flush()
 
 
 def _experimental(feature: str) -> NixError:
@@ -273,15 +295,32 @@ def _make_filter(fn: Any):
     return keep
 
 
+def _memoised(keep):
+    """Call the user's filter once per path, however often the store walks the tree."""
+    seen: dict[str, bool] = {}
+
+    def once(p: str) -> bool:
+        r = seen.get(p)
+        if r is None:
+            r = seen[p] = keep(p)
+        return r
+
+    return once
+
+
 def _add_path(name: str, path: str, filter_fn: Any, method: FileIngestionMethod, expected: Hash | None) -> str:
     st = _store()
-    flt = _make_filter(filter_fn) if filter_fn is not None else None
+    flt = _memoised(_make_filter(filter_fn)) if filter_fn is not None else None
     if not os.path.lexists(path):
         raise NixError(f"getting status of '{path}': No such file or directory")
+    if method is FileIngestionMethod.FLAT and os.path.isdir(path):
+        raise NixError("reading from file: Is a directory")
     try:
         dst = st.add_path(path, name, method, "sha256", flt)
     except BadStorePath as e:
         raise NixError(str(e)) from None
+    except IsADirectoryError:
+        raise NixError("reading from file: Is a directory") from None
     if expected is not None:
         want = st.store_dir.make_fixed_output_path(method, expected, name)
         if want != dst:
@@ -317,10 +356,7 @@ def path_(args):
         elif k == "recursive":
             method = FileIngestionMethod.RECURSIVE if force_bool(v) else FileIngestionMethod.FLAT
         elif k == "sha256":
-            try:
-                expected = Hash.parse_allow_empty(str(force_string_no_ctx(v)), "sha256")
-            except BadHash as e:
-                raise NixError(str(e)) from None
+            expected = parse_hash_allow_empty(str(force_string_no_ctx(v)), "sha256")
         else:
             raise NixError(f"unsupported argument '{k}' to 'addPath'")
     if not path:
@@ -341,6 +377,9 @@ def storePath(p):
     if not sd.is_in_store(path):
         raise NixError(f"path '{path}' is not in the Nix store")
     sp = sd.to_store_path(path)
+    is_valid = getattr(st, "is_valid", None)
+    if is_valid is not None and not is_valid(sp):  # a real store: Nix's ensurePath
+        raise NixError(f"path '{sp}' does not exist and cannot be created")
     ctx.add(sp)
     return mkstr(path, ctx)
 

@@ -1,6 +1,4 @@
-# pydock's <nix/fetchurl.nix>: a fixed-output derivation built by Nix's
-# `builtin:fetchurl`, with the same attributes (and so the same store paths) as
-# the file Nix ships under that name.
+# pydock's <nix/fetchurl.nix> (same attributes, so the same store paths, as Nix's own; see the end)
 { system ? "" # unused, accepted for old callers
 , url
 , hash ? "" # SRI form
@@ -34,3 +32,7 @@ derivation {
   impureEnvVars = [ "http_proxy" "https_proxy" "ftp_proxy" "all_proxy" "no_proxy" ];
   urls = [ url ];
 }
+
+# pydock's <nix/fetchurl.nix>: a fixed-output derivation built by Nix's
+# `builtin:fetchurl`, with the same attributes (and so the same store paths) as
+# the file Nix ships under that name.

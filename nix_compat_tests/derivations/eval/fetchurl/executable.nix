@@ -1,0 +1,6 @@
+# executable = true switches to a recursive hash.
+import <nix/fetchurl.nix> {
+  url = "https://example.org/tool";
+  executable = true;
+  sha256 = "0rxxhxqys25x7g2y124520wj993gw9jg9hf5b7agk7p8qls44dx9";
+}

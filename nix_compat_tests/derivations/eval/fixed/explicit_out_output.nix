@@ -1,0 +1,10 @@
+# A fixed output may spell out its single output `out`.
+derivation {
+  name = "fixed";
+  system = "x86_64-linux";
+  builder = "/bin/sh";
+  outputHashMode = "flat";
+  outputHashAlgo = "sha256";
+  outputHash = "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq";
+  outputs = [ "out" ];
+}

@@ -1,0 +1,8 @@
+# Recursive sha512 fixed output given as SRI.
+derivation {
+  name = "fixed";
+  system = "x86_64-linux";
+  builder = "/bin/sh";
+  outputHashMode = "recursive";
+  outputHash = "sha512-58IrmUxZ2c8rSOVJseJGZmNgRZMNPafBrLKZ0cO3+TH5Sq5B7dosKyB6NuEPi8uNRSI+VIePWzFufOO2vAGWKQ==";
+}

@@ -1,0 +1,9 @@
+# The single output of a fixed-output derivation must be `out`.
+derivation {
+  name = "bad-fod";
+  system = "x86_64-linux";
+  builder = "/bin/sh";
+  outputs = [ "bin" ];
+  outputHashAlgo = "sha256";
+  outputHash = "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq";
+}

@@ -1,0 +1,8 @@
+# An unknown hash algorithm.
+derivation {
+  name = "bad-fod";
+  system = "x86_64-linux";
+  builder = "/bin/sh";
+  outputHashAlgo = "sha3";
+  outputHash = "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq";
+}

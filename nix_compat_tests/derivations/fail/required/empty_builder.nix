@@ -1,0 +1,6 @@
+# An empty builder counts as missing.
+derivation {
+  name = "empty-builder";
+  system = "x86_64-linux";
+  builder = "";
+}

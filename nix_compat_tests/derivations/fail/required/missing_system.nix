@@ -1,0 +1,5 @@
+# No system.
+derivation {
+  name = "no-system";
+  builder = "/bin/sh";
+}

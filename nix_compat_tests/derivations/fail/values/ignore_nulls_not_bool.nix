@@ -1,0 +1,7 @@
+# __ignoreNulls must be a bool.
+derivation {
+  name = "ignore-nulls-str";
+  system = "x86_64-linux";
+  builder = "/bin/sh";
+  __ignoreNulls = "yes";
+}

@@ -1,0 +1,2 @@
+# derivation requires a set.
+derivation "not a set"
