@@ -224,7 +224,7 @@ class Compiler:
         pos = node.pos
 
         def cur_pos(env):
-            return {"file": pos.source.name, "line": pos.line, "column": pos.col}
+            return {"file": pos.file_value(), "line": pos.line, "column": pos.col}
 
         return cur_pos
 

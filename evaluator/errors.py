@@ -52,6 +52,11 @@ class Pos:
             return f"«stdin»:{self.line}:{self.col}"
         return f"{src.name}:{self.line}:{self.col}"
 
+    def file_value(self) -> str:
+        """What ``__curPos``/``unsafeGetAttrPos`` report as ``file``: Nix 2.8 gives the
+        source text itself for ``-E`` expressions."""
+        return self.source.text if self.source.origin != "file" else self.source.name
+
     def lambda_location(self) -> str:
         """The form Nix uses inside messages such as ``anonymous function at …``."""
         src = self.source
@@ -91,13 +96,14 @@ class NixError(Exception):
         self.pos = pos
         self.suggestion = suggestion
         self.traces: list[tuple[Pos | None, str]] = []
+        self.trace_hint = False  # Nix's "(use '--show-trace' …)" line after a location-less error
 
     def add_trace(self, pos: Pos | None, msg: str) -> None:
         self.traces.append((pos, msg))
 
     def format(self, show_trace: bool = False) -> str:
         text = format_error(self.msg, self.pos, self.suggestion, self.traces if show_trace else [])
-        if self.pos is NO_POS and not show_trace:
+        if self.pos is NO_POS and self.trace_hint and not show_trace:
             text += "\n(use '--show-trace' to show detailed location information)"
         return text
 

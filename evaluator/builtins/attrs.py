@@ -53,7 +53,7 @@ def unsafeGetAttrPos(name, s):
     p = positions.get(name)
     if p is None:
         return None
-    return {"file": p.source.name, "line": p.line, "column": p.col}
+    return {"file": p.file_value(), "line": p.line, "column": p.col}
 
 
 @primop("__hasAttr")

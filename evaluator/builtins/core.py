@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..compiler import arith, function_args
-from ..errors import Abort, AssertionFailed, NixError, ThrownError
+from ..errors import NO_POS, Abort, AssertionFailed, NixError, ThrownError
 from ..ops import coerce_to_string, format_float, less_than
 from ..values import (
     FUNCTION_TYPES,
@@ -90,13 +90,13 @@ def isList(v):
 @primop("throw")
 def throw(msg):
     s = coerce_to_string(msg, set())
-    raise ThrownError(s)
+    raise ThrownError(s, NO_POS)  # Nix 2.8 reports throw without a location
 
 
 @primop("abort")
 def abort(msg):
     s = coerce_to_string(msg, set())
-    raise Abort(f"evaluation aborted with the following error message: '{s}'")
+    raise Abort(f"evaluation aborted with the following error message: '{s}'", NO_POS)
 
 
 @primop("__addErrorContext")

@@ -89,7 +89,9 @@ def derivationStrict(args):
     try:
         return _derivation_strict(attrs)
     except BadStorePath as e:
-        raise NixError(str(e), NO_POS) from None
+        err = NixError(str(e), NO_POS)
+        err.trace_hint = True
+        raise err from None
     except NixError as e:
         if e.pos is None:  # Nix reports derivation errors at the `name` attribute
             e.pos = positions.get("name")

@@ -21,7 +21,24 @@ def coerce_to_path(v) -> str:
 
 
 def realise_path(v) -> str:
-    return canon_path(coerce_to_path(v))
+    """A path to read: store paths map to where the store keeps them (its root may not
+    be ``/``); a store path the store does not have is "not valid", as in Nix."""
+    p = canon_path(coerce_to_path(v))
+    st = state()
+    if st is None:  # used outside an evaluation (unit tests of single builtins)
+        return p
+    store = st.store
+    sd = store.store_dir
+    if sd.is_in_store(p):
+        sp = sd.to_store_path(p)
+        is_valid = getattr(store, "is_valid", None)
+        if is_valid is not None:
+            if not is_valid(sp):
+                raise NixError(f"path '{sp}' is not valid")
+            return store.real_path(sp) + p[len(sp) :]
+        if not os.path.lexists(p):
+            raise NixError(f"path '{sp}' is not valid")
+    return p
 
 
 @primop("import")
