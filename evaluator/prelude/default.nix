@@ -26,6 +26,7 @@ let
 
       stdenv = import ./stdenv { inherit lib; system = hostSystem; };
       stdenvNoCC = self.stdenv;
+      dockerTools = import ./docker { inherit lib; pkgs = self; };
       # Shell of scripts written by writeShellScript & co: the host's bash.
       runtimeShell = "/bin/bash";
 

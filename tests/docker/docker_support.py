@@ -1,0 +1,56 @@
+"""Helpers for the dockerTools tests: running pydock, a runnable shell for the images, the built images.
+
+``examples/docker-layered.nix`` is built with ``pydock build`` into a private store; the
+images carry the host's ``dash`` (and the libraries it loads, at their absolute paths) so
+that their ``Cmd`` can run in a chroot.  skopeo and umoci are the oracles that must accept
+the archives.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "docker-layered.nix"
+ATTRS = ["stream", "layered", "layeredUncompressed", "layeredZstd", "twoLayers", "noStorePaths", "fakeRoot", "onTop"]
+TIMEOUT = 300
+
+
+def pydock(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pydock.cli", *args], capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+
+
+def host_shell(dest: Path) -> bool:
+    """Copy ``dash`` to ``dest/bin/sh`` and what it loads to ``dest/<absolute path>``; False if impossible."""
+    dash = shutil.which("dash")
+    if dash is None:
+        return False
+    ldd = subprocess.run(["ldd", dash], capture_output=True, text=True).stdout
+    libs = re.findall(r"(/\S+) \(0x", ldd)
+    if not libs:
+        return False
+    (dest / "bin").mkdir(parents=True)
+    shutil.copy(os.path.realpath(dash), dest / "bin" / "sh")
+    for lib in libs:
+        target = dest / lib.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(os.path.realpath(lib), target)
+    return True
+
+
+@dataclass
+class Built:
+    root: Path  # physical store root
+    paths: dict[str, str]  # attribute -> logical out path
+    runnable: bool  # the images hold a shell
+
+    def real(self, attr: str) -> Path:
+        return self.root / self.paths[attr].lstrip("/")
