@@ -18,7 +18,7 @@ import subprocess
 import tarfile
 
 import pytest
-from docker_support import EXAMPLE, pydock
+from docker_support import EXAMPLE, pydock, skip_unless_ci
 
 GOARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
 
@@ -132,14 +132,14 @@ def test_unpacked_tree(built, rootfs):
 
 def test_cmd_runs_in_chroot(built, rootfs):
     if not built.runnable:
-        pytest.skip("no host dash to put in the image")
+        skip_unless_ci("no host dash to put in the image")
     unshare, chroot = shutil.which("unshare"), shutil.which("chroot")
     if unshare is None or chroot is None:
-        pytest.skip("unshare/chroot (util-linux, coreutils) not found")
+        skip_unless_ci("unshare/chroot (util-linux, coreutils) not found")
     cmd = [unshare, "--user", "--map-root-user", chroot, rootfs, "/bin/sh", "-c", "cd /data && exec /bin/hello"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={"GREETING": "pydock", "PATH": "/bin"})
     if proc.returncode != 0 and "unshare" in proc.stderr:
-        pytest.skip(f"cannot chroot here: {proc.stderr.strip()}")
+        skip_unless_ci(f"cannot chroot here: {proc.stderr.strip()}")
     assert proc.stdout == "Hello from a layered image (pydock in /data)\n", proc.stderr
 
 

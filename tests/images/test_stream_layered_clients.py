@@ -142,6 +142,8 @@ def test_unpacked_tree(image, rootfs):
 
 def test_rootfs_runs_the_configured_command(image, rootfs):
     if not image["shell"]:
+        if os.environ.get("CI") == "true":  # Debian always has dash: its absence is a setup error in CI
+            pytest.fail("no dynamically linked dash on this host to put into the image", pytrace=False)
         pytest.skip("no dynamically linked dash on this host to put into the image")
     chroot = shutil.which("chroot") or "/usr/sbin/chroot"
     if os.geteuid() != 0 or not os.path.exists(chroot):
