@@ -119,6 +119,29 @@ def evaluate_derivations(
     return drvs
 
 
+def open_and_instantiate(
+    store_root: str | None,
+    files: list[str],
+    is_expr: bool,
+    attr_paths: list[str],
+    args: list[tuple[str, str]],
+    argstrs: list[tuple[str, str]],
+    include: list[str],
+    show_trace: bool,
+) -> tuple[Any, list[DrvRef]]:
+    """Open the store (``--store DIR`` or ``local?root=DIR``) and evaluate into it on a big-stack thread."""
+    from pydock.evaluator.errors import TraceSettings
+    from pydock.evaluator.runner import run_deep
+    from pydock.store.local import LocalStore
+
+    TraceSettings.enabled = show_trace
+    if store_root is not None and store_root.startswith("local?root="):
+        store_root = store_root[len("local?root=") :]
+    store = LocalStore(store_root)
+    drvs = run_deep(lambda: evaluate_derivations(store, files, is_expr, attr_paths, args, argstrs, include))
+    return store, drvs
+
+
 def _link_name(out_link: str, counter: int, output_name: str) -> str:
     name = out_link if counter == 0 else f"{out_link}-{counter + 1}"
     return name if output_name == "out" else f"{name}-{output_name}"
@@ -204,18 +227,9 @@ def build(
 
     try:
         from pydock.builders.realise import realise
-        from pydock.evaluator.errors import TraceSettings
-        from pydock.evaluator.runner import run_deep
-        from pydock.store.local import LocalStore
 
-        TraceSettings.enabled = show_trace
-        if store_root is not None and store_root.startswith("local?root="):
-            store_root = store_root[len("local?root=") :]
-        store = LocalStore(store_root)
-        drvs = run_deep(
-            lambda: evaluate_derivations(
-                store, list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include)
-            )
+        store, drvs = open_and_instantiate(
+            store_root, list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include), show_trace
         )
         counters: dict[str, int] = {}
         built: dict[str, dict[str, str]] = {}

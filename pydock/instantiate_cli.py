@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .build_cli import _report, evaluate_derivations
+from .build_cli import _report, open_and_instantiate
 
 __all__ = ["instantiate"]
 
@@ -38,18 +38,8 @@ def instantiate(
 ) -> None:
     """Instantiate the derivations in FILES or -E expressions into the store and print their paths."""
     try:
-        from pydock.evaluator.errors import TraceSettings
-        from pydock.evaluator.runner import run_deep
-        from pydock.store.local import LocalStore
-
-        TraceSettings.enabled = show_trace
-        if store_root is not None and store_root.startswith("local?root="):
-            store_root = store_root[len("local?root=") :]
-        store = LocalStore(store_root)
-        drvs = run_deep(
-            lambda: evaluate_derivations(
-                store, list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include)
-            )
+        _store, drvs = open_and_instantiate(
+            store_root, list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include), show_trace
         )
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         if isinstance(e, SystemExit):
