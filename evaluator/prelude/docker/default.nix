@@ -9,6 +9,8 @@
 { lib, pkgs }:
 let
   inherit (pkgs) builtinDerivation symlinkJoin writeText;
+  nixdb = import ./nixdb.nix { inherit lib pkgs; };
+  helpers = import ./helpers.nix { inherit lib pkgs; };
 
   # Go's name for the host CPU, what `docker inspect .Architecture` shows.
   goArch = cpu: {
@@ -110,7 +112,6 @@ let
     }:
     assert (layeringPipeline == null -> maxLayers > 1)
       || throw "the maxLayers argument of dockerTools.buildLayeredImage function must be greater than 1 (current value: ${toString maxLayers})";
-    assert lib.assertMsg (!includeNixDB) "dockerTools.streamLayeredImage: includeNixDB is not supported yet by pydock";
     let
       baseName = baseNameOf name;
       baseJson = writeText "${baseName}-base.json" (builtins.toJSON {
@@ -118,7 +119,8 @@ let
         os = "linux";
       });
       customisationLayer = mkCustomisationLayer {
-        inherit baseName contents extraCommands fakeRootCommands enableFakechroot;
+        inherit baseName contents fakeRootCommands enableFakechroot;
+        extraCommands = lib.optionalString includeNixDB (nixdb.mkDbExtraCommand contents) + extraCommands;
       };
       excludePaths = [ baseJson customisationLayer ];
       conf = builtinDerivation {
@@ -166,7 +168,10 @@ let
       };
     }
   );
+  inherit (import ./build-image.nix { inherit lib pkgs defaultArchitecture compressorForImage; }) buildImage;
 in
 {
-  inherit streamLayeredImage buildLayeredImage;
+  inherit streamLayeredImage buildLayeredImage buildImage;
+  buildLayeredImageWithNixDb = args: buildLayeredImage (args // { includeNixDB = true; });
+  inherit (helpers) fakeNss usrBinEnv binSh caCertificates shadowSetup referencesByPopularity;
 }
