@@ -75,17 +75,6 @@ class Thunk:
         return v
 
 
-class Evaluated(Thunk):
-    """A thunk that already holds its value (used where an API wants a Thunk)."""
-
-    __slots__ = ()
-
-    def __init__(self, val: Any) -> None:  # noqa: D107 - trivial
-        self.code = None
-        self.env = None
-        self.val = val
-
-
 def force(v: Any) -> Any:
     """Return ``v`` in weak head normal form."""
     if isinstance(v, Thunk):
@@ -386,7 +375,6 @@ __all__ = [
     "Attrs",
     "CStr",
     "EMPTY_CTX",
-    "Evaluated",
     "FUNCTION_TYPES",
     "Lambda",
     "NixError",
