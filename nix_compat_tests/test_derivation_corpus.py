@@ -31,13 +31,10 @@ addressed, so one case cannot change what another finds, and sharing keeps the s
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import sqlite3
 import stat
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +42,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from nix_compat_tests.conftest import Tool
+from nix_compat_tests.processes import Result, quote, run_concurrently
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -55,8 +53,6 @@ EVAL_DIR = CORPUS / "eval"
 FAIL_DIR = CORPUS / "fail"
 MIN_EVAL_CASES = 150
 MIN_FAIL_CASES = 50
-#: How much of a tool's output to quote in an assertion message: enough to diagnose, not a flood.
-QUOTE_LIMIT = 4000
 #: nix-instantiate's complaint about GC roots; pydock has no GC roots to warn about.
 ADD_ROOT_WARNING = "warning: you did not specify '--add-root'; the result might be removed by the garbage collector"
 
@@ -114,74 +110,21 @@ def _fail_steps(case: str) -> list[str]:
 FAIL_PARAMS = [pytest.param(case, step, id=f"{case}-{step}") for case in FAIL_CASES for step in _fail_steps(case)]
 
 
-@dataclass(frozen=True)
-class Result:
-    """What one command did."""
+def _warnings(result: Result) -> list[str]:
+    """Warning and trace lines, without the GC-root warning only nix-instantiate has reason to print.
 
-    argv: list[str]
-    returncode: int | None  # None: killed after the timeout
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        """Human-readable summary for assertion messages."""
-        status = "TIMED OUT" if self.returncode is None else f"exit {self.returncode}"
-        return (
-            f"$ {' '.join(self.argv)}\n[{status}]\n"
-            f"--- stdout ---\n{_quote(self.stdout)}\n--- stderr ---\n{_quote(self.stderr)}"
-        )
-
-    @property
-    def warnings(self) -> list[str]:
-        """Warning and trace lines, without the GC-root warning only nix-instantiate has reason to print.
-
-        Traces are included because some cases trace the calls of a path filter: how often and in
-        which order the filter runs is observable behaviour.
-        """
-        return [
-            line
-            for line in self.stderr.splitlines()
-            if line.startswith(("warning:", "trace:")) and line != ADD_ROOT_WARNING
-        ]
-
-
-def _quote(text: str) -> str:
-    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + f"\n... [{len(text)} chars]"
+    Traces are included because some cases trace the calls of a path filter: how often and in
+    which order the filter runs is observable behaviour.
+    """
+    return [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith(("warning:", "trace:")) and line != ADD_ROOT_WARNING
+    ]
 
 
 def _run_all(commands: Sequence[list[str]], env: dict[str, str], timeout: float) -> list[Result]:
-    """Run the commands concurrently from CORPUS with the same env; wait for all.
-
-    Both tools get the same cwd and the same relative file name, so any absolute path in an error
-    message is the same for both.  Each command gets its own process group so that a timeout kills
-    its children too (a wrapper script's children would otherwise keep the pipes open).
-    """
-    procs = [
-        subprocess.Popen(
-            argv,
-            cwd=CORPUS,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="backslashreplace",
-            start_new_session=True,
-        )
-        for argv in commands
-    ]
-    results = []
-    for argv, proc in zip(commands, procs, strict=True):
-        try:
-            out, err = proc.communicate(timeout=timeout)
-            results.append(Result(argv, proc.returncode, out, err))
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-            results.append(Result(argv, None, out, err))
-    return results
+    return run_concurrently(commands, CORPUS, env, timeout)
 
 
 @dataclass(frozen=True)
@@ -321,7 +264,7 @@ def _tree_differences(a: Path, b: Path, rel: str = "") -> list[str]:
 
 
 def _show_bytes(data: bytes) -> str:
-    return _quote(data.decode("utf-8", errors="backslashreplace"))
+    return quote(data.decode("utf-8", errors="backslashreplace"))
 
 
 def _store_file(root: Path, store_path: str) -> Path:
@@ -357,7 +300,7 @@ def test_derivation_case(
     assert nix_eval.returncode == 0, "the oracle failed to evaluate an eval case; the corpus is wrong\n" + context
     assert py_eval.returncode == 0, "pydock eval failed\n" + context
     assert py_eval.stdout == nix_eval.stdout, "eval output differs\n" + context
-    assert py_eval.warnings == nix_eval.warnings, "eval warnings/traces differ\n" + context
+    assert _warnings(py_eval) == _warnings(nix_eval), "eval warnings/traces differ\n" + context
 
     # Step 2: instantiation into the two stores.
     nix_inst, py_inst = _run_all([nix.instantiate_argv(case), pydock.instantiate_argv(case)], tool_env, eval_timeout)
@@ -367,7 +310,7 @@ def test_derivation_case(
     assert drvs, "the case instantiates no derivation, so its store objects go unchecked\n" + context
     assert py_inst.returncode == 0, "pydock instantiate failed\n" + context
     assert py_inst.stdout == nix_inst.stdout, "instantiate printed different derivations\n" + context
-    assert py_inst.warnings == nix_inst.warnings, "instantiate warnings/traces differ\n" + context
+    assert _warnings(py_inst) == _warnings(nix_inst), "instantiate warnings/traces differ\n" + context
 
     # Step 3: the closures, as real nix-store sees them in each store.
     queries = [[*nix_store, "--store", side.store_uri, "-qR", *drvs] for side in (nix, pydock)]

@@ -13,15 +13,12 @@ deterministic (sorted).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from nix_compat_tests.processes import Result, run_concurrently
 
 if TYPE_CHECKING:
     from nix_compat_tests.conftest import Tool
@@ -31,8 +28,6 @@ CORPUS = HERE / "corpus"
 EVAL_DIR = CORPUS / "eval"
 FAIL_DIR = CORPUS / "fail"
 MIN_EVAL_CASES = 250
-#: How much of a tool's output to quote in an assertion message: enough to diagnose, not a flood.
-QUOTE_LIMIT = 3000
 
 
 def _cases(root: Path) -> list[str]:
@@ -44,62 +39,8 @@ EVAL_CASES = _cases(EVAL_DIR)
 FAIL_CASES = _cases(FAIL_DIR)
 
 
-@dataclass(frozen=True)
-class Result:
-    """What one evaluator did with one file."""
-
-    argv: list[str]
-    returncode: int | None  # None: killed after the timeout
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        """Human-readable summary for assertion messages."""
-        status = "TIMED OUT" if self.returncode is None else f"exit {self.returncode}"
-        return (
-            f"$ {' '.join(self.argv)}\n[{status}]\n"
-            f"--- stdout ---\n{_quote(self.stdout)}\n--- stderr ---\n{_quote(self.stderr)}"
-        )
-
-
-def _quote(text: str) -> str:
-    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + f"\n... [{len(text)} chars]"
-
-
 def _run_both(commands: list[list[str]], env: dict[str, str], timeout: float) -> list[Result]:
-    """Run the commands concurrently from the corpus directory with the same env; wait for all.
-
-    Running from CORPUS with a relative file name gives both tools the same cwd and the same
-    argument, so any absolute path that appears in an error message is the same for both.
-    """
-    procs = [
-        subprocess.Popen(
-            argv,
-            cwd=CORPUS,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="backslashreplace",
-            start_new_session=True,  # own process group, so a timeout can kill its children too
-        )
-        for argv in commands
-    ]
-    results = []
-    for argv, proc in zip(commands, procs, strict=True):
-        try:
-            out, err = proc.communicate(timeout=timeout)
-            results.append(Result(argv, proc.returncode, out, err))
-        except subprocess.TimeoutExpired:
-            # Kill the whole group: a wrapper script's children would otherwise keep the pipes
-            # open and communicate() would wait for them anyway.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-            results.append(Result(argv, None, out, err))
-    return results
+    return run_concurrently(commands, CORPUS, env, timeout)
 
 
 def _context(case: str, nix: Result, pydock: Result) -> str:

@@ -1,0 +1,71 @@
+"""Running the oracle and pydock side by side, shared by the differential test modules."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: How much of a tool's output to quote in an assertion message: enough to diagnose, not a flood.
+QUOTE_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one command did."""
+
+    argv: list[str]
+    returncode: int | None  # None: killed after the timeout
+    stdout: str
+    stderr: str
+
+    def describe(self) -> str:
+        """Human-readable summary for assertion messages."""
+        status = "TIMED OUT" if self.returncode is None else f"exit {self.returncode}"
+        return (
+            f"$ {' '.join(self.argv)}\n[{status}]\n"
+            f"--- stdout ---\n{quote(self.stdout)}\n--- stderr ---\n{quote(self.stderr)}"
+        )
+
+
+def quote(text: str) -> str:
+    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + f"\n... [{len(text)} chars]"
+
+
+def run_concurrently(commands: Sequence[list[str]], cwd: Path, env: dict[str, str], timeout: float) -> list[Result]:
+    """Run the commands at once from ``cwd`` with the same env; wait for all.
+
+    The same cwd and the same relative file name for every tool make any absolute path in an
+    error message identical. Each command gets its own process group so that a timeout kills its
+    children too (a wrapper script's children would otherwise keep the pipes open).
+    """
+    procs = [
+        subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="backslashreplace",
+            start_new_session=True,
+        )
+        for argv in commands
+    ]
+    results = []
+    for argv, proc in zip(commands, procs, strict=True):
+        try:
+            out, err = proc.communicate(timeout=timeout)
+            results.append(Result(argv, proc.returncode, out, err))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            results.append(Result(argv, None, out, err))
+    return results
