@@ -8,6 +8,12 @@ the evaluator, so sources, ``toFile`` texts and ``.drv`` files are written as
 (to the outputs' physical location under the store root, registered as
 indirect GC roots); and prints the output paths.
 
+The printed paths are physical too: with the default store root (a data
+directory, not ``/``) ``/nix/store/…`` names nothing on the host, so printing
+it would make ``$(pydock build f.nix -A image) | podman load`` fail.  Where
+the root is ``/`` the physical and logical paths are the same string, which is
+what ``nix-build`` prints; ``pydock instantiate``/``eval`` give logical paths.
+
 Progress goes to stderr only when stderr is a terminal.  Failures print
 ``error: …`` and exit with status 1; a Python traceback only with
 ``--show-trace``.
@@ -248,7 +254,7 @@ def build(
             if not no_out_link:
                 link = _link_name(out_link, counters[ref.drv_path], ref.output_name)
                 _make_link(store, link, store.real_path(path))
-            out_paths.append(path)
+            out_paths.append(store.real_path(path))
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         if isinstance(e, SystemExit):
             raise

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from docker_support import ATTRS, EXAMPLE, Built, host_shell, pydock, skip_unless_ci  # noqa: E402
+from docker_support import ATTRS, EXAMPLE, Built, host_shell, logical_paths, pydock, skip_unless_ci  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +30,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         if "namespaces for the build sandbox" in proc.stderr:
             skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
         raise AssertionError(f"pydock build failed:\n{proc.stderr[-4000:]}")
-    return Built(root, dict(zip(ATTRS, proc.stdout.split(), strict=True)), runnable)
+    return Built(root, dict(zip(ATTRS, logical_paths(root, proc.stdout), strict=True)), runnable)
 
 
 @pytest.fixture(scope="session")

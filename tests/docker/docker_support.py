@@ -46,6 +46,14 @@ def host_shell(dest: Path) -> bool:
     return True
 
 
+def logical_paths(root: Path, stdout: str) -> list[str]:
+    """``pydock build`` prints physical paths under the store root: their logical ``/nix/store`` names."""
+    paths = stdout.split()
+    for p in paths:
+        assert p.startswith(f"{root}/nix/store/"), f"not a physical path under {root}: {p}"
+    return ["/" + os.path.relpath(p, root) for p in paths]
+
+
 @dataclass
 class Built:
     root: Path  # physical store root

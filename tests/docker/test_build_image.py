@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import tarfile
+from pathlib import Path
 
 import pytest
 from docker_support import REPO, pydock, skip_unless_ci
@@ -29,7 +30,8 @@ def images(tmp_path_factory):
         if "namespaces" in proc.stderr:
             skip_unless_ci(f"namespaces unavailable: {proc.stderr.strip()[-300:]}")
         raise AssertionError(proc.stderr[-4000:])
-    built = {a: root / p.lstrip("/") for a, p in zip(ATTRS, proc.stdout.split(), strict=True)}
+    built = {a: Path(p) for a, p in zip(ATTRS, proc.stdout.split(), strict=True)}
+    assert all(p.is_relative_to(root) for p in built.values())
     built["shell"] = work / "shell"
     return built
 

@@ -15,6 +15,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import sys
 import tarfile
 
 import pytest
@@ -153,7 +154,7 @@ def test_layering_pipeline_replaces_max_layers(built):
         'stream.override { maxLayers = 1; layeringPipeline = [ [ "popularity_contest" ] [ "limit_layers" 1 ] ]; }',
     )
     assert proc.returncode == 0, proc.stderr
-    wrapper = shlex.split((built.root / proc.stdout.strip().lstrip("/")).read_text().splitlines()[-1])
+    wrapper = shlex.split(open(proc.stdout.strip()).read().splitlines()[-1])
     layers = json.loads(open(wrapper[2]).read())["store_layers"]
     assert len(layers) == 1 and sorted(p.split("-", 1)[1] for p in layers[0]) == ["greeting", "hello"]
 
@@ -162,3 +163,18 @@ def test_from_image_uses_up_max_layers(built):
     proc = _build_expr(built, "onTop.override { maxLayers = 4; }")
     assert proc.returncode != 0
     assert "Error: usedLayers 4 layers to store 'fromImage' and 'extraCommands', but only maxLayers=4" in proc.stderr
+
+
+def test_printed_path_runs_as_the_image_stream(built, oci_tools, tmp_path):
+    """`$(pydock build f.nix -A stream) > image.tar`: the printed path is the executable itself."""
+    cmd = f"$({shlex.join([sys.executable, '-m', 'pydock.cli', 'build'])} --store {shlex.quote(str(built.root))}"
+    cmd += f" --no-out-link {shlex.quote(str(EXAMPLE))} -A stream"
+    if built.runnable:  # the session build passed the shell: the same derivation, already valid
+        cmd += f" --arg shell {shlex.quote(str(built.root.parent / 'shell'))}"
+    cmd += f") > {shlex.quote(str(tmp_path / 'image.tar'))}"
+    proc = subprocess.run(["bash", "-c", f"set -e; {cmd}"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    image = tmp_path / "image.tar"
+    assert image.read_bytes() == built.real("layeredUncompressed").read_bytes()
+    info = skopeo("inspect", f"docker-archive:{image}")
+    assert info["Architecture"] == GOARCH and len(info["Layers"]) == len(manifest(image)["Layers"])

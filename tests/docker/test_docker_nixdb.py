@@ -17,7 +17,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from docker_support import REPO, pydock, skip_unless_ci
+from docker_support import REPO, logical_paths, pydock, skip_unless_ci
 
 EXAMPLE = REPO / "examples" / "docker-nixdb.nix"
 ATTRS = ["withNixDb", "streamWithNixDb", "registration", "fakeNss", "fakeNssAlice", "withFakeNss", "popularity"]
@@ -34,7 +34,7 @@ def nixdb(tmp_path_factory) -> tuple[Path, dict[str, str]]:
         if "namespaces for the build sandbox" in proc.stderr:
             skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
         raise AssertionError(f"pydock build failed:\n{proc.stderr[-4000:]}")
-    return root, dict(zip(ATTRS, proc.stdout.split(), strict=True))
+    return root, dict(zip(ATTRS, logical_paths(root, proc.stdout), strict=True))
 
 
 def real(nixdb, attr: str) -> Path:
