@@ -23,6 +23,7 @@ from typing import Any
 
 from .docker_conf import jq_dumps
 from .docker_stream import compress_command
+from .host_namespaces import HOST_PATH, run_in_host_namespaces
 from .registry import BuildContext, builtin_builder
 
 __all__ = ["docker_build_image", "jshon_dumps", "tarsum"]
@@ -284,13 +285,6 @@ def _write_archive(ctx: BuildContext, image: str, compressor: str) -> None:
 @builtin_builder("docker-run-as-root-layer")
 def docker_run_as_root_layer(drv, ctx: BuildContext) -> None:
     """runAsRoot's layer: the derivation's bash (``inner``) run in user, mount and PID namespaces on the host."""
-    unshare = shutil.which("unshare", path="/usr/sbin:/usr/bin:/sbin:/bin")
-    namespaces = ["--user", "--map-root-user", "--mount", "--pid", "--fork"]
-    if unshare is None or subprocess.run([unshare, *namespaces, "true"], capture_output=True).returncode != 0:
-        raise RuntimeError(
-            "dockerTools.buildImage: runAsRoot needs user, mount and PID namespaces "
-            "(unshare --user --map-root-user --mount --pid --fork), which are not available here"
-        )
     env = dict(ctx.env)
     store_dir = env["storeDir"]
 
@@ -304,19 +298,7 @@ def docker_run_as_root_layer(drv, ctx: BuildContext) -> None:
     env["runAsRoot"] = real(script)
     env["storeReal"] = env["runAsRoot"][: -len(script)] + store_dir  # the store directory's physical location
     env["out"] = ctx.outputs["out"]
-    env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+    env["PATH"] = HOST_PATH
     env["HOME"] = "/homeless-shelter"
     os.mkdir(ctx.outputs["out"])
-    proc = subprocess.run(
-        [unshare, *namespaces, "bash", "-c", env["inner"]],
-        cwd=ctx.build_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in (proc.stdout + proc.stderr).splitlines():
-        ctx.log(line)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-20:])
-        raise RuntimeError(f"runAsRoot layer failed with exit status {proc.returncode}:\n{tail}")
+    run_in_host_namespaces("dockerTools.buildImage: runAsRoot", env["inner"], env, ctx.build_dir, ctx.log)

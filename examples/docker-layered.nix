@@ -58,6 +58,27 @@ in
       chown 1000:1000 home/alice
     '';
   });
+  # fakeRootCommands see the layer as `/` (nixpkgs runs them under proot; pydock
+  # chroots into the layer in user namespaces) and fakeroot records the chown.
+  viaFakechroot = dockerTools.buildLayeredImage {
+    name = "via-fakechroot";
+    tag = "latest";
+    contents = shellContents;
+    enableFakechroot = true;
+    compressor = "none";
+    fakeRootCommands = ''
+      mkdir -p /opt/app
+      ln -s ${hello}/bin/hello /opt/app/hello
+      touch /testfile
+      chown 12345:12345 /testfile
+      id -u > /uid-in-commands
+    '';
+    config = {
+      Cmd = [ "/opt/app/hello" ];
+      Env = [ "GREETING=fakechroot" ];
+      WorkingDir = "/opt";
+    };
+  };
   onTop = dockerTools.buildLayeredImage {
     name = "on-top";
     tag = "v2";

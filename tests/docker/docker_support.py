@@ -18,7 +18,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "docker-layered.nix"
-ATTRS = ["stream", "layered", "layeredUncompressed", "layeredZstd", "twoLayers", "noStorePaths", "fakeRoot", "onTop"]
+ATTRS = [
+    "stream", "layered", "layeredUncompressed", "layeredZstd", "twoLayers", "noStorePaths", "fakeRoot", "onTop",
+    "viaFakechroot",
+]  # fmt: skip
 TIMEOUT = 300
 
 

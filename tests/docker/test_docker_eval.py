@@ -57,11 +57,6 @@ def test_max_layers_error():
     assert "must be greater than 1 (current value: 1)" in err
 
 
-def test_fakechroot_refused():
-    err = eval_error("(e.stream.override { enableFakechroot = true; }).drvPath")
-    assert "enableFakechroot is not supported yet" in err
-
-
 def test_iso_seconds_is_gnu_date_iseconds():
     assert iso_seconds("1970-01-01T00:00:01Z") == "1970-01-01T00:00:01+00:00"
     assert iso_seconds("2024-05-06T07:08:09.75+02:00") == "2024-05-06T05:08:09+00:00"

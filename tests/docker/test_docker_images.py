@@ -178,3 +178,61 @@ def test_printed_path_runs_as_the_image_stream(built, oci_tools, tmp_path):
     assert image.read_bytes() == built.real("layeredUncompressed").read_bytes()
     info = skopeo("inspect", f"docker-archive:{image}")
     assert info["Architecture"] == GOARCH and len(info["Layers"]) == len(manifest(image)["Layers"])
+
+
+def _last_layer(path) -> tuple[dict[str, tarfile.TarInfo], dict[str, bytes]]:
+    """The members of an archive's last layer, and the contents of its regular files."""
+    with tarfile.open(path) as tar:
+        layer = tar.extractfile(manifest(path)["Layers"][-1])
+        with tarfile.open(fileobj=layer) as inner:  # type: ignore[arg-type]
+            members = {m.name: m for m in inner.getmembers()}
+            data = {m.name: inner.extractfile(m).read() for m in members.values() if m.isreg()}  # type: ignore[union-attr]
+    return members, data
+
+
+def test_fakechroot_commands_see_the_layer_as_root(built):
+    members, data = _last_layer(built.real("viaFakechroot"))
+    hello = built.paths["stream"]  # any logical path: its store dir is the image's
+    store_dir = os.path.dirname(hello)
+    link = members["./opt/app/hello"]
+    assert link.issym() and link.linkname.startswith(store_dir + "/") and link.linkname.endswith("-hello/bin/hello")
+    testfile = members["./testfile"]
+    assert (testfile.uid, testfile.gid) == (12345, 12345)  # fakeroot recorded the chown
+    assert data["./uid-in-commands"] == b"0\n"  # the commands ran as (fake) root
+    # Mount points made for the commands (and the host's /usr) are not part of the layer.
+    tops = {name.split("/")[1] for name in members if name.startswith("./") and name != "./"}
+    assert not tops & {"dev", "proc", "sys", "nix", "usr"}
+    assert all(m.mtime == 315532800 for name, m in members.items() if name.startswith("./"))
+
+
+def test_fakechroot_image_runs_and_holds_its_references(built, oci_tools, tmp_path):
+    archive = f"docker-archive:{built.real('viaFakechroot')}"
+    config = skopeo("inspect", "--config", archive)["config"]
+    assert config["Cmd"] == ["/opt/app/hello"] and config["WorkingDir"] == "/opt"
+    subprocess.run(["skopeo", "--insecure-policy", "copy", archive, f"oci:{tmp_path}/layout:latest"], check=True)
+    bundle = tmp_path / "bundle"
+    subprocess.run(["umoci", "unpack", "--rootless", "--image", f"{tmp_path}/layout:latest", str(bundle)], check=True)
+    rootfs = bundle / "rootfs"
+    target = os.readlink(rootfs / "opt/app/hello")
+    assert (rootfs / target.lstrip("/")).is_file()  # the symlinked store path came along as a layer
+    if not built.runnable:
+        skip_unless_ci("no host dash to put in the image")
+    run = "cd /opt && exec /opt/app/hello"
+    unshare, chroot = shutil.which("unshare"), shutil.which("chroot")
+    assert unshare is not None and chroot is not None
+    cmd = [unshare, "--user", "--map-root-user", chroot, str(rootfs), "/bin/sh", "-c", run]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={"GREETING": "fakechroot", "PATH": "/bin"})
+    assert proc.stdout == "Hello from a layered image (fakechroot in /opt)\n", proc.stderr
+
+
+def test_fakechroot_refuses_a_layer_with_its_own_usr(built):
+    expr = """with import <nixpkgs> { }; dockerTools.streamLayeredImage {
+      name = "own-usr"; enableFakechroot = true; fakeRootCommands = "true";
+      contents = [ (runCommand "has-usr" { } "mkdir -p $out/usr/bin") ];
+    }"""
+    proc = pydock("build", "--store", str(built.root), "--no-out-link", "-E", expr)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: builder for '/nix/store/")
+    assert "-own-usr-customisation-layer.drv" in proc.stderr
+    assert "enableFakechroot: the layer has its own /usr" in proc.stderr
+    assert proc.stdout == ""

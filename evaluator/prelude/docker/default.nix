@@ -49,9 +49,8 @@ let
 
   # `contents` symlinked together (first wins), `extraCommands` run in it,
   # then tarred as root with the numeric owners fakeroot would give.
-  mkCustomisationLayer = { baseName, contents, extraCommands, fakeRootCommands, enableFakechroot }:
-    assert lib.assertMsg (!enableFakechroot)
-      "dockerTools.streamLayeredImage: enableFakechroot is not supported yet by pydock";
+  mkCustomisationLayer = args@{ baseName, contents, extraCommands, fakeRootCommands, enableFakechroot }:
+    if enableFakechroot then mkFakechrootLayer args else
     let
       tarCommand = ''
         tar --sort name --numeric-owner --mtime "@''${SOURCE_DATE_EPOCH:-315532800}" \
@@ -84,6 +83,29 @@ let
         ${asRoot}
         sha256sum "$out/layer.tar" | cut -f 1 -d ' ' > "$out/checksum"
       '';
+    };
+
+  # enableFakechroot: fakeRootCommands see the layer as `/` (nixpkgs: proot). The
+  # join and extraCommands stay a sandboxed step whose tar keeps the modes they
+  # set; a builtin builder runs the commands chrooted into it on the host
+  # (builders/docker_fakechroot.py), since pydock's sandbox cannot nest namespaces.
+  mkFakechrootLayer = { baseName, contents, extraCommands, fakeRootCommands, ... }:
+    builtinDerivation {
+      name = "${baseName}-customisation-layer";
+      builder = "docker-fakechroot-layer";
+      root = symlinkJoin {
+        name = "${baseName}-customisation-root";
+        paths = if builtins.isList contents then contents else [ contents ];
+        inherit extraCommands;
+        postBuild = ''
+          mv "$out" old_out
+          (cd old_out; eval "$extraCommands" )
+          mkdir "$out"
+          tar -C old_out --numeric-owner -cf "$out/root.tar" .
+        '';
+      };
+      inherit fakeRootCommands;
+      storeDir = builtins.storeDir;
     };
 
   streamLayeredImage = lib.makeOverridable (

@@ -1,0 +1,61 @@
+"""Running a bash script on the host as root of private user, mount and PID namespaces.
+
+Two dockerTools features need root-like powers over a directory tree that is
+not the store: ``buildImage``'s ``runAsRoot`` (nixpkgs boots a VM) and
+``enableFakechroot`` (nixpkgs uses ``proot``).  pydock's build sandbox is a
+chroot, and the kernel refuses new user namespaces to a chrooted process, so
+these builders run their script on the host instead, under
+``unshare --user --map-root-user --mount --pid --fork``: bind mounts and
+``chroot`` work there, nothing leaks to the host's mount table, and every
+process dies with the namespace's PID 1.  Only the caller's own uid and gid are
+mapped (to 0), so ownership other than root's has to come from ``fakeroot``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+
+__all__ = ["HOST_PATH", "NamespaceUnavailable", "run_in_host_namespaces"]
+
+HOST_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+_NAMESPACES = ["--user", "--map-root-user", "--mount", "--pid", "--fork"]
+
+
+class NamespaceUnavailable(RuntimeError):
+    """The host cannot create the namespaces (no ``unshare``, or user namespaces disabled)."""
+
+
+def _unshare(feature: str) -> str:
+    unshare = shutil.which("unshare", path=HOST_PATH)
+    if unshare is None or subprocess.run([unshare, *_NAMESPACES, "true"], capture_output=True).returncode != 0:
+        raise NamespaceUnavailable(
+            f"{feature} needs user, mount and PID namespaces "
+            "(unshare --user --map-root-user --mount --pid --fork), which are not available here"
+        )
+    return unshare
+
+
+def run_in_host_namespaces(
+    feature: str, script: str, env: dict[str, str], cwd: str, log: Callable[[str], None]
+) -> None:
+    """Run ``bash -c script`` in fresh namespaces; its output goes to ``log``; failure raises with the tail."""
+    unshare = _unshare(feature)
+    proc = subprocess.run(
+        [unshare, *_NAMESPACES, "bash", "-c", script],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    lines = proc.stdout.splitlines()
+    for line in lines:
+        log(line)
+    if proc.returncode != 0:
+        tail = "\n".join(lines[-20:])
+        raise RuntimeError(f"{feature} failed with exit status {proc.returncode}:\n{tail}")
