@@ -29,6 +29,15 @@ in
     contents = hello;
     includeNixDB = true;
   };
+  # buildImage's variant: copyToRoot is copied into the single layer, its closure
+  # appended as store paths and registered in the database.
+  imageWithNixDb = dockerTools.buildImageWithNixDb {
+    name = "image-with-nix-db";
+    tag = "v1";
+    copyToRoot = [ hello ];
+    config.Cmd = [ "/bin/hello" ];
+    compressor = "none";
+  };
   # What nixpkgs feeds to `nix-store --load-db` for the same contents.
   registration = pkgs.closureInfo { rootPaths = [ hello ]; };
 

@@ -20,7 +20,10 @@ import pytest
 from docker_support import REPO, logical_paths, pydock, skip_unless_ci
 
 EXAMPLE = REPO / "examples" / "docker-nixdb.nix"
-ATTRS = ["withNixDb", "streamWithNixDb", "registration", "fakeNss", "fakeNssAlice", "withFakeNss", "popularity"]
+ATTRS = [
+    "withNixDb", "streamWithNixDb", "registration", "fakeNss", "fakeNssAlice", "withFakeNss", "popularity",
+    "imageWithNixDb",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -114,16 +117,43 @@ def test_nix_store_verifies_image_db(db_rootfs, nix_store):
     assert [p.endswith("-greeting") for p in valid.stdout.split()] == [True]
 
 
-def test_db_rows_equal_nix_load_db(nixdb, db_rootfs, nix_store, tmp_path):
+def test_build_image_with_nix_db(nixdb, oci_tools, nix_store, tmp_path):
+    """buildImageWithNixDb: real Nix accepts the database of the unpacked single-layer image."""
+    archive = real(nixdb, "imageWithNixDb")
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))[0]  # type: ignore[arg-type]
+    assert manifest["RepoTags"] == ["image-with-nix-db:v1"] and len(manifest["Layers"]) == 1
+    rootfs = unpack(archive, tmp_path)
+    store = f"local?root={rootfs}"
+    proc = subprocess.run([nix_store, "--store", store, "--verify", "--check-contents"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "error" not in proc.stderr, proc.stderr
+    roots = os.listdir(rootfs / "nix/var/nix/gcroots/docker")
+    assert len(roots) == 1 and roots[0].endswith("-hello")
+    hello = "/nix/store/" + roots[0]
+    closure = subprocess.run([nix_store, "--store", store, "-qR", hello], capture_output=True, text=True, check=True)
+    image_paths = {f"/nix/store/{n}" for n in os.listdir(rootfs / "nix/store") if not n.startswith(".")}
+    assert set(closure.stdout.split()) == image_paths and len(image_paths) == 2
+    assert (rootfs / "bin/hello").read_text() == (in_root(rootfs, hello) / "bin/hello").read_text()
+    # The same rows nixpkgs' `nix-store --load-db` of the copyToRoot closure gives.
+    assert rows(rootfs / "nix/var/nix/db/db.sqlite") == rows(_loaded_db(nixdb, nix_store, tmp_path / "ref"))
+
+
+def _loaded_db(nixdb, nix_store: str, root: Path) -> Path:
+    """Real Nix's `--load-db` of the example's closureInfo registration, times set as nixpkgs sets them."""
     registration = real(nixdb, "registration") / "registration"
-    env = dict(os.environ, NIX_REMOTE=f"local?root={tmp_path}", USER="nobody")
+    env = dict(os.environ, NIX_REMOTE=f"local?root={root}", USER="nobody")
     with open(registration, "rb") as f:
         subprocess.run([nix_store, "--load-db"], stdin=f, env=env, check=True, capture_output=True)
-    ref_db = tmp_path / "nix/var/nix/db/db.sqlite"
+    ref_db = root / "nix/var/nix/db/db.sqlite"
     conn = sqlite3.connect(ref_db)
     with conn:
         conn.execute("UPDATE ValidPaths SET registrationTime = 315532800")
     conn.close()
+    return ref_db
+
+
+def test_db_rows_equal_nix_load_db(nixdb, db_rootfs, nix_store, tmp_path):
+    ref_db = _loaded_db(nixdb, nix_store, tmp_path)
     assert rows(db_rootfs / "nix/var/nix/db/db.sqlite") == rows(ref_db)
     assert (db_rootfs / "nix/var/nix/db/schema").read_text() == "10"
     with open(db_rootfs / "nix/var/nix/db/db.sqlite", "rb") as f:

@@ -18,7 +18,7 @@
 # * The image (`builtin:pydock-docker-build-image`) does the rest: tarsum,
 #   layer json and id, store paths of the layer's closure appended, image
 #   config, manifest.json, repositories, the outer tar and compression.
-{ lib, pkgs, defaultArchitecture, compressorForImage }:
+{ lib, pkgs, defaultArchitecture, compressorForImage, nixdb }:
 let
   inherit (pkgs) builtinDerivation runCommand writeText;
 
@@ -172,7 +172,6 @@ let
     , contents ? null
     , meta ? { }
     }:
-    assert lib.assertMsg (!includeNixDB) "dockerTools.buildImage: includeNixDB is not supported yet by pydock";
     let
       baseName = baseNameOf name;
       compress = compressorForImage compressor name;
@@ -183,6 +182,8 @@ let
             "in docker image ${name}: You can not specify both contents and copyToRoot." true);
       rootContents = if copyToRoot == null then contents else copyToRoot;
       copyItems = if rootContents == null then [ ] else rootContents;
+      # nixpkgs' extraCommandsWithDB: the Nix database of the copied closure first.
+      extraCommandsWithDB = lib.optionalString includeNixDB (nixdb.mkDbExtraCommand copyItems) + extraCommands;
 
       baseJson0 = writeText "${baseName}-config.json" (builtins.toJSON {
         inherit architecture config created;
@@ -197,11 +198,16 @@ let
 
       layer =
         if runAsRoot == null then
-          mkPureLayer { inherit baseName keepContentsDirlinks extraCommands uid gid; copyToRoot = copyItems; }
+          mkPureLayer {
+            inherit baseName keepContentsDirlinks uid gid;
+            copyToRoot = copyItems;
+            extraCommands = extraCommandsWithDB;
+          }
         else
           mkRootLayer {
-            inherit baseName keepContentsDirlinks extraCommands runAsRoot fromImage fromImageName fromImageTag;
+            inherit baseName keepContentsDirlinks runAsRoot fromImage fromImageName fromImageTag;
             copyToRoot = copyItems;
+            extraCommands = extraCommandsWithDB;
           };
 
       result = builtinDerivation {

@@ -190,10 +190,11 @@ let
       };
     }
   );
-  inherit (import ./build-image.nix { inherit lib pkgs defaultArchitecture compressorForImage; }) buildImage;
+  inherit (import ./build-image.nix { inherit lib pkgs defaultArchitecture compressorForImage nixdb; }) buildImage;
 in
 {
   inherit streamLayeredImage buildLayeredImage buildImage;
   buildLayeredImageWithNixDb = args: buildLayeredImage (args // { includeNixDB = true; });
+  buildImageWithNixDb = args: buildImage (args // { includeNixDB = true; });
   inherit (helpers) fakeNss usrBinEnv binSh caCertificates shadowSetup referencesByPopularity;
 }
