@@ -7,20 +7,38 @@ chroot, and the kernel refuses new user namespaces to a chrooted process, so
 these builders run their script on the host instead, under
 ``unshare --user --map-root-user --mount --pid --fork``: bind mounts and
 ``chroot`` work there, nothing leaks to the host's mount table, and every
-process dies with the namespace's PID 1.  Only the caller's own uid and gid are
-mapped (to 0), so ownership other than root's has to come from ``fakeroot``.
+process dies with the namespace's PID 1.
+
+Run by an ordinary user, only the caller's own uid and gid are mapped (to 0),
+so ``chown`` to any other id fails (``fakeroot`` can record it instead).  Run
+by root, pydock skips the user namespace: the script is real root inside its
+own mount and PID namespaces, as it would be in nixpkgs' VM, so ``chown
+1000:1000`` works and ``tar`` records it.  That is also root's power over the
+host, which the chroot alone does not take away: like any build script run as
+root, only run images you trust.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
 
-__all__ = ["HOST_PATH", "NamespaceUnavailable", "run_in_host_namespaces"]
+__all__ = ["HOST_PATH", "NamespaceUnavailable", "can_chown_freely", "run_in_host_namespaces"]
 
 HOST_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 _NAMESPACES = ["--user", "--map-root-user", "--mount", "--pid", "--fork"]
+_NAMESPACES_AS_ROOT = ["--mount", "--pid", "--fork"]
+
+
+def _namespaces() -> list[str]:
+    return _NAMESPACES_AS_ROOT if os.geteuid() == 0 else _NAMESPACES
+
+
+def can_chown_freely() -> bool:
+    """Whether scripts run here may give files to any uid/gid (only when pydock runs as root)."""
+    return os.geteuid() == 0
 
 
 class NamespaceUnavailable(RuntimeError):
@@ -29,10 +47,9 @@ class NamespaceUnavailable(RuntimeError):
 
 def _unshare(feature: str) -> str:
     unshare = shutil.which("unshare", path=HOST_PATH)
-    if unshare is None or subprocess.run([unshare, *_NAMESPACES, "true"], capture_output=True).returncode != 0:
+    if unshare is None or subprocess.run([unshare, *_namespaces(), "true"], capture_output=True).returncode != 0:
         raise NamespaceUnavailable(
-            f"{feature} needs user, mount and PID namespaces "
-            "(unshare --user --map-root-user --mount --pid --fork), which are not available here"
+            f"{feature} needs private namespaces (unshare {' '.join(_namespaces())}), which are not available here"
         )
     return unshare
 
@@ -43,7 +60,7 @@ def run_in_host_namespaces(
     """Run ``bash -c script`` in fresh namespaces; its output goes to ``log``; failure raises with the tail."""
     unshare = _unshare(feature)
     proc = subprocess.run(
-        [unshare, *_NAMESPACES, "bash", "-c", script],
+        [unshare, *_namespaces(), "bash", "-c", script],
         cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,

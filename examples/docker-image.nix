@@ -20,16 +20,22 @@ rec {
     tag = "v1";
     copyToRoot = [ root ] ++ shellContents;
     config = { Cmd = [ "/bin/hello" ]; Env = [ "FROM_PARENT=true" "LAST_LAYER=parent" ]; };
-    extraCommands = "mkdir -p tmp; chmod 1777 tmp";
+    extraCommands = "mkdir -p tmp etc; chmod 1777 tmp; echo obsolete > etc/obsolete";
     compressor = "none";
   };
   child = dockerTools.buildImage {
     name = "Example/Child";
     fromImage = base;
     config.Env = [ "FROM_CHILD=true" "LAST_LAYER=child" ];
+    # Runs with the image's own tools (the tests put dash, rm, mkdir and chown there).
     runAsRoot = ''
       echo root > /root-owned
       : > /example-file
+      if command -v chown > /dev/null; then
+        mkdir -p /home/alice
+        chown 1000:1000 /home/alice
+        rm /etc/obsolete
+      fi
     '';
     compressor = "none";
   };

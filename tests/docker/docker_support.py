@@ -31,21 +31,23 @@ def pydock(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def host_shell(dest: Path) -> bool:
-    """Copy ``dash`` to ``dest/bin/sh`` and what it loads to ``dest/<absolute path>``; False if impossible."""
-    dash = shutil.which("dash")
-    if dash is None:
-        return False
-    ldd = subprocess.run(["ldd", dash], capture_output=True, text=True).stdout
-    libs = re.findall(r"(/\S+) \(0x", ldd)
-    if not libs:
+def host_shell(dest: Path, tools: tuple[str, ...] = ()) -> bool:
+    """Copy ``dash`` to ``dest/bin/sh`` (and ``tools`` to ``dest/bin``) with what they load; False if impossible."""
+    programs = {"sh": shutil.which("dash")} | {t: shutil.which(t) for t in tools}
+    if None in programs.values():
         return False
     (dest / "bin").mkdir(parents=True)
-    shutil.copy(os.path.realpath(dash), dest / "bin" / "sh")
-    for lib in libs:
-        target = dest / lib.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(os.path.realpath(lib), target)
+    for name, program in programs.items():
+        assert program is not None
+        ldd = subprocess.run(["ldd", program], capture_output=True, text=True).stdout
+        libs = re.findall(r"(/\S+) \(0x", ldd)
+        if not libs:
+            return False
+        shutil.copy(os.path.realpath(program), dest / "bin" / name)
+        for lib in libs:
+            target = dest / lib.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(os.path.realpath(lib), target)
     return True
 
 

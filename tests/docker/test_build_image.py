@@ -19,7 +19,9 @@ ATTRS = ["base", "child", "gz", "zstd"]
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
     work = tmp_path_factory.mktemp("build-image")
-    if not _host_shell(work / "shell"):
+    # chown to uid 1000 needs pydock to run as root (no user namespace then); the example skips it without chown.
+    tools = ("rm", "mkdir", "chown") if os.geteuid() == 0 else ("rm", "mkdir")
+    if not _host_shell(work / "shell", tools=tools):
         skip_unless_ci("no host dash to put in the images (runAsRoot needs a shell)")
     root = work / "store"
     args = ["build", "--store", str(root), "--no-out-link", str(EXAMPLE), "--arg", "shell", str(work / "shell")]
@@ -70,6 +72,25 @@ def test_run_as_root_layer(images):
             assert (owned.uid, owned.gid) == (0, 0)
             assert inner.extractfile(owned).read() == b"root\n"  # type: ignore[union-attr]
             assert "./example-file" in inner.getnames() and "./bin/hello" not in inner.getnames()
+            if os.geteuid() == 0:
+                alice = inner.getmember("./home/alice")
+                assert alice.isdir() and (alice.uid, alice.gid) == (1000, 1000)
+                whiteout = inner.getmember("./etc/.wh.obsolete")
+                assert whiteout.isreg() and whiteout.size == 0
+                assert inner.getmember("./etc").isdir()  # the parent of a change is copied up
+
+
+def test_run_as_root_deletion_hides_the_base_file(images, oci_tools, tmp_path):
+    """umoci applies the child's whiteout: /etc/obsolete from the base is gone, /etc stays."""
+    if os.geteuid() != 0:
+        pytest.skip("the example deletes /etc/obsolete only where chown can run (pydock as root)")
+    archive = f"docker-archive:{images['child']}"
+    subprocess.run(["skopeo", "--insecure-policy", "copy", archive, f"oci:{tmp_path}/layout:v1"], check=True)
+    bundle = tmp_path / "bundle"
+    subprocess.run(["umoci", "unpack", "--rootless", "--image", f"{tmp_path}/layout:v1", str(bundle)], check=True)
+    rootfs = bundle / "rootfs"
+    assert (rootfs / "etc").is_dir() and not (rootfs / "etc/obsolete").exists()
+    assert (rootfs / "root-owned").read_text() == "root\n" and (rootfs / "home/alice").is_dir()
 
 
 def test_untagged_image_tag(images):

@@ -13,8 +13,10 @@
 #   unpacked with their whiteouts applied, then `copyToRoot`) and runs the
 #   script with `chroot` inside `unshare --user --map-root-user --mount --pid
 #   --fork`; the layer is what changed (new or modified entries and their
-#   parent directories), as an overlay's upper directory would hold.
-#   Only uid/gid 0 exist in that namespace, so `chown` to other ids fails.
+#   parent directories), as an overlay's upper directory would hold, plus a
+#   Docker whiteout (`.wh.NAME`) for each deleted entry. As an ordinary user
+#   only uid/gid 0 exist there, so `chown` to other ids fails; run as root,
+#   pydock uses no user namespace and the script's chown is real.
 # * The image (`builtin:pydock-docker-build-image`) does the rest: tarsum,
 #   layer json and id, store paths of the layer's closure appended, image
 #   config, manifest.json, repositories, the outer tar and compression.
@@ -141,8 +143,20 @@ let
         done
         (cd root && eval "$extraCommands")
         snapshot > after
+        # Deletions become Docker whiteouts (`.wh.NAME` beside where NAME was), one
+        # per topmost deleted entry; nixpkgs' VM overlay would leave 0:0 devices.
+        cut -f 1 before | LC_ALL=C sort > before-paths
+        cut -f 1 after | LC_ALL=C sort > after-paths
+        : > whiteouts
+        LC_ALL=C comm -23 before-paths after-paths | while read -r p; do
+          parent=$(dirname "$p")
+          if [ "$parent" = . ] || grep -qxF -- "$parent" after-paths; then
+            : > "root/$parent/.wh.''${p##*/}"
+            echo "$parent/.wh.''${p##*/}" >> whiteouts
+          fi
+        done
         # What changed, with every parent directory (an overlay copies those up).
-        LC_ALL=C comm -13 before after | cut -f 1 | while read -r p; do
+        { LC_ALL=C comm -13 before after | cut -f 1; cat whiteouts; } | while read -r p; do
           while [ "$p" != . ]; do echo "$p"; p=$(dirname "$p"); done
           echo .
         done | sortAsTar > changed
