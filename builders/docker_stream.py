@@ -9,7 +9,9 @@
   --add-flags $conf``): running it writes the image tar to stdout.
 * ``docker-stream-to-file``: ``buildLayeredImage``'s ``$out``: the stream, compressed
   with ``none``/``gz``/``zstd`` as nixpkgs' compressor table says.  It streams in
-  process rather than through the wrapper, so no sandbox or second Python is involved.
+  process rather than through the wrapper, so no sandbox or second Python is involved;
+  the one header that nixpkgs' sandboxed run shows differently (the customisation
+  layer's owner, 65534 ``nobody``/``nogroup``) is written as the sandbox would see it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import BinaryIO
 
 from .layer_cache import DirectoryDigestCache
 from .registry import BuildContext, builtin_builder
-from .stream_layered import _default_cache_dir, stream_layered_image
+from .stream_layered import NIX_SANDBOX_OWNER, _default_cache_dir, stream_layered_image
 
 __all__ = ["compress_command", "docker_stream", "docker_stream_script", "docker_stream_to_file"]
 
@@ -67,8 +69,17 @@ def compress_command(compressor: str, cores: int) -> list[str] | None:
 
 
 def _stream_into(conf: dict, out: BinaryIO, ctx: BuildContext) -> None:
+    """The stream as nixpkgs' buildLayeredImage writes it: inside the build sandbox, so the
+    customisation layer's member shows the store's owner as the sandbox sees it."""
     cache_dir = os.environ.get("PYDOCK_DIGEST_CACHE") or _default_cache_dir()
-    stream_layered_image(conf, out, real_path=ctx.real_path, cache=DirectoryDigestCache(cache_dir), log=ctx.log)
+    stream_layered_image(
+        conf,
+        out,
+        real_path=ctx.real_path,
+        cache=DirectoryDigestCache(cache_dir),
+        log=ctx.log,
+        customisation_owner=NIX_SANDBOX_OWNER,
+    )
 
 
 @builtin_builder("docker-stream-to-file")

@@ -39,7 +39,12 @@ from pydock.builders.layer_cache import DirectoryDigestCache, LayerDigestCache, 
 from pydock.builders.store_layer import Ownership, RealPath, member_from_lstat, store_layer_chunks
 from pydock.builders.tarformat import Member, TarWriter, file_chunks
 
-__all__ = ["LayerRecord", "StreamResult", "main", "stream_layered_image"]
+__all__ = ["NIX_SANDBOX_OWNER", "LayerRecord", "SandboxOwner", "StreamResult", "main", "stream_layered_image"]
+
+SandboxOwner = tuple[int, int, str, str]  # uid, gid, uname, gname
+# How a root-owned store file looks from inside Nix's build sandbox: the unmapped
+# id 65534, which the sandbox's /etc/passwd and /etc/group call nobody/nogroup.
+NIX_SANDBOX_OWNER: SandboxOwner = (65534, 65534, "nobody", "nogroup")
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +217,14 @@ def _add_store_layer(
     return LayerRecord(name, digest, list(paths))
 
 
-def _add_customisation_layer(tar: TarWriter, store_path: str, real_path: RealPath, mtime: int) -> LayerRecord:
-    """The prebuilt ``layer.tar``; its header fields (but mtime) come from ``lstat``, as with ``gettarinfo``."""
+def _add_customisation_layer(
+    tar: TarWriter, store_path: str, real_path: RealPath, mtime: int, owner: SandboxOwner | None
+) -> LayerRecord:
+    """The prebuilt ``layer.tar``; its header fields (but mtime) come from ``lstat``, as with ``gettarinfo``.
+
+    ``owner`` replaces the file's owner when the stream stands for one written
+    inside Nix's build sandbox, where the store's owner shows as an unmapped id.
+    """
     physical = real_path(store_path)
     with open(os.path.join(physical, "checksum")) as f:
         checksum = f.read().strip()
@@ -223,6 +234,8 @@ def _add_customisation_layer(tar: TarWriter, store_path: str, real_path: RealPat
     name = f"{checksum}/layer.tar"
     member = member_from_lstat(name, layer, os.lstat(layer))
     member.mtime = mtime
+    if owner is not None:
+        member.uid, member.gid, member.uname, member.gname = owner
     tar.add(member, file_chunks(layer, member.size) if member.size else ())
     return LayerRecord(name, checksum, [store_path])
 
@@ -243,12 +256,14 @@ def stream_layered_image(
     cache: LayerDigestCache | None = None,
     log: Callable[[str], None] | None = None,
     now: datetime | None = None,
+    customisation_owner: SandboxOwner | None = None,
 ) -> StreamResult:
     """Write the image described by ``conf`` to ``out``; return the layer ids and JSON written.
 
     ``repo_tag`` overrides ``conf["repo_tag"]`` (the script's ``--repo_tag``).  ``now`` is
     the instant ``"now"`` stands for (default: the current time).  ``conf["config"]`` is
-    not modified.
+    not modified.  ``customisation_owner`` (e.g. :data:`NIX_SANDBOX_OWNER`) overrides the
+    owner ``lstat`` gives the customisation layer's member.
     """
     say = log or (lambda _line: None)
     now = now or datetime.now(tz=UTC)
@@ -271,7 +286,7 @@ def stream_layered_image(
             raise ValueError(f"Expecting absolute paths from {store_dir}, but got: {invalid}")
         layers.append(_add_store_layer(tar, paths, real_path, owner, cache))
     say(f"Creating layer {len(layers) + 1} with customisation...")
-    layers.append(_add_customisation_layer(tar, conf["customisation_layer"], real_path, mtime))
+    layers.append(_add_customisation_layer(tar, conf["customisation_layer"], real_path, mtime, customisation_owner))
 
     say("Adding manifests...")
     config = copy.deepcopy(conf["config"])  # merge_env edits it
