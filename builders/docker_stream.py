@@ -24,9 +24,9 @@ import subprocess
 import sys
 from typing import BinaryIO
 
-from .layer_cache import DirectoryDigestCache
+from .layer_cache import default_digest_cache
 from .registry import BuildContext, builtin_builder
-from .stream_layered import NIX_SANDBOX_OWNER, _default_cache_dir, stream_layered_image
+from .stream_layered import NIX_SANDBOX_OWNER, stream_layered_image
 
 __all__ = ["compress_command", "docker_stream", "docker_stream_script", "docker_stream_to_file"]
 
@@ -71,12 +71,11 @@ def compress_command(compressor: str, cores: int) -> list[str] | None:
 def _stream_into(conf: dict, out: BinaryIO, ctx: BuildContext) -> None:
     """The stream as nixpkgs' buildLayeredImage writes it: inside the build sandbox, so the
     customisation layer's member shows the store's owner as the sandbox sees it."""
-    cache_dir = os.environ.get("PYDOCK_DIGEST_CACHE") or _default_cache_dir()
     stream_layered_image(
         conf,
         out,
         real_path=ctx.real_path,
-        cache=DirectoryDigestCache(cache_dir),
+        cache=default_digest_cache(ctx.store.state_dir),
         log=ctx.log,
         customisation_owner=NIX_SANDBOX_OWNER,
     )

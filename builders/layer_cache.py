@@ -17,13 +17,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import tempfile
 from collections.abc import Sequence
 from typing import Protocol
 
 from pydock.builders.store_layer import Ownership, RealPath
 
-__all__ = ["DirectoryDigestCache", "LayerDigestCache", "MemoryDigestCache", "layer_cache_key"]
+__all__ = [
+    "DirectoryDigestCache",
+    "LayerDigestCache",
+    "MemoryDigestCache",
+    "SqliteDigestCache",
+    "default_digest_cache",
+    "layer_cache_key",
+    "store_digest_db",
+]
 
 # Bump when the layer byte layout changes, so old entries stop matching.
 _LAYOUT_VERSION = 1
@@ -104,3 +113,97 @@ class DirectoryDigestCache:
             os.unlink(self._file(key))
         except OSError:
             pass
+
+
+class SqliteDigestCache:
+    """The digests kept with the store: one SQLite table beside Nix's database.
+
+    The store's paths are what the digests describe, so their record lives in
+    the store's state directory (``nix/var/nix/pydock/layer-digests.sqlite``),
+    shared by every user and process of that store and gone with it.  It is a
+    separate file, not a table in ``db.sqlite``, so that Nix's own database stays
+    exactly what Nix creates.  WAL mode and a busy timeout let concurrent streams
+    share it; any SQLite error counts as a miss (or a lost entry), never a failure.
+    """
+
+    _SCHEMA = (
+        "create table if not exists LayerDigests ("
+        "key text primary key not null, sha256 text not null, size integer not null)"
+    )
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._conn is None:
+            try:
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+                conn.execute("pragma journal_mode = wal")
+                conn.execute(self._SCHEMA)
+                self._conn = conn
+            except (OSError, sqlite3.Error):
+                return None
+        return self._conn
+
+    def get(self, key: str) -> tuple[str, int] | None:
+        conn = self._connect()
+        if conn is None:
+            return None
+        try:
+            row = conn.execute("select sha256, size from LayerDigests where key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None or not isinstance(row[0], str) or len(row[0]) != 64 or not isinstance(row[1], int):
+            return None
+        return row[0], row[1]
+
+    def put(self, key: str, digest: str, size: int) -> None:
+        conn = self._connect()
+        if conn is None:
+            return
+        try:
+            sql = "insert or replace into LayerDigests (key, sha256, size) values (?, ?, ?)"
+            conn.execute(sql, (key, digest, size))
+        except sqlite3.Error:
+            pass  # a cache that cannot be written only costs a second pass next time
+
+    def discard(self, key: str) -> None:
+        conn = self._connect()
+        if conn is None:
+            return
+        try:
+            conn.execute("delete from LayerDigests where key = ?", (key,))
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def store_digest_db(state_dir: str) -> str:
+    """Where a store whose Nix state lives in ``state_dir`` keeps its layer digests."""
+    return os.path.join(state_dir, "pydock", "layer-digests.sqlite")
+
+
+def _user_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pydock", "layer-digests")
+
+
+def default_digest_cache(state_dir: str | None) -> LayerDigestCache:
+    """``$PYDOCK_DIGEST_CACHE`` (a directory) if set; else the store's table if it can be written; else ~/.cache."""
+    explicit = os.environ.get("PYDOCK_DIGEST_CACHE")
+    if explicit:
+        return DirectoryDigestCache(explicit)
+    if state_dir is not None:
+        path = store_digest_db(state_dir)
+        probe = path if os.path.exists(path) else os.path.dirname(path)
+        while not os.path.exists(probe):
+            probe = os.path.dirname(probe)
+        if os.access(probe, os.W_OK):
+            return SqliteDigestCache(path)
+    return DirectoryDigestCache(_user_cache_dir())

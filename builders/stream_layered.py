@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, TextIO
 
-from pydock.builders.layer_cache import DirectoryDigestCache, LayerDigestCache, layer_cache_key
+from pydock.builders.layer_cache import DirectoryDigestCache, LayerDigestCache, default_digest_cache, layer_cache_key
 from pydock.builders.store_layer import Ownership, RealPath, member_from_lstat, store_layer_chunks
 from pydock.builders.tarformat import Member, TarWriter, file_chunks
 
@@ -321,11 +321,6 @@ def stream_layered_image(
 # -- command line ----------------------------------------------------------------------------
 
 
-def _default_cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "pydock", "layer-digests")
-
-
 def store_root_mapper(root: str, store_dir: str) -> RealPath:
     """``real_path`` for a pydock store rooted at ``root``: ``<store_dir>/x`` lives at ``<root>/nix/store/x``.
 
@@ -357,8 +352,8 @@ def main(argv: list[str] | None = None, stdout: BinaryIO | None = None, stderr: 
     )
     parser.add_argument(
         "--digest-cache",
-        default=os.environ.get("PYDOCK_DIGEST_CACHE") or _default_cache_dir(),
-        help="directory remembering layer digests (default: $PYDOCK_DIGEST_CACHE or ~/.cache/pydock/layer-digests)",
+        help="directory remembering layer digests (default: $PYDOCK_DIGEST_CACHE, else the store's"
+        " nix/var/nix/pydock/layer-digests.sqlite when writable, else ~/.cache/pydock/layer-digests)",
     )
     parser.add_argument("--no-digest-cache", action="store_true", help="hash every layer in a separate pass")
     args = parser.parse_args(argv)
@@ -366,7 +361,11 @@ def main(argv: list[str] | None = None, stdout: BinaryIO | None = None, stderr: 
     with open(args.conf, encoding="utf-8") as f:
         conf = json.load(f)
     real_path = store_root_mapper(args.store_root, conf["store_dir"]) if args.store_root else _identity
-    cache = None if args.no_digest_cache else DirectoryDigestCache(args.digest_cache)
+    cache: LayerDigestCache | None = None
+    if args.digest_cache:
+        cache = DirectoryDigestCache(args.digest_cache)
+    elif not args.no_digest_cache:
+        cache = default_digest_cache(os.path.join(args.store_root, "nix/var/nix") if args.store_root else None)
     out = stdout or sys.stdout.buffer
     stream_layered_image(
         conf,

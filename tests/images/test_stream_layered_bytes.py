@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -18,7 +19,7 @@ import refimpl
 from conftest import make_conf
 from fakestore import FakeStore
 from pydock.builders import store_layer
-from pydock.builders.layer_cache import DirectoryDigestCache, MemoryDigestCache
+from pydock.builders.layer_cache import DirectoryDigestCache, MemoryDigestCache, SqliteDigestCache
 from pydock.builders.stream_layered import main, stream_layered_image
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
@@ -152,7 +153,8 @@ def test_store_dir_assertion(sample):
         stream(conf, store)
 
 
-def test_digest_cache_reads_each_file_once(sample, monkeypatch):
+@pytest.mark.parametrize("kind", ["memory", "store-table"])
+def test_digest_cache_reads_each_file_once(sample, monkeypatch, tmp_path, kind):
     store, p = sample
     conf = make_conf(store, [[p["libc"]], [p["hello"]]], p["custom"])
     target = store.real_path(p["libc"]) + "/lib/libc.so.6"
@@ -164,13 +166,42 @@ def test_digest_cache_reads_each_file_once(sample, monkeypatch):
         return real_open(path, *a, **kw)
 
     monkeypatch.setattr(store_layer, "open", counting_open, raising=False)
-    cache = MemoryDigestCache()
+    db = str(tmp_path / "state" / "pydock" / "layer-digests.sqlite")
+    cache = MemoryDigestCache() if kind == "memory" else SqliteDigestCache(db)
     first, _ = stream(conf, store, cache=cache)
     assert opened.count(target) == 2  # hashing pass + writing pass
     opened.clear()
+    if kind == "store-table":  # a later process: a new connection to the same table
+        cache.close()  # type: ignore[union-attr]
+        cache = SqliteDigestCache(db)
     second, _ = stream(conf, store, cache=cache)
     assert opened.count(target) == 1
     assert first == second == refimpl.image(conf, store.real_path, NOW)
+
+
+def test_poisoned_store_table_entry_is_dropped(sample, tmp_path):
+    store, p = sample
+    conf = make_conf(store, [[p["data"]]], p["custom"])
+    db = tmp_path / "layer-digests.sqlite"
+    cache = SqliteDigestCache(str(db))
+    good, _ = stream(conf, store, cache=cache)
+    with sqlite3.connect(db) as conn:
+        ((key, size),) = conn.execute("select key, size from LayerDigests").fetchall()
+        conn.execute("update LayerDigests set sha256 = ?", ("0" * 64,))
+    conn.close()
+    assert cache.get(key) == ("0" * 64, size)
+    with pytest.raises(OSError, match="changed while being written"):
+        stream(conf, store, cache=cache)
+    assert cache.get(key) is None
+    assert stream(conf, store, cache=cache)[0] == good
+
+
+def test_unusable_store_table_is_a_miss(sample, tmp_path):
+    store, p = sample
+    conf = make_conf(store, [[p["data"]]], p["custom"])
+    garbage = tmp_path / "layer-digests.sqlite"
+    garbage.write_bytes(b"not a database" * 100)
+    assert stream(conf, store, cache=SqliteDigestCache(str(garbage)))[0] == refimpl.image(conf, store.real_path, NOW)
 
 
 def test_poisoned_cache_is_detected_and_dropped(sample, tmp_path):
@@ -206,6 +237,29 @@ def test_cli_streams_to_stdout(sample, tmp_path):
     out = io.BytesIO()
     assert main(args, stdout=out, stderr=io.StringIO()) == 0  # again, in-process, from the warm cache
     assert out.getvalue() == proc.stdout
+
+
+def test_cli_keeps_digests_with_the_store(sample, tmp_path, monkeypatch):
+    """Without --digest-cache the digests go to the store's state directory, one row per store layer."""
+    store, p = sample
+    layers = [[p["hello"], p["libc"]], tiny(p, 3)]
+    conf = make_conf(store, layers, p["custom"])
+    conf_file = tmp_path / "conf.json"
+    conf_file.write_text(json.dumps(conf))
+    monkeypatch.delenv("PYDOCK_DIGEST_CACHE", raising=False)
+    out = io.BytesIO()
+    assert main([str(conf_file), "--store-root", store.root], stdout=out, stderr=io.StringIO()) == 0
+    assert out.getvalue() == refimpl.image(conf, store.real_path, NOW)
+    db = os.path.join(store.root, "nix/var/nix/pydock/layer-digests.sqlite")
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select sha256, size from LayerDigests").fetchall()
+    conn.close()
+    with tarfile.open(fileobj=io.BytesIO(out.getvalue())) as tar:
+        members = {m.name: m.size for m in tar.getmembers()}
+    with open(store.real_path(p["custom"]) + "/checksum") as f:
+        custom = f.read().strip()
+    store_layers = [(n.split("/")[0], size) for n, size in members.items() if n.endswith("/layer.tar")]
+    assert len(rows) == len(layers) and sorted(rows) == sorted(x for x in store_layers if x[0] != custom)
 
 
 def test_memory_stays_flat(tmp_path):
