@@ -35,6 +35,7 @@ def images(tmp_path_factory):
     built = {a: Path(p) for a, p in zip(ATTRS, proc.stdout.split(), strict=True)}
     assert all(p.is_relative_to(root) for p in built.values())
     built["shell"] = work / "shell"
+    built["root"] = root
     return built
 
 
@@ -123,3 +124,55 @@ def test_skopeo_and_umoci(images, oci_tools, tmp_path):
     assert (rootfs / "root-owned").read_text() == "root\n"
     assert os.readlink(rootfs / "bin" / "hello").endswith("-hello/bin/hello")
     assert (rootfs / "tmp").stat().st_mode & 0o1777 == 0o1777
+
+
+def _build(images, expr: str) -> subprocess.CompletedProcess:
+    """Build ``expr`` over the example (same store as the fixture, so shared inputs are already valid)."""
+    shell = images["shell"]
+    full = f"let e = import {EXAMPLE} {{ shell = {shell}; }}; in {expr}"
+    return pydock("build", "--store", str(images["root"]), "--no-out-link", "-E", full)
+
+
+def test_uid_gid_own_the_copied_files(images):
+    proc = _build(images, 'e.base.override { uid = 1000; gid = 100; name = "owned"; }')
+    assert proc.returncode == 0, proc.stderr
+    path = proc.stdout.strip()
+    with tarfile.open(path) as tar:
+        layer = tar.extractfile(_manifest(path)["Layers"][-1])
+        with tarfile.open(fileobj=layer) as inner:  # type: ignore[arg-type]
+            owners = {(m.name.startswith("nix/") or m.name.startswith("./nix"), m.uid, m.gid) for m in inner}
+    # copyToRoot and extraCommands files belong to uid/gid; the appended store paths to root.
+    assert owners == {(False, 1000, 100), (True, 0, 0)}
+
+
+def test_deprecated_contents_warns_and_still_copies(images, oci_tools):
+    expr = 'e.base.override (old: { contents = old.copyToRoot; copyToRoot = null; name = "legacy"; })'
+    proc = _build(images, expr)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: in docker image legacy: The contents parameter is deprecated." in proc.stderr
+    info = json.loads(
+        subprocess.run(
+            ["skopeo", "--insecure-policy", "inspect", f"docker-archive:{proc.stdout.strip()}"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    )  # fmt: skip
+    assert len(info["Layers"]) == 1 and _manifest(proc.stdout.strip())["RepoTags"] == ["legacy:v1"]
+    with tarfile.open(proc.stdout.strip()) as tar:
+        layer = tar.extractfile(_manifest(proc.stdout.strip())["Layers"][-1])
+        with tarfile.open(fileobj=layer) as inner:  # type: ignore[arg-type]
+            assert "./bin/hello" in inner.getnames()
+    both = _build(images, 'e.base.override { contents = [ ]; name = "both"; }')
+    assert both.returncode == 1 and "in docker image both: You can not specify both contents and copyToRoot." in (
+        both.stderr
+    )
+
+
+def test_vm_sizes_are_accepted_and_do_not_change_the_image(images):
+    """diskSize / buildVMMemorySize size nixpkgs' VM; pydock has none, so the image is the same derivation."""
+    expr = "[ (e.base.override { diskSize = 4096; buildVMMemorySize = 2048; }).drvPath e.base.drvPath ]"
+    proc = pydock("eval", "--json", "-E", f"let e = import {EXAMPLE} {{ shell = {images['shell']}; }}; in {expr}")
+    assert proc.returncode == 0, proc.stderr
+    with_sizes, plain = json.loads(proc.stdout)
+    assert with_sizes == plain
+    built = _build(images, "e.child.override { diskSize = 4096; buildVMMemorySize = 2048; }")
+    assert built.returncode == 0 and built.stdout.strip() == str(images["child"]), built.stderr

@@ -258,3 +258,50 @@ def test_fakechroot_refuses_a_layer_with_its_own_usr(built):
     assert "-own-usr-customisation-layer.drv" in proc.stderr
     assert "enableFakechroot: the layer has its own /usr" in proc.stderr
     assert proc.stdout == ""
+
+
+def _eval_json(built, expr: str):
+    shell = f"{built.root.parent / 'shell'}" if built.runnable else "null"
+    proc = pydock("eval", "--strict", "--json", "-E", f"let e = import {EXAMPLE} {{ shell = {shell}; }}; in {expr}")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _build_over(built, expr: str) -> str:
+    shell = f"{built.root.parent / 'shell'}" if built.runnable else "null"
+    full = f"let e = import {EXAMPLE} {{ shell = {shell}; }}; in {expr}"
+    proc = pydock("build", "--store", str(built.root), "--no-out-link", "-E", full)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_debug_logs_the_layers_and_changes_nothing_else(built):
+    expr = "e.stream.override { debug = true; }"
+    _build_over(built, expr)
+    conf_drv = _eval_json(built, f"({expr}).conf.drvPath")
+    log = subprocess.run(
+        ["nix-store", "--store", f"local?root={built.root}", "-l", conf_drv], capture_output=True, text=True
+    )
+    assert log.returncode == 0, log.stderr
+    debug_conf = json.loads((built.root / _eval_json(built, f"({expr}).conf.outPath").lstrip("/")).read_text())
+    plain_conf = json.loads(open(shlex.split(built.real("stream").read_text().splitlines()[-1])[2]).read())
+    assert debug_conf == plain_conf  # same layers, same image
+    assert log.stdout.splitlines() == [f"layer {i}: {layer}" for i, layer in enumerate(plain_conf["store_layers"], 1)]
+
+
+def test_passthru_and_meta_reach_the_results(built, oci_tools):
+    expr = """let img = e.layeredUncompressed.override {
+      passthru = { extra = 42; };
+      meta = { description = "an image with metadata"; };
+    }; in"""
+    got = _eval_json(
+        built,
+        f"{expr} {{ x = img.extra; sx = img.stream.extra; d = img.meta.description; sd = img.stream.meta;"
+        " t = img.imageTag; o = img.outPath == e.layeredUncompressed.outPath; }",
+    )
+    # passthru adds attributes without changing the derivation; meta is not hashed either, and
+    # buildLayeredImage keeps it for itself (nixpkgs removes it from the stream's arguments).
+    assert got == {"x": 42, "sx": 42, "d": "an image with metadata", "sd": {}, "t": "v1", "o": True}
+    path = _build_over(built, f"{expr} img")
+    assert path == str(built.real("layeredUncompressed"))
+    assert skopeo("inspect", f"docker-archive:{path}")["Env"] == ["GREETING=pydock", "PATH=/bin"]
