@@ -305,3 +305,14 @@ def test_passthru_and_meta_reach_the_results(built, oci_tools):
     path = _build_over(built, f"{expr} img")
     assert path == str(built.real("layeredUncompressed"))
     assert skopeo("inspect", f"docker-archive:{path}")["Env"] == ["GREETING=pydock", "PATH=/bin"]
+
+
+def test_gzip_is_pigz_ntr_of_the_stream(built):
+    """buildLayeredImage's default .tar.gz is byte for byte `pigz -nTR` of the uncompressed image, as in nixpkgs."""
+    pigz = shutil.which("pigz")
+    if pigz is None:
+        skip_unless_ci("pigz not installed (Debian package pigz)")
+    proc = subprocess.run(
+        [pigz, "-nTR"], input=built.real("layeredUncompressed").read_bytes(), capture_output=True, check=True
+    )
+    assert built.real("layered").read_bytes() == proc.stdout
