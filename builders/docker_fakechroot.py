@@ -9,9 +9,10 @@ the ``…-customisation-root`` input), is unpacked on the host, and the commands
 run ``chroot``-ed into it inside user, mount and PID namespaces
 (:mod:`.host_namespaces`), under the host's ``fakeroot``, with the store,
 ``/dev``, ``/proc`` and ``/sys`` bound in.  nixpkgs' commands find their tools
-in the store; pydock's come from the host, so the host's ``/usr`` (and the
-``/lib64`` holding the ELF interpreter) are bound in too, only while the
-commands run and only where the layer has no such directory of its own.
+in the store; pydock's come from the host, so the host's ``/usr`` (and its
+ELF interpreter, e.g. ``/lib64/ld-linux-x86-64.so.2``; libraries are then
+found in ``/usr/lib/<triplet>``) are bound in too, only while the commands run
+and only where the layer has no such path of its own.
 
 ``tar`` runs inside the same ``fakeroot`` session, so the ownership it records
 is what the commands set; it writes to a descriptor opened outside the chroot.
@@ -66,16 +67,15 @@ fi
 mountpoint usr
 mount --rbind /usr old_out/usr
 mount -o remount,bind,ro old_out/usr 2>/dev/null || true
-for d in $interpDirs; do
-  [ -e "/$d" ] || continue
-  [ -e "old_out/$d" ] || [ -L "old_out/$d" ] && continue
-  if [ -L "/$d" ]; then
-    ln -s "$(readlink "/$d")" "old_out/$d"
-    made+=("$d")
-  else
-    mountpoint "$d"
-    mount --rbind "/$d" "old_out/$d"
-  fi
+# The ELF interpreter(s) of the host's tools, each bind-mounted on its own path
+# (e.g. /lib64/ld-linux-x86-64.so.2) unless the layer already has that file.
+for pair in $interpreters; do
+  path=${pair%%=*} real=${pair#*=}
+  [ -e "old_out$path" ] || [ -L "old_out$path" ] && continue
+  mountpoint "$(dirname "${path#/}")"
+  : > "old_out$path"
+  made+=("${path#/}")
+  mount --bind "$real" "old_out$path"
 done
 for m in "${made[@]}"; do
   case $m in dev|proc|sys|"${storeDir#/}") ;; *) excludes+=("--exclude=./$m") ;; esac
@@ -125,16 +125,17 @@ def elf_interpreter(path: str) -> str | None:
     return None
 
 
-def _interpreter_dirs() -> str:
-    """Top-level directories outside /usr that the host's tools need to start (their ELF interpreter's)."""
-    dirs: list[str] = []
-    for tool in ("bash", "env", "tar"):
+def _interpreters() -> str:
+    """``PATH=REAL`` for each ELF interpreter the host's tools start with (``/lib64/ld-linux-x86-64.so.2=…``)."""
+    pairs: list[str] = []
+    for tool in ("bash", "env", "tar", "sh"):
         found = shutil.which(tool, path="/usr/bin")
         interp = elf_interpreter(os.path.realpath(found)) if found else None
-        top = interp.lstrip("/").split("/", 1)[0] if interp else ""
-        if top and top != "usr" and top not in dirs:
-            dirs.append(top)
-    return " ".join(dirs)
+        if interp and not interp.startswith("/usr/"):
+            pair = f"{interp}={os.path.realpath(interp)}"
+            if pair not in pairs:
+                pairs.append(pair)
+    return " ".join(pairs)
 
 
 @builtin_builder("docker-fakechroot-layer")
@@ -163,7 +164,7 @@ def docker_fakechroot_layer(drv, ctx: BuildContext) -> None:
             "PATH": HOST_PATH,
             "HOME": "/homeless-shelter",
             "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH") or EPOCH,
-            "interpDirs": _interpreter_dirs(),
+            "interpreters": _interpreters(),
             "fakerootProgram": fakeroot,
         }
     )

@@ -316,3 +316,17 @@ def test_gzip_is_pigz_ntr_of_the_stream(built):
         [pigz, "-nTR"], input=built.real("layeredUncompressed").read_bytes(), capture_output=True, check=True
     )
     assert built.real("layered").read_bytes() == proc.stdout
+
+
+def test_fakechroot_on_an_empty_layer_may_create_any_top_directory(built):
+    """With no contents, the commands still run (host tools) and may make /bin and /lib themselves."""
+    expr = """with import <nixpkgs> { }; dockerTools.buildLayeredImage {
+      name = "bare-fakechroot"; compressor = "none"; enableFakechroot = true;
+      fakeRootCommands = "mkdir /bin /lib /ro; echo lib > /lib/x; chmod 555 /ro; chown 7:8 /lib/x";
+    }"""
+    proc = pydock("build", "--store", str(built.root), "--no-out-link", "-E", expr)
+    assert proc.returncode == 0, proc.stderr
+    members, data = _last_layer(proc.stdout.strip())
+    assert sorted(members) == [".", "./bin", "./lib", "./lib/x", "./ro"]  # tarfile drops the trailing slashes
+    assert data["./lib/x"] == b"lib\n" and (members["./lib/x"].uid, members["./lib/x"].gid) == (7, 8)
+    assert stat.S_IMODE(members["./ro"].mode) == 0o555
