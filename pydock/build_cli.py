@@ -42,7 +42,7 @@ class DrvRef:
     output_name: str
 
 
-def _get_derivations(v: Any, auto_args: dict[str, Any], out: list[DrvRef], done: set[int]) -> None:
+def _get_derivations(v: Any, auto_args: dict[str, Any], out: list[DrvRef], done: dict[int, Any]) -> None:
     """Nix's ``getDerivations``: derivations in ``v``, recursing into lists and marked sets."""
     from pydock.evaluator.errors import NixError
     from pydock.evaluator.toplevel import auto_call
@@ -70,7 +70,7 @@ def _get_derivations(v: Any, auto_args: dict[str, Any], out: list[DrvRef], done:
         raise NixError("expression does not evaluate to a derivation (or a set or list of those)")
 
 
-def _get_derivation(v: Any, out: list[DrvRef], done: set[int]) -> bool:
+def _get_derivation(v: Any, out: list[DrvRef], done: dict[int, Any]) -> bool:
     """Add ``v`` if it is a derivation; True if it was one (even a duplicate)."""
     from pydock.evaluator.errors import NixError
     from pydock.evaluator.ops import coerce_to_string
@@ -80,7 +80,9 @@ def _get_derivation(v: Any, out: list[DrvRef], done: set[int]) -> bool:
         return False
     if id(v) in done:
         return True
-    done.add(id(v))
+    # Keyed by identity like Nix's set of Bindings pointers; the value is kept so that its
+    # id cannot be reused by a later derivation while this evaluation runs.
+    done[id(v)] = v
     if "name" not in v:
         raise NixError("derivation name missing")
     if "drvPath" not in v:
@@ -118,7 +120,7 @@ def evaluate_derivations(
         else:
             sources.append(f)
     roots = load_roots(state, sources, is_expr) if sources or not files else []
-    done: set[int] = set()
+    done: dict[int, Any] = {}
     for root in roots:
         for attr_path in attr_paths or [""]:
             _get_derivations(find_along_attr_path(root, attr_path, auto_args), auto_args, drvs, done)

@@ -105,3 +105,26 @@ def test_errors(project: Path, store_root: Path) -> None:
     code, out, err = run_build(project, "--store", str(store_root), "-A", "a")
     assert code == 1 and err == f"error: cannot create symlink '{project / 'result'}'; already exists\n"
     assert (project / "result").read_text() == "precious"
+
+
+def test_each_attr_path_of_a_function_file_is_instantiated(tmp_path: Path, nix_store: NixStore) -> None:
+    """Every -A of a top-level function is a fresh call whose result may be freed at once: no derivation
+    may be taken for a duplicate of an earlier one (identity keys must outlive the values)."""
+    from pydock.instantiate_cli import instantiate
+
+    count = 64
+    (tmp_path / "many.nix").write_text(
+        "{ salt ? \"s\" }: builtins.listToAttrs (builtins.genList (i: { name = \"d${toString i}\"; value = derivation"
+        " { name = \"d${toString i}-${salt}\"; system = \"x86_64-linux\"; builder = \"/bin/sh\"; }; }) "
+        f"{count})\n"
+    )
+    attrs = [a for i in range(count) for a in ("-A", f"d{i}")]
+    r = CliRunner().invoke(
+        instantiate, ["--store", str(tmp_path / "ours"), str(tmp_path / "many.nix"), *attrs], catch_exceptions=False
+    )
+    assert r.exit_code == 0, r.stderr
+    want = subprocess.run(
+        ["nix-instantiate", "--store", nix_store.uri, str(tmp_path / "many.nix"), *attrs],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert r.stdout == want and len(set(want.split())) == count

@@ -39,7 +39,8 @@ let
       for entry in "$src"/* "$src"/.[!.]* "$src"/..?*; do
         [ -e "$entry" ] || [ -L "$entry" ] || continue
         name=''${entry##*/}
-        if [ -d "$entry" ]; then
+        # -k follows a symlink to a directory in SRC; -aK (keepContentsDirlinks) copies it as a link.
+        if [ -d "$entry" ] && { [ -z "$keepContentsDirlinks" ] || [ ! -L "$entry" ]; }; then
           copyContents "$entry" "$dst/$name"
         else
           if [ -d "$dst/$name" ] && [ ! -L "$dst/$name" ]; then chmod -R u+w "$dst/$name"; rm -rf "$dst/$name"; fi
