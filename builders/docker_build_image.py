@@ -128,14 +128,15 @@ def _unpack_base(ctx: BuildContext, attrs: dict[str, Any], image: str) -> tuple[
     layers = list(manifest[0]["Layers"])
     with open(os.path.join(image, manifest[0]["Config"]), encoding="utf-8") as f:
         base_envs = ((json.load(f).get("config") or {}).get("Env")) or []
-    entry = manifest[0]
+    entry: dict[str, Any] | None = manifest[0]
     name, tag = attrs.get("fromImageName"), attrs.get("fromImageTag")
     if name and tag:
-        matching = [e for e in manifest if f"{name}:{tag}" in (e.get("RepoTags") or [])]
-        if not matching:
-            raise RuntimeError(f"fromImage has no image tagged '{name}:{tag}'")
-        entry = matching[0]
-    parent = entry["Config"].removesuffix(".json")
+        # nixpkgs picks the parent id by RepoTag (layers and Env still come from the first
+        # image); no match leaves the layer without a parent, which pydock reports.
+        entry = next((e for e in manifest if f"{name}:{tag}" in (e.get("RepoTags") or [])), None)
+        if entry is None:
+            ctx.log(f"warning: fromImage has no image tagged '{name}:{tag}'; the new layer gets no parent")
+    parent = entry["Config"].removesuffix(".json") if entry is not None else None
     for n in os.listdir(image):
         if n.endswith(".json"):
             os.unlink(os.path.join(image, n))

@@ -176,3 +176,47 @@ def test_vm_sizes_are_accepted_and_do_not_change_the_image(images):
     assert with_sizes == plain
     built = _build(images, "e.child.override { diskSize = 4096; buildVMMemorySize = 2048; }")
     assert built.returncode == 0 and built.stdout.strip() == str(images["child"]), built.stderr
+
+
+def test_from_image_name_and_tag_pick_the_parent(images, oci_tools, tmp_path):
+    """A base archive written by skopeo with two tags: fromImageName/fromImageTag choose the entry whose
+    config id becomes the new layer's parent; the base layers stay first."""
+    multi = tmp_path / "multi.tar"
+    subprocess.run(
+        ["skopeo", "--insecure-policy", "copy", "--additional-tag", "example/base:other",
+         f"docker-archive:{images['base']}", f"docker-archive:{multi}:example/base:v1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    base_manifest = json.load(tarfile.open(multi).extractfile("manifest.json"))  # type: ignore[arg-type]
+    # skopeo writes fully qualified references (docker.io/…), which is what must be asked for.
+    tagged = [e for e in base_manifest if "docker.io/example/base:other" in e["RepoTags"]]
+    assert len(tagged) == 1
+    expr = f"""e.base.override {{ name = "picked"; copyToRoot = [ ];
+      fromImage = builtins.path {{ path = {multi}; name = "multi.tar"; }};
+      fromImageName = "docker.io/example/base"; fromImageTag = "other"; }}"""
+    proc = _build(images, expr)
+    assert proc.returncode == 0, proc.stderr
+    path = proc.stdout.strip()
+    m = _manifest(path)
+    assert m["Layers"][:-1] == tagged[0]["Layers"] and len(m["Layers"]) == len(tagged[0]["Layers"]) + 1
+    with tarfile.open(path) as tar:
+        layer_json = json.load(tar.extractfile(m["Layers"][-1].replace("layer.tar", "json")))  # type: ignore[arg-type]
+    assert layer_json["parent"] == tagged[0]["Config"].removesuffix(".json")
+    info = json.loads(
+        subprocess.run(["skopeo", "--insecure-policy", "inspect", f"docker-archive:{path}"],
+                       capture_output=True, text=True, check=True).stdout
+    )  # fmt: skip
+    assert len(info["Layers"]) == len(m["Layers"])
+    # runAsRoot assembles its root from the chosen image's layers (its /bin/sh runs the script).
+    with_root = _build(images, expr.replace("e.base.override", "e.child.override").replace('"picked"', '"picked-root"'))
+    assert with_root.returncode == 0, with_root.stderr
+    with tarfile.open(with_root.stdout.strip()) as tar:
+        layer = tar.extractfile(_manifest(with_root.stdout.strip())["Layers"][-1])
+        with tarfile.open(fileobj=layer) as inner:  # type: ignore[arg-type]
+            assert inner.extractfile("./root-owned").read() == b"root\n"  # type: ignore[union-attr]
+    # No such tag: like nixpkgs, the layer simply has no parent.
+    missing = _build(images, expr.replace('"other"', '"missing"').replace('"picked"', '"unparented"'))
+    assert missing.returncode == 0, missing.stderr
+    with tarfile.open(missing.stdout.strip()) as tar:
+        last = _manifest(missing.stdout.strip())["Layers"][-1].replace("layer.tar", "json")
+        assert "parent" not in json.load(tar.extractfile(last))  # type: ignore[arg-type]

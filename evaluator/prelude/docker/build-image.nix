@@ -103,7 +103,7 @@ let
           else
             sel='.[0]'
           fi
-          jq -r "[$sel][0].Layers[]" image/manifest.json > layer-list
+          jq -r "([$sel][0].Layers // [])[]" image/manifest.json > layer-list
           n=0
           while read -r layerTar; do
             n=$((n + 1)); mkdir "unpack$n"
