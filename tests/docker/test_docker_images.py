@@ -170,7 +170,7 @@ def _build_expr(built, expr: str):
     return pydock("build", "--store", str(built.root), "--no-out-link", "-E", f"(import {EXAMPLE} {{ }}).{expr}")
 
 
-def test_layering_pipeline_replaces_max_layers(built):
+def test_layering_pipeline_replaces_max_layers(built, oci_tools, tmp_path):
     proc = _build_expr(
         built,
         'stream.override { maxLayers = 1; layeringPipeline = [ [ "popularity_contest" ] [ "limit_layers" 1 ] ]; }',
@@ -179,6 +179,16 @@ def test_layering_pipeline_replaces_max_layers(built):
     wrapper = shlex.split(open(proc.stdout.strip()).read().splitlines()[-1])
     layers = json.loads(open(wrapper[2]).read())["store_layers"]
     assert len(layers) == 1 and sorted(p.split("-", 1)[1] for p in layers[0]) == ["greeting", "hello"]
+    # The image itself: one store layer plus the customisation layer, as skopeo reads it.
+    image = tmp_path / "pipeline.tar"
+    with open(image, "wb") as out:
+        subprocess.run([proc.stdout.strip()], stdout=out, stderr=subprocess.DEVNULL, check=True, timeout=120)
+    assert len(skopeo("inspect", f"docker-archive:{image}")["Layers"]) == 2
+    with tarfile.open(image) as tar:
+        first = tar.extractfile(manifest(image)["Layers"][0])
+        with tarfile.open(fileobj=first) as inner:  # type: ignore[arg-type]
+            stored = {n.split("/")[3].split("-", 1)[1] for n in inner.getnames() if n.count("/") >= 3}
+    assert stored == {"greeting", "hello"}
 
 
 def test_from_image_uses_up_max_layers(built):
