@@ -21,6 +21,8 @@ import subprocess
 import tarfile
 from typing import Any
 
+from pydock.store.hashes import hash_file
+
 from .docker_conf import jq_dumps
 from .docker_stream import compress_command
 from .host_namespaces import HOST_PATH, run_in_host_namespaces
@@ -72,14 +74,6 @@ def tarsum(path: str) -> str:
             sums.append(h.hexdigest())
     total = hashlib.sha256("".join(sorted(sums)).encode())
     return "tarsum.v1+sha256:" + total.hexdigest()
-
-
-def _sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _open_archive(path: str) -> tarfile.TarFile:
@@ -237,7 +231,7 @@ def docker_build_image(drv, ctx: BuildContext) -> None:
     config["history"] = []
     for layer in layers:
         config["history"].append({"created": base_json["created"]})
-        config["rootfs"]["diff_ids"].append("sha256:" + _sha256_file(os.path.join(image, layer)))
+        config["rootfs"]["diff_ids"].append("sha256:" + hash_file("sha256", os.path.join(image, layer)).hex)
     config_text = jq_dumps(config)
     config_name = hashlib.sha256(config_text.encode()).hexdigest() + ".json"
     files = {

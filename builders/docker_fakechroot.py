@@ -22,11 +22,12 @@ Mount points pydock created are excluded, as nixpkgs excludes ``./dev``,
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import struct
 import subprocess
+
+from pydock.store.hashes import hash_file
 
 from .host_namespaces import HOST_PATH, run_in_host_namespaces
 from .registry import BuildContext, builtin_builder
@@ -169,12 +170,8 @@ def docker_fakechroot_layer(drv, ctx: BuildContext) -> None:
         }
     )
     run_in_host_namespaces("dockerTools: enableFakechroot", _INNER, env, ctx.build_dir, ctx.log)
-    layer = os.path.join(ctx.outputs["out"], "layer.tar")
-    digest = hashlib.sha256()
-    with open(layer, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
+    digest = hash_file("sha256", os.path.join(ctx.outputs["out"], "layer.tar")).hex
     with open(os.path.join(ctx.outputs["out"], "checksum"), "w", encoding="ascii") as f:
-        f.write(digest.hexdigest() + "\n")
+        f.write(digest + "\n")
     # The unpacked root may hold read-only directories made by the commands; let the build dir go.
     subprocess.run(["chmod", "-R", "u+w", old_out], check=False, env={"PATH": HOST_PATH})

@@ -20,12 +20,13 @@ root, only run images you trust.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 from collections.abc import Callable
 
-__all__ = ["HOST_PATH", "NamespaceUnavailable", "can_chown_freely", "run_in_host_namespaces"]
+__all__ = ["HOST_PATH", "NamespaceUnavailable", "run_in_host_namespaces"]
 
 HOST_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 _NAMESPACES = ["--user", "--map-root-user", "--mount", "--pid", "--fork"]
@@ -36,18 +37,22 @@ def _namespaces() -> list[str]:
     return _NAMESPACES_AS_ROOT if os.geteuid() == 0 else _NAMESPACES
 
 
-def can_chown_freely() -> bool:
-    """Whether scripts run here may give files to any uid/gid (only when pydock runs as root)."""
-    return os.geteuid() == 0
-
-
 class NamespaceUnavailable(RuntimeError):
     """The host cannot create the namespaces (no ``unshare``, or user namespaces disabled)."""
 
 
-def _unshare(feature: str) -> str:
+@functools.cache
+def _working_unshare() -> str | None:
+    """``unshare`` if it can make the namespaces here (probed once per process)."""
     unshare = shutil.which("unshare", path=HOST_PATH)
     if unshare is None or subprocess.run([unshare, *_namespaces(), "true"], capture_output=True).returncode != 0:
+        return None
+    return unshare
+
+
+def _unshare(feature: str) -> str:
+    unshare = _working_unshare()
+    if unshare is None:
         raise NamespaceUnavailable(
             f"{feature} needs private namespaces (unshare {' '.join(_namespaces())}), which are not available here"
         )

@@ -48,7 +48,7 @@ import zstandard
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "docker"))
 
-from docker_support import REPO, host_shell, logical_paths, pydock, skip_unless_ci  # noqa: E402
+from docker_support import REPO, build_example, host_shell, logical_paths, skip_unless_ci  # noqa: E402
 
 EXAMPLE = REPO / "examples" / "docker-tools.nix"
 SOURCE_DIR = REPO / "examples" / "docker-tools-root"  # the path literal the example copies
@@ -92,22 +92,11 @@ class Images:
 @pytest.fixture(scope="module")
 def images(tmp_path_factory: pytest.TempPathFactory) -> Images:
     work = tmp_path_factory.mktemp("docker-tools")
-    shell = work / "shell"
-    runnable = host_shell(shell)
+    shell = work / "shell" if host_shell(work / "shell") else None
     root = work / "store"
-    args = ["build", "--store", str(root), "--no-out-link", str(EXAMPLE)]
-    if runnable:
-        args += ["--arg", "shell", str(shell)]
-    for attr in ATTRS:
-        args += ["-A", attr]
     started = time.time()
-    proc = pydock(*args)
+    paths = dict(zip(ATTRS, logical_paths(root, build_example(EXAMPLE, ATTRS, root, shell)), strict=True))
     finished = time.time()
-    if proc.returncode != 0:
-        if "namespaces for the build sandbox" in proc.stderr:
-            skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
-        raise AssertionError(f"pydock build failed:\n{proc.stderr[-4000:]}")
-    paths = dict(zip(ATTRS, logical_paths(root, proc.stdout), strict=True))
     archives = {attr: root / path.lstrip("/") for attr, path in paths.items()}
     for attr in STREAMS:  # `$(pydock build … -A stream) > image.tar`
         archives[attr] = work / f"{attr}.tar"
@@ -115,7 +104,7 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> Images:
             program = str(root / paths[attr].lstrip("/"))
             run = subprocess.run([program], stdout=out, stderr=subprocess.PIPE, timeout=TIMEOUT)
         assert run.returncode == 0, run.stderr.decode(errors="replace")
-    return Images(root, paths, archives, shell if runnable else None, started, finished)
+    return Images(root, paths, archives, shell, started, finished)
 
 
 FACTS_EXPR = """{ shell }:

@@ -29,6 +29,8 @@ from typing import Any
 
 import click
 
+from pydock.cli_options import argument_options, selection_options
+
 __all__ = ["build"]
 
 _ATTR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9\-_+]*")
@@ -199,9 +201,7 @@ def _report(e: BaseException, show_trace: bool) -> None:
 
 
 @click.command("build")
-@click.argument("files", nargs=-1)
-@click.option("-E", "--expr", "is_expr", is_flag=True, help="Interpret the arguments as Nix expressions.")
-@click.option("-A", "--attr", "attr_paths", multiple=True, help="Select an attribute path from the value.")
+@selection_options
 @click.option("-o", "--out-link", "out_link", default="result", show_default=True, help="Name of the result link.")
 @click.option("--no-out-link", is_flag=True, help="Do not create result links.")
 @click.option(
@@ -210,10 +210,7 @@ def _report(e: BaseException, show_trace: bool) -> None:
     metavar="DIR",
     help="Store root directory (default: $PYDOCK_STORE, else $XDG_DATA_HOME/pydock/store).",
 )
-@click.option("--arg", "args", nargs=2, multiple=True, metavar="NAME EXPR", help="Argument for the top function.")
-@click.option("--argstr", "argstrs", nargs=2, multiple=True, metavar="NAME VALUE", help="String argument.")
-@click.option("-I", "include", multiple=True, metavar="PATH", help="Add to the Nix search path.")
-@click.option("--show-trace", is_flag=True, help="Show the evaluation trace (and Python tracebacks) on errors.")
+@argument_options
 def build(
     files: tuple[str, ...],
     is_expr: bool,

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from pydock.cli_options import argument_options, selection_options
+
 
 def _fail(e: BaseException, show_trace: bool) -> None:
     from pydock.evaluator.errors import NixError, write_stderr
@@ -31,16 +33,11 @@ def main() -> None:
 
 
 @main.command("eval")
-@click.argument("files", nargs=-1)
-@click.option("-E", "--expr", "is_expr", is_flag=True, help="Interpret the arguments as Nix expressions.")
-@click.option("-A", "--attr", "attr_paths", multiple=True, help="Select an attribute path from the value.")
+@selection_options
 @click.option("--strict", is_flag=True, help="Evaluate the result deeply.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--xml", "as_xml", is_flag=True, help="Print the result as XML.")
-@click.option("--arg", "args", nargs=2, multiple=True, metavar="NAME EXPR", help="Argument for the top function.")
-@click.option("--argstr", "argstrs", nargs=2, multiple=True, metavar="NAME VALUE", help="String argument.")
-@click.option("-I", "include", multiple=True, metavar="PATH", help="Add to the Nix search path.")
-@click.option("--show-trace", is_flag=True, help="Show the evaluation trace on errors.")
+@argument_options
 @click.option("--no-location", is_flag=True, help="With --xml: omit source locations.")
 @click.option("--parse", "parse_only", is_flag=True, help="Only parse, and print the expression as Nix shows it.")
 @click.option("--eval", "eval_flag", is_flag=True, hidden=True, help="Accepted for nix-instantiate parity.")

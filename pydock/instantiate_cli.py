@@ -13,19 +13,15 @@ import sys
 import click
 
 from .build_cli import _report, open_and_instantiate
+from .cli_options import argument_options, selection_options
 
 __all__ = ["instantiate"]
 
 
 @click.command("instantiate")
-@click.argument("files", nargs=-1)
-@click.option("-E", "--expr", "is_expr", is_flag=True, help="Interpret the arguments as Nix expressions.")
-@click.option("-A", "--attr", "attr_paths", multiple=True, help="Select an attribute path from the value.")
+@selection_options
 @click.option("--store", "store_root", metavar="DIR", help="Store root directory (default: $PYDOCK_STORE).")
-@click.option("--arg", "args", nargs=2, multiple=True, metavar="NAME EXPR", help="Argument for the top function.")
-@click.option("--argstr", "argstrs", nargs=2, multiple=True, metavar="NAME VALUE", help="String argument.")
-@click.option("-I", "include", multiple=True, metavar="PATH", help="Add to the Nix search path.")
-@click.option("--show-trace", is_flag=True, help="Show the evaluation trace on errors.")
+@argument_options
 def instantiate(
     files: tuple[str, ...],
     is_expr: bool,

@@ -51,19 +51,49 @@ def host_shell(dest: Path, tools: tuple[str, ...] = ()) -> bool:
     return True
 
 
-def logical_paths(root: Path, stdout: str) -> list[str]:
+def logical_paths(root: Path, paths: list[str]) -> list[str]:
     """``pydock build`` prints physical paths under the store root: their logical ``/nix/store`` names."""
-    paths = stdout.split()
     for p in paths:
         assert p.startswith(f"{root}/nix/store/"), f"not a physical path under {root}: {p}"
     return ["/" + os.path.relpath(p, root) for p in paths]
+
+
+def build_example(example: Path, attrs: list[str], root: Path, shell: Path | None) -> list[str]:
+    """One ``pydock build`` of every attribute of ``example`` into ``root``: physical out paths, in order.
+
+    ``shell`` (a :func:`host_shell` directory) is passed as ``--arg shell``.  Where pydock's
+    namespaces are unavailable the caller is skipped, or failed under CI=true.
+    """
+    args = ["build", "--store", str(root), "--no-out-link", str(example)]
+    if shell is not None:
+        args += ["--arg", "shell", str(shell)]
+    for attr in attrs:
+        args += ["-A", attr]
+    proc = pydock(*args)
+    if proc.returncode != 0:
+        if "namespaces" in proc.stderr:
+            skip_unless_ci(f"pydock's namespaces are unavailable here: {proc.stderr.strip()[-300:]}")
+        raise AssertionError(f"pydock build failed:\n{proc.stderr[-4000:]}")
+    paths = proc.stdout.split()
+    assert len(paths) == len(attrs), proc.stdout
+    return paths
+
+
+def example_expr(example: Path, shell: Path | None, expr: str) -> str:
+    """``expr`` with ``e`` bound to the example's attribute set (called with ``shell``, or null)."""
+    return f"let e = import {example} {{ shell = {shell if shell is not None else 'null'}; }}; in {expr}"
 
 
 @dataclass
 class Built:
     root: Path  # physical store root
     paths: dict[str, str]  # attribute -> logical out path
-    runnable: bool  # the images hold a shell
+    shell: Path | None  # the host_shell directory the images hold, if any
+
+    @property
+    def runnable(self) -> bool:
+        """Whether the images hold a shell to run their Cmd with."""
+        return self.shell is not None
 
     def real(self, attr: str) -> Path:
         return self.root / self.paths[attr].lstrip("/")
@@ -71,8 +101,6 @@ class Built:
 
 def skip_unless_ci(message: str) -> None:
     """Skip on a developer machine; under CI=true a missing capability is a failure."""
-    import os
-
     import pytest
 
     if os.environ.get("CI") == "true":

@@ -9,7 +9,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from docker_support import REPO, pydock, skip_unless_ci
+from docker_support import REPO, build_example, example_expr, pydock, skip_unless_ci
 from docker_support import host_shell as _host_shell
 
 EXAMPLE = REPO / "examples" / "docker-image.nix"
@@ -24,15 +24,7 @@ def images(tmp_path_factory):
     if not _host_shell(work / "shell", tools=tools):
         skip_unless_ci("no host dash to put in the images (runAsRoot needs a shell)")
     root = work / "store"
-    args = ["build", "--store", str(root), "--no-out-link", str(EXAMPLE), "--arg", "shell", str(work / "shell")]
-    for attr in ATTRS:
-        args += ["-A", attr]
-    proc = pydock(*args)
-    if proc.returncode != 0:
-        if "namespaces" in proc.stderr:
-            skip_unless_ci(f"namespaces unavailable: {proc.stderr.strip()[-300:]}")
-        raise AssertionError(proc.stderr[-4000:])
-    built = {a: Path(p) for a, p in zip(ATTRS, proc.stdout.split(), strict=True)}
+    built = {a: Path(p) for a, p in zip(ATTRS, build_example(EXAMPLE, ATTRS, root, work / "shell"), strict=True)}
     assert all(p.is_relative_to(root) for p in built.values())
     built["shell"] = work / "shell"
     built["root"] = root
@@ -84,7 +76,7 @@ def test_run_as_root_layer(images):
 def test_run_as_root_deletion_hides_the_base_file(images, oci_tools, tmp_path):
     """umoci applies the child's whiteout: /etc/obsolete from the base is gone, /etc stays."""
     if os.geteuid() != 0:
-        pytest.skip("the example deletes /etc/obsolete only where chown can run (pydock as root)")
+        skip_unless_ci("the example deletes /etc/obsolete only where chown can run (pydock as root)")
     archive = f"docker-archive:{images['child']}"
     subprocess.run(["skopeo", "--insecure-policy", "copy", archive, f"oci:{tmp_path}/layout:v1"], check=True)
     bundle = tmp_path / "bundle"
@@ -128,8 +120,7 @@ def test_skopeo_and_umoci(images, oci_tools, tmp_path):
 
 def _build(images, expr: str) -> subprocess.CompletedProcess:
     """Build ``expr`` over the example (same store as the fixture, so shared inputs are already valid)."""
-    shell = images["shell"]
-    full = f"let e = import {EXAMPLE} {{ shell = {shell}; }}; in {expr}"
+    full = example_expr(EXAMPLE, images["shell"], expr)
     return pydock("build", "--store", str(images["root"]), "--no-out-link", "-E", full)
 
 
@@ -170,7 +161,7 @@ def test_deprecated_contents_warns_and_still_copies(images, oci_tools):
 def test_vm_sizes_are_accepted_and_do_not_change_the_image(images):
     """diskSize / buildVMMemorySize size nixpkgs' VM; pydock has none, so the image is the same derivation."""
     expr = "[ (e.base.override { diskSize = 4096; buildVMMemorySize = 2048; }).drvPath e.base.drvPath ]"
-    proc = pydock("eval", "--json", "-E", f"let e = import {EXAMPLE} {{ shell = {images['shell']}; }}; in {expr}")
+    proc = pydock("eval", "--json", "-E", example_expr(EXAMPLE, images["shell"], expr))
     assert proc.returncode == 0, proc.stderr
     with_sizes, plain = json.loads(proc.stdout)
     assert with_sizes == plain

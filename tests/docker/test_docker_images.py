@@ -20,7 +20,7 @@ import sys
 import tarfile
 
 import pytest
-from docker_support import EXAMPLE, pydock, skip_unless_ci
+from docker_support import EXAMPLE, example_expr, pydock, skip_unless_ci
 
 GOARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
 
@@ -166,14 +166,17 @@ def test_cmd_runs_in_chroot(built, rootfs):
     assert proc.stdout == "Hello from a layered image (pydock in /data)\n", proc.stderr
 
 
-def _build_expr(built, expr: str):
-    return pydock("build", "--store", str(built.root), "--no-out-link", "-E", f"(import {EXAMPLE} {{ }}).{expr}")
+def _build(built, expr: str, *, shell: bool = True):
+    """``pydock build -E`` of ``expr`` over the example (``e``), in the session's store."""
+    full = example_expr(EXAMPLE, built.shell if shell else None, expr)
+    return pydock("build", "--store", str(built.root), "--no-out-link", "-E", full)
 
 
 def test_layering_pipeline_replaces_max_layers(built, oci_tools, tmp_path):
-    proc = _build_expr(
+    proc = _build(
         built,
-        'stream.override { maxLayers = 1; layeringPipeline = [ [ "popularity_contest" ] [ "limit_layers" 1 ] ]; }',
+        'e.stream.override { maxLayers = 1; layeringPipeline = [ [ "popularity_contest" ] [ "limit_layers" 1 ] ]; }',
+        shell=False,
     )
     assert proc.returncode == 0, proc.stderr
     wrapper = shlex.split(open(proc.stdout.strip()).read().splitlines()[-1])
@@ -192,7 +195,7 @@ def test_layering_pipeline_replaces_max_layers(built, oci_tools, tmp_path):
 
 
 def test_from_image_uses_up_max_layers(built):
-    proc = _build_expr(built, "onTop.override { maxLayers = 4; }")
+    proc = _build(built, "e.onTop.override { maxLayers = 4; }", shell=False)
     assert proc.returncode != 0
     assert "Error: usedLayers 4 layers to store 'fromImage' and 'extraCommands', but only maxLayers=4" in proc.stderr
 
@@ -201,8 +204,8 @@ def test_printed_path_runs_as_the_image_stream(built, oci_tools, tmp_path):
     """`$(pydock build f.nix -A stream) > image.tar`: the printed path is the executable itself."""
     cmd = f"$({shlex.join([sys.executable, '-m', 'pydock.cli', 'build'])} --store {shlex.quote(str(built.root))}"
     cmd += f" --no-out-link {shlex.quote(str(EXAMPLE))} -A stream"
-    if built.runnable:  # the session build passed the shell: the same derivation, already valid
-        cmd += f" --arg shell {shlex.quote(str(built.root.parent / 'shell'))}"
+    if built.shell is not None:  # the session build passed the shell: the same derivation, already valid
+        cmd += f" --arg shell {shlex.quote(str(built.shell))}"
     cmd += f") > {shlex.quote(str(tmp_path / 'image.tar'))}"
     proc = subprocess.run(["bash", "-c", f"set -e; {cmd}"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -271,23 +274,20 @@ def test_fakechroot_refuses_a_layer_with_its_own_usr(built):
 
 
 def _eval_json(built, expr: str):
-    shell = f"{built.root.parent / 'shell'}" if built.runnable else "null"
-    proc = pydock("eval", "--strict", "--json", "-E", f"let e = import {EXAMPLE} {{ shell = {shell}; }}; in {expr}")
+    proc = pydock("eval", "--strict", "--json", "-E", example_expr(EXAMPLE, built.shell, expr))
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
 
-def _build_over(built, expr: str) -> str:
-    shell = f"{built.root.parent / 'shell'}" if built.runnable else "null"
-    full = f"let e = import {EXAMPLE} {{ shell = {shell}; }}; in {expr}"
-    proc = pydock("build", "--store", str(built.root), "--no-out-link", "-E", full)
+def _build_ok(built, expr: str) -> str:
+    proc = _build(built, expr)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
 
 
 def test_debug_logs_the_layers_and_changes_nothing_else(built):
     expr = "e.stream.override { debug = true; }"
-    _build_over(built, expr)
+    _build_ok(built, expr)
     conf_drv = _eval_json(built, f"({expr}).conf.drvPath")
     log = subprocess.run(
         ["nix-store", "--store", f"local?root={built.root}", "-l", conf_drv], capture_output=True, text=True
@@ -312,7 +312,7 @@ def test_passthru_and_meta_reach_the_results(built, oci_tools):
     # passthru adds attributes without changing the derivation; meta is not hashed either, and
     # buildLayeredImage keeps it for itself (nixpkgs removes it from the stream's arguments).
     assert got == {"x": 42, "sx": 42, "d": "an image with metadata", "sd": {}, "t": "v1", "o": True}
-    path = _build_over(built, f"{expr} img")
+    path = _build_ok(built, f"{expr} img")
     assert path == str(built.real("layeredUncompressed"))
     assert skopeo("inspect", f"docker-archive:{path}")["Env"] == ["GREETING=pydock", "PATH=/bin"]
 

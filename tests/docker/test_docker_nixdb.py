@@ -17,7 +17,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from docker_support import REPO, logical_paths, pydock, skip_unless_ci
+from docker_support import REPO, build_example, logical_paths, pydock, skip_unless_ci
 
 EXAMPLE = REPO / "examples" / "docker-nixdb.nix"
 ATTRS = [
@@ -29,15 +29,7 @@ ATTRS = [
 @pytest.fixture(scope="module")
 def nixdb(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     root = tmp_path_factory.mktemp("nixdb") / "store"
-    args = ["build", "--store", str(root), "--no-out-link", str(EXAMPLE)]
-    for attr in ATTRS:
-        args += ["-A", attr]
-    proc = pydock(*args)
-    if proc.returncode != 0:
-        if "namespaces for the build sandbox" in proc.stderr:
-            skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
-        raise AssertionError(f"pydock build failed:\n{proc.stderr[-4000:]}")
-    return root, dict(zip(ATTRS, logical_paths(root, proc.stdout), strict=True))
+    return root, dict(zip(ATTRS, logical_paths(root, build_example(EXAMPLE, ATTRS, root, None)), strict=True))
 
 
 def real(nixdb, attr: str) -> Path:

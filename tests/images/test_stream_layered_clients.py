@@ -147,7 +147,10 @@ def test_rootfs_runs_the_configured_command(image, rootfs):
         pytest.skip("no dynamically linked dash on this host to put into the image")
     chroot = shutil.which("chroot") or "/usr/sbin/chroot"
     if os.geteuid() != 0 or not os.path.exists(chroot):
-        pytest.skip("chroot (as root) is needed to run the rootfs")
+        message = "chroot (as root) is needed to run the rootfs"
+        if os.environ.get("CI") == "true":  # CI runs as root with coreutils: this check must run there
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
     config = _skopeo("inspect", "--config", "docker-archive:" + image["tar"])["config"]
     env = dict(e.split("=", 1) for e in config["Env"])
     proc = subprocess.run(

@@ -1,0 +1,50 @@
+"""The command-line options ``eval``, ``instantiate`` and ``build`` share, spelled as nix-instantiate's.
+
+One definition, so the three commands cannot drift apart in names, metavars or meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+__all__ = ["selection_options", "argument_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _apply(f: F, options: list[Callable[[F], F]]) -> F:
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def selection_options(f: F) -> F:
+    """FILES, ``-E`` and ``-A``: what to evaluate and which part of it."""
+    return _apply(
+        f,
+        [
+            click.argument("files", nargs=-1),
+            click.option("-E", "--expr", "is_expr", is_flag=True, help="Interpret the arguments as Nix expressions."),
+            click.option("-A", "--attr", "attr_paths", multiple=True, help="Select an attribute path from the value."),
+        ],
+    )
+
+
+def argument_options(f: F) -> F:
+    """``--arg``, ``--argstr``, ``-I`` and ``--show-trace``."""
+    return _apply(
+        f,
+        [
+            click.option(
+                "--arg", "args", nargs=2, multiple=True, metavar="NAME EXPR", help="Argument for the top function."
+            ),
+            click.option("--argstr", "argstrs", nargs=2, multiple=True, metavar="NAME VALUE", help="String argument."),
+            click.option("-I", "include", multiple=True, metavar="PATH", help="Add to the Nix search path."),
+            click.option(
+                "--show-trace", is_flag=True, help="Show the evaluation trace (and Python tracebacks) on errors."
+            ),
+        ],
+    )
