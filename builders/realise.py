@@ -60,6 +60,8 @@ def realise(store: LocalStore, drv_path: str, progress: Progress | None = None) 
     """Make every output of ``drv_path`` valid, building dependencies first; returns output name -> path."""
     progress = progress or _no_progress
     todo = derivations_to_build(store, [drv_path])
+    if todo and store.substituters:
+        todo = _substitute_outputs(store, drv_path, todo)
     if todo:
         if len(todo) == 1:
             progress("this derivation will be built:")
@@ -70,6 +72,22 @@ def realise(store: LocalStore, drv_path: str, progress: Progress | None = None) 
     for p in todo:
         build_derivation(store, p, progress)
     return store.derivation_output_paths(store.read_derivation(drv_path))
+
+
+def _substitute_outputs(store: LocalStore, drv_path: str, todo: list[str]) -> list[str]:
+    """Fetch the outputs a cache has instead of building them, as Nix does; returns what is left to build.
+
+    All outputs of every derivation to build are queried at once (the query is
+    parallel); an output whose closure is complete somewhere is copied, and a
+    derivation whose outputs all became valid drops out of the plan together
+    with whatever it alone needed.
+    """
+    wanted: list[str] = []
+    for p in todo:
+        wanted.extend(store.derivation_output_paths(store.read_derivation(p)).values())
+    if not store.substitute_available(wanted):
+        return todo
+    return derivations_to_build(store, [drv_path])
 
 
 def derivations_to_build(store: LocalStore, drv_paths: Iterable[str]) -> list[str]:

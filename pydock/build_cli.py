@@ -29,7 +29,7 @@ from typing import Any
 
 import click
 
-from pydock.cli_options import argument_options, selection_options
+from pydock.cli_options import argument_options, selection_options, substitution_options
 
 __all__ = ["build"]
 
@@ -138,16 +138,22 @@ def open_and_instantiate(
     argstrs: list[tuple[str, str]],
     include: list[str],
     show_trace: bool,
+    settings: Any = None,
+    progress: Any = None,
 ) -> tuple[Any, list[DrvRef]]:
-    """Open the store (``--store DIR`` or ``local?root=DIR``) and evaluate into it on a big-stack thread."""
+    """Open the store (``--store DIR`` or ``local?root=DIR``) and evaluate into it on a big-stack thread.
+
+    ``settings`` (``store.settings.Settings``) turns substitution on; ``progress``
+    receives "these paths will be fetched" lines (terminal only).
+    """
     from pydock.evaluator.errors import TraceSettings
     from pydock.evaluator.runner import run_deep
-    from pydock.store.local import LocalStore
+    from pydock.store.substitute import open_store
 
     TraceSettings.enabled = show_trace
     if store_root is not None and store_root.startswith("local?root="):
         store_root = store_root[len("local?root=") :]
-    store = LocalStore(store_root)
+    store = open_store(store_root, settings, log=progress, progress_stream=sys.stderr if progress else None)
     drvs = run_deep(lambda: evaluate_derivations(store, files, is_expr, attr_paths, args, argstrs, include))
     return store, drvs
 
@@ -211,6 +217,7 @@ def _report(e: BaseException, show_trace: bool) -> None:
     help="Store root directory (default: $PYDOCK_STORE, else $XDG_DATA_HOME/pydock/store).",
 )
 @argument_options
+@substitution_options
 def build(
     files: tuple[str, ...],
     is_expr: bool,
@@ -222,6 +229,10 @@ def build(
     argstrs: tuple[tuple[str, str], ...],
     include: tuple[str, ...],
     show_trace: bool,
+    substituters: str | None,
+    trusted_public_keys: str | None,
+    options: tuple[tuple[str, str], ...],
+    no_substitute: bool,
 ) -> None:
     """Build the derivations in FILES (default ./default.nix) or -E expressions, like nix-build."""
     interactive = sys.stderr.isatty()
@@ -232,9 +243,20 @@ def build(
 
     try:
         from pydock.builders.realise import realise
+        from pydock.store.settings import load_settings
 
+        settings = load_settings(options, substituters, trusted_public_keys, no_substitute)
         store, drvs = open_and_instantiate(
-            store_root, list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include), show_trace
+            store_root,
+            list(files),
+            is_expr,
+            list(attr_paths),
+            list(args),
+            list(argstrs),
+            list(include),
+            show_trace,
+            settings,
+            progress if interactive else None,
         )
         counters: dict[str, int] = {}
         built: dict[str, dict[str, str]] = {}

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["selection_options", "argument_options"]
+__all__ = ["selection_options", "argument_options", "substitution_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,5 +46,35 @@ def argument_options(f: F) -> F:
             click.option(
                 "--show-trace", is_flag=True, help="Show the evaluation trace (and Python tracebacks) on errors."
             ),
+        ],
+    )
+
+
+def substitution_options(f: F) -> F:
+    """``--substituters``, ``--trusted-public-keys``, ``--option NAME VALUE`` and ``--no-substitute`` (as Nix's)."""
+    return _apply(
+        f,
+        [
+            click.option(
+                "--substituters",
+                "substituters",
+                metavar="URIS",
+                help="Space-separated binary caches (replaces the configured ones).",
+            ),
+            click.option(
+                "--trusted-public-keys",
+                "trusted_public_keys",
+                metavar="KEYS",
+                help="Space-separated 'name:base64' keys whose signatures are trusted (replaces config).",
+            ),
+            click.option(
+                "--option",
+                "options",
+                nargs=2,
+                multiple=True,
+                metavar="NAME VALUE",
+                help="Set a Nix setting (substituters, extra-substituters, require-sigs, netrc-file, …).",
+            ),
+            click.option("--no-substitute", is_flag=True, help="Build everything locally; use no binary cache."),
         ],
     )

@@ -13,7 +13,7 @@ import sys
 import click
 
 from .build_cli import _report, open_and_instantiate
-from .cli_options import argument_options, selection_options
+from .cli_options import argument_options, selection_options, substitution_options
 
 __all__ = ["instantiate"]
 
@@ -22,6 +22,7 @@ __all__ = ["instantiate"]
 @selection_options
 @click.option("--store", "store_root", metavar="DIR", help="Store root directory (default: $PYDOCK_STORE).")
 @argument_options
+@substitution_options
 def instantiate(
     files: tuple[str, ...],
     is_expr: bool,
@@ -31,11 +32,30 @@ def instantiate(
     argstrs: tuple[tuple[str, str], ...],
     include: tuple[str, ...],
     show_trace: bool,
+    substituters: str | None,
+    trusted_public_keys: str | None,
+    options: tuple[tuple[str, str], ...],
+    no_substitute: bool,
 ) -> None:
-    """Instantiate the derivations in FILES or -E expressions into the store and print their paths."""
+    """Instantiate the derivations in FILES or -E expressions into the store and print their paths.
+
+    Prebuilt inputs (``builtins.storePath``, package-index paths) are substituted, since a
+    ``.drv`` can only be written once its inputs are valid.
+    """
     try:
+        from pydock.store.settings import load_settings
+
+        settings = load_settings(options, substituters, trusted_public_keys, no_substitute)
         _store, drvs = open_and_instantiate(
-            store_root, list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include), show_trace
+            store_root,
+            list(files),
+            is_expr,
+            list(attr_paths),
+            list(args),
+            list(argstrs),
+            list(include),
+            show_trace,
+            settings,
         )
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         if isinstance(e, SystemExit):

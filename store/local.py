@@ -32,10 +32,10 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .base32 import encode_base32
 from .compute import ComputeOnlyStore
@@ -141,7 +141,20 @@ class LocalStore:
     the same root concurrently.
     """
 
-    def __init__(self, root: str | None = None, store_dir: str = "/nix/store") -> None:
+    def __init__(
+        self,
+        root: str | None = None,
+        store_dir: str = "/nix/store",
+        substituters: Sequence[Any] | None = None,
+        substitution: Any | None = None,
+    ) -> None:
+        """``substituters`` (``store.substituters.Substituter`` objects, see ``make_substituters``) and
+        ``substitution`` (a ``store.substitute.SubstitutionConfig``) enable ``ensure_valid``; without
+        them a store never touches the network, which is what a library user gets by default."""
+        from .substitute import SubstitutionConfig
+
+        self.substituters: list[Any] = list(substituters or [])
+        self.substitution = substitution if substitution is not None else SubstitutionConfig()
         root = os.path.realpath(root if root is not None else default_store_root())
         self.root = root
         self.store_dir = StoreDir(store_dir)
@@ -272,6 +285,45 @@ class LocalStore:
     def query_all_valid_paths(self) -> set[str]:
         return {r[0] for r in self.db.query("select path from ValidPaths")}
 
+    def invalid_paths(self, paths: Iterable[str]) -> list[str]:
+        """The paths among ``paths`` that are not valid, in one query per 500."""
+        todo = sorted(set(paths))
+        valid: set[str] = set()
+        for i in range(0, len(todo), 500):
+            part = todo[i : i + 500]
+            rows = self.db.query(f"select path from ValidPaths where path in ({','.join('?' * len(part))})", part)
+            valid.update(r[0] for r in rows)
+        return [p for p in todo if p not in valid]
+
+    # -- substitution --------------------------------------------------------------------
+
+    def ensure_valid(self, paths: Iterable[str], describe: Callable[[str], str | None] | None = None) -> None:
+        """Make ``paths`` valid by substituting them and their closures (Nix's ``ensurePath``).
+
+        Paths already valid cost one query.  For the others, each substituter is
+        asked in priority order; if none can provide a path (or something it
+        refers to), ``SubstituteError`` names it, ``describe(path)`` when given
+        (e.g. "attribute 'redis' of the package index"), and every cache tried.
+        """
+        missing = self.invalid_paths(paths)
+        if missing:
+            from .substitute import substitute
+
+            substitute(self, missing, required=True, describe=describe)
+
+    def substitute_available(self, paths: Iterable[str]) -> set[str]:
+        """Substitute those of ``paths`` whose whole closure some substituter has; returns them.
+
+        For ``realise``: outputs a cache has are fetched instead of built, the
+        rest are left to the builder.  Broken downloads are still errors.
+        """
+        missing = self.invalid_paths(paths)
+        if not missing or not self.substituters:
+            return set()
+        from .substitute import substitute
+
+        return substitute(self, missing, required=False)
+
     # -- derivations ---------------------------------------------------------------------
 
     def read_derivation(self, drv_path: str) -> Derivation:
@@ -342,6 +394,9 @@ class LocalStore:
         self.temp_roots.add(path)
         if self.is_valid(path):
             return path
+        # A text object (a .drv, a toFile) may only be registered once what it refers to is valid;
+        # prebuilt inputs (package index paths, storePath) are substituted here.
+        self.ensure_valid(refs - {path})
         nar = dump_string(data)
         info = ValidPathInfo(
             path=path,
@@ -412,8 +467,15 @@ class LocalStore:
         self._add_object(info, write)
         return path
 
-    def add_nar(self, info: ValidPathInfo, source: BinaryIO | bytes) -> None:
-        """Add an object from its NAR (substitution, import), checking the NAR hash and size."""
+    def add_nar(
+        self, info: ValidPathInfo, source: BinaryIO | bytes, after_restore: Callable[[], None] | None = None
+    ) -> None:
+        """Add an object from its NAR (substitution, import), checking the NAR hash and size.
+
+        ``after_restore`` runs once the NAR is unpacked and before anything is
+        registered, so a check that raises there (a download's FileHash) leaves
+        nothing behind either.
+        """
         self.temp_roots.add(info.path)
         if self.is_valid(info.path):
             return
@@ -438,6 +500,8 @@ class LocalStore:
                     f"size mismatch importing path '{info.path}';\n  specified: {info.nar_size}\n  got:       {size}"
                 )
             info.nar_size = size
+            if after_restore is not None:
+                after_restore()
 
         self._add_object(info, write)
 

@@ -379,9 +379,14 @@ def storePath(p):
     if not sd.is_in_store(path):
         raise NixError(f"path '{path}' is not in the Nix store")
     sp = sd.to_store_path(path)
-    is_valid = getattr(st, "is_valid", None)
-    if is_valid is not None and not is_valid(sp):  # a real store: Nix's ensurePath
-        raise NixError(f"path '{sp}' does not exist and cannot be created")
+    ensure_valid = getattr(st, "ensure_valid", None)
+    if ensure_valid is not None:  # a real store: Nix's ensurePath, substituting what is missing
+        from pydock.store.local import StoreError
+
+        try:
+            ensure_valid([sp])
+        except StoreError as e:
+            raise NixError(str(e)) from None
     ctx.add(sp)
     return mkstr(path, ctx)
 
