@@ -66,7 +66,12 @@ class Settings:
 
 
 _LIST = {"substituters", "trusted-public-keys"}
-_ALIASES = {"binary-caches": "substituters", "binary-cache-public-keys": "trusted-public-keys"}
+_ALIASES = {
+    "binary-caches": "substituters",
+    "binary-cache-public-keys": "trusted-public-keys",
+    "build-use-substitutes": "substitute",
+    "binary-caches-parallel-connections": "http-connections",
+}
 _BOOL = {"substitute", "require-sigs"}
 _FLOAT = {"connect-timeout", "stalled-download-timeout"}
 _INT = {"http-connections"}
