@@ -333,3 +333,43 @@ def test_5xx_is_retried(binary_caches: BinaryCaches, cache: Path, tmp_path: Path
     server = _FaultyServer(cache, "503", n=2)
     faulty.append(server)
     _succeeds_afterwards(tmp_path, tmp_path / "store", server.url, binary_caches.public_key, binary_caches)
+
+
+def test_private_cache_with_netrc(binary_caches: BinaryCaches, cache: Path, tmp_path: Path) -> None:
+    """A cache behind HTTP basic auth: refused without credentials, served with ``netrc-file``."""
+    import base64
+
+    token = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw) -> None:  # noqa: ANN002, ANN003
+            super().__init__(*a, directory=str(cache), **kw)
+
+        def log_message(self, *a) -> None:  # noqa: ANN002
+            pass
+
+        def do_GET(self) -> None:
+            if self.headers.get("Authorization") != token:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="cache"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_GET()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        root = tmp_path / "store"
+        p = _instantiate(tmp_path, root, url, binary_caches.public_key, binary_caches.paths["app"])
+        _fails(p, "HTTP error 401")
+        assert_nothing_left(root, binary_caches.closures["app"])
+        netrc = tmp_path / "netrc"
+        netrc.write_text("machine 127.0.0.1\nlogin alice\npassword s3cret\n")
+        _succeeds_afterwards(
+            tmp_path, root, url, binary_caches.public_key, binary_caches, "--option", "netrc-file", str(netrc)
+        )
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -162,3 +162,22 @@ def test_eval_stays_read_only(binary_caches: BinaryCaches, tmp_path: Path) -> No
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == f'"{binary_caches.paths["busybox"]}"'
     assert not (tmp_path / "store").exists()
+
+
+def test_build_goes_on_locally_when_the_cache_is_unreachable(tmp_path: Path) -> None:
+    """One warning for the dead cache, then the (builtin:fetchurl) derivation is built here."""
+    src = tmp_path / "payload.txt"
+    src.write_text("local build\n")
+    sha = subprocess.run(
+        ["nix-hash", "--flat", "--type", "sha256", "--base32", str(src)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    root = tmp_path / "store"
+    expr = f'import <nix/fetchurl.nix> {{ url = "file://{src}"; sha256 = "{sha}"; }}'
+    p = pydock(
+        "build", "--store", str(root), "--no-out-link", "--substituters", "http://127.0.0.1:1 http://127.0.0.1:2",
+        "-E", expr, env=isolated_env(tmp_path),
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.count("warning: unable to download") == 2, p.stderr  # one per cache, not one per path
+    assert Path(p.stdout.strip()).read_text() == "local build\n"
+    nix_verify(root)
