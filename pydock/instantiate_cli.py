@@ -56,6 +56,7 @@ def instantiate(
             list(include),
             show_trace,
             settings,
+            (lambda msg: click.echo(msg, err=True)) if sys.stderr.isatty() else None,
         )
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         if isinstance(e, SystemExit):

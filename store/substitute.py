@@ -301,7 +301,9 @@ class Substitution:
         total = sum(f.info.file_size or f.info.nar_size for f in plan.values())
         if self.log is not None:
             n = len(plan)
-            self.log(f"these {n} paths will be fetched:" if n > 1 else "this path will be fetched:")
+            unpacked = sum(f.info.nar_size for f in plan.values()) / 2**20
+            sizes = f"({total / 2**20:.2f} MiB download, {unpacked:.2f} MiB unpacked)"
+            self.log(f"these {n} paths will be fetched {sizes}:" if n > 1 else f"this path will be fetched {sizes}:")
             for p in sorted(plan):
                 self.log(f"  {p}")
         waiting: dict[str, set[str]] = {
