@@ -470,13 +470,20 @@ class LocalStore:
         return path
 
     def add_nar(
-        self, info: ValidPathInfo, source: BinaryIO | bytes, after_restore: Callable[[], None] | None = None
+        self,
+        info: ValidPathInfo,
+        source: BinaryIO | bytes,
+        after_restore: Callable[[], None] | None = None,
+        stream_digest: Callable[[], tuple[bytes, int]] | None = None,
     ) -> None:
         """Add an object from its NAR (substitution, import), checking the NAR hash and size.
 
         ``after_restore`` runs once the NAR is unpacked and before anything is
         registered, so a check that raises there (a download's FileHash) leaves
-        nothing behind either.
+        nothing behind either.  ``stream_digest``, when the source hashes what it
+        delivers itself (in large chunks, far cheaper than hashing each small read
+        of the parser), returns the sha256 and size of the *whole* stream after
+        draining it: a stream longer than its NAR then fails the hash check.
         """
         self.temp_roots.add(info.path)
         if self.is_valid(info.path):
@@ -488,6 +495,12 @@ class LocalStore:
             if data is not None:
                 hasher.update(data)
                 size = restore_path(dest, data)
+            elif stream_digest is not None:
+                size = restore_path(dest, source)
+                digest, total = stream_digest()
+                hasher = _Digest(digest)  # type: ignore[assignment]
+                if total != size:
+                    raise StoreError(f"NAR of path '{info.path}' has {total - size} bytes of trailing garbage")
             else:
                 tee = _TeeReader(source, hasher)
                 size = restore_path(dest, tee)  # type: ignore[arg-type]
@@ -685,6 +698,16 @@ class LocalStore:
         auto = os.path.join(self.state_dir, "gcroots", "auto")
         os.makedirs(auto, exist_ok=True)
         replace_symlink(link, os.path.join(auto, name))
+
+
+class _Digest:
+    """A finished digest in the shape of a hasher."""
+
+    def __init__(self, digest: bytes) -> None:
+        self._digest = digest
+
+    def digest(self) -> bytes:
+        return self._digest
 
 
 class _TeeReader:

@@ -274,7 +274,7 @@ class Substitution:
             try:
                 stream = sub.open_nar(info, on_bytes)  # type: ignore[call-arg]
                 try:
-                    self.store.add_nar(vpi, stream.reader, after_restore=stream.finish)
+                    self.store.add_nar(vpi, stream.reader, after_restore=stream.finish, stream_digest=stream.digest)
                 finally:
                     stream.close()
                 return
