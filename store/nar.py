@@ -265,8 +265,14 @@ class _Reader:
         self.consumed = 0
 
     def read_exact(self, n: int) -> bytes:
-        parts = []
-        left = n
+        chunk = self.stream.read(n)
+        if len(chunk) == n:  # the common case, kept cheap: NARs have a hundred thousand tokens
+            self.consumed += n
+            return chunk
+        parts = [chunk]
+        left = n - len(chunk)
+        if not chunk:
+            raise NarError("unexpected end-of-file")
         while left:
             chunk = self.stream.read(left)
             if not chunk:
@@ -284,11 +290,15 @@ class _Reader:
             raise NarError("non-zero padding")
 
     def read_token(self, limit: int = _MAX_TOKEN) -> bytes:
-        n = self.read_u64()
+        n = int.from_bytes(self.read_exact(8), "little")
         if n > limit:
             raise NarError("string is too long")
-        data = self.read_exact(n)
-        self.read_padding(n)
+        padded = n + (-n % 8)
+        data = self.read_exact(padded)  # the string and its padding in one read
+        if padded != n:
+            if any(data[n:]):
+                raise NarError("non-zero padding")
+            return data[:n]
         return data
 
 

@@ -254,6 +254,10 @@ class BinaryCache:
         self._session: requests.Session | None = None
         if not self.is_file:
             self._session = self._make_session(settings)
+            # Prepared once: per request only the URL changes, and requests' preparation (URL
+            # parsing, header/auth/cookie merging) would otherwise cost as much as the transfer
+            # of a small NAR.
+            self._template = self._session.prepare_request(requests.Request("GET", self.base + "/"))
 
     # -- transport -------------------------------------------------------------------------
 
@@ -285,6 +289,12 @@ class BinaryCache:
         s.trust_env = False  # netrc-file is the only credential source, as in Nix
         return s
 
+    def _get(self, rel: str, stream: bool) -> requests.Response:
+        assert self._session is not None
+        req = self._template.copy()
+        req.url = self._template.url + urllib.parse.quote(rel)  # type: ignore[operator]
+        return self._session.send(req, timeout=(self.connect_timeout, self.read_timeout), stream=stream)
+
     def _file_path(self, rel: str) -> str:
         return urllib.parse.unquote(self.base[len("file://") :]) + "/" + rel
 
@@ -304,7 +314,7 @@ class BinaryCache:
                 raise CacheUnavailable(f"unable to download '{url}': {e.strerror}") from None
         assert self._session is not None
         try:
-            r = self._session.get(url, timeout=(self.connect_timeout, self.read_timeout))
+            r = self._get(rel, stream=False)
         except (requests.ConnectionError, requests.Timeout) as e:
             raise CacheUnavailable(f"unable to download '{url}': {_reason(e)}") from None
         except requests.RequestException as e:
@@ -327,7 +337,7 @@ class BinaryCache:
             return f.read, f.close
         assert self._session is not None
         try:
-            r = self._session.get(url, timeout=(self.connect_timeout, self.read_timeout), stream=True)
+            r = self._get(rel, stream=True)
         except (requests.ConnectionError, requests.Timeout, requests.RequestException) as e:
             raise TransientError(f"unable to download '{url}': {_reason(e)}") from None
         if r.status_code in (403, 404):
