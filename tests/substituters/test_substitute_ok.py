@@ -181,3 +181,29 @@ def test_build_goes_on_locally_when_the_cache_is_unreachable(tmp_path: Path) -> 
     assert p.stderr.count("warning: unable to download") == 2, p.stderr  # one per cache, not one per path
     assert Path(p.stdout.strip()).read_text() == "local build\n"
     nix_verify(root)
+
+
+def test_progress_line_on_a_terminal_quiet_in_a_pipe(binary_caches: BinaryCaches, tmp_path: Path) -> None:
+    import pty
+    import re
+
+    app = binary_caches.paths["app"]
+    settings = load_settings(
+        substituters=binary_caches.file_uri("zstd"), trusted_public_keys=binary_caches.public_key, read_files=False
+    )
+    master, slave = pty.openpty()
+    with os.fdopen(slave, "w") as tty:
+        store = open_store(str(tmp_path / "tty-store"), settings, progress_stream=tty)
+        store.ensure_valid([app])
+        store.close()
+    shown = os.read(master, 1 << 16).decode()
+    os.close(master)
+    n = len(binary_caches.closures["app"])
+    assert re.search(rf"\[{n}/{n} paths, [\d.]+/[\d.]+ MiB, [\d.]+ MB/s\]", shown), shown
+    r, w = os.pipe()
+    with os.fdopen(w, "w") as pipe:
+        store = open_store(str(tmp_path / "pipe-store"), settings, progress_stream=pipe)
+        store.ensure_valid([app])
+        store.close()
+    with os.fdopen(r) as f:
+        assert f.read() == ""
