@@ -9,6 +9,16 @@ import subprocess
 import pytest
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run offline: switch off Nix's default cache (cache.nixos.org) for pydock and Nix alike.
+
+    Otherwise every ``pydock build`` would print Nix's one "unable to download" warning, and
+    every ``nix-build`` would spend seconds retrying.  Tests of substitution bring their own
+    caches (``tests/substituters``) and their own environment.
+    """
+    os.environ.setdefault("NIX_CONFIG", "substituters =")
+
+
 @pytest.fixture(scope="session")
 def nix_eval():
     """Evaluate an expression with real ``nix-instantiate --eval --strict`` (the oracle)."""
