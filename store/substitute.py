@@ -272,7 +272,7 @@ class Substitution:
                 progress.add_bytes(n)
 
             try:
-                stream = sub.open_nar(info, on_bytes)  # type: ignore[call-arg]
+                stream = sub.open_nar(info, on_bytes)
                 try:
                     self.store.add_nar(vpi, stream.reader, after_restore=stream.finish, stream_digest=stream.digest)
                 finally:

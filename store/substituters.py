@@ -133,8 +133,8 @@ class Substituter(Protocol):
     def query(self, path: str) -> NarInfo | None:
         """The narinfo of ``path``, or None if this substituter does not have it."""
 
-    def open_nar(self, info: NarInfo) -> NarStream:
-        """Start reading the NAR described by ``info``."""
+    def open_nar(self, info: NarInfo, on_bytes: Callable[[int], None] | None = None) -> NarStream:
+        """Start reading the NAR described by ``info``; ``on_bytes(n)`` counts transferred bytes."""
 
 
 def _split_uri(uri: str) -> tuple[str, dict[str, str]]:
