@@ -475,6 +475,7 @@ class LocalStore:
         source: BinaryIO | bytes,
         after_restore: Callable[[], None] | None = None,
         stream_digest: Callable[[], tuple[bytes, int]] | None = None,
+        staging_dir: str | None = None,
     ) -> None:
         """Add an object from its NAR (substitution, import), checking the NAR hash and size.
 
@@ -484,6 +485,8 @@ class LocalStore:
         delivers itself (in large chunks, far cheaper than hashing each small read
         of the parser), returns the sha256 and size of the *whole* stream after
         draining it: a stream longer than its NAR then fails the hash check.
+        ``staging_dir``, a ``temp_dir()`` the caller holds for many objects,
+        spares one temporary directory (and its lock file) per object.
         """
         self.temp_roots.add(info.path)
         if self.is_valid(info.path):
@@ -518,9 +521,9 @@ class LocalStore:
             if after_restore is not None:
                 after_restore()
 
-        self._add_object(info, write)
+        self._add_object(info, write, staging_dir)
 
-    def _add_object(self, info: ValidPathInfo, write: Callable[[str], None]) -> None:
+    def _add_object(self, info: ValidPathInfo, write: Callable[[str], None], staging_dir: str | None = None) -> None:
         """Steps 2-4 of the module docstring for one object produced by ``write(staging path)``."""
         real = self.real_path(info.path)
         locks = PathLocks()
@@ -529,12 +532,23 @@ class LocalStore:
             if self.is_valid(info.path):
                 locks.unlock(delete=True)
                 return
-            with self.temp_dir() as tmp:
-                staged = os.path.join(tmp, "x")
-                write(staged)
-                canonicalise(staged)
-                delete_path(real)
-                move_path(staged, real)
+            if staging_dir is not None:
+                staged = os.path.join(staging_dir, os.path.basename(real))
+                try:
+                    write(staged)
+                    canonicalise(staged)
+                    delete_path(real)
+                    move_path(staged, real)
+                except BaseException:
+                    delete_path(staged)
+                    raise
+            else:
+                with self.temp_dir() as tmp:
+                    staged = os.path.join(tmp, "x")
+                    write(staged)
+                    canonicalise(staged)
+                    delete_path(real)
+                    move_path(staged, real)
             try:
                 self.register_valid([info])
             except BaseException:

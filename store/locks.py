@@ -129,6 +129,7 @@ class TempRoots:
     def __init__(self, state_dir: str) -> None:
         self.state_dir = state_dir
         self._fd: int | None = None
+        self._gc_fd: int | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -158,10 +159,13 @@ class TempRoots:
         with self._lock:
             if self._fd is None:
                 self._fd = self._open()
-            gc_fd = open_lock_file(os.path.join(self.state_dir, "gc.lock"))
-            assert gc_fd is not None
+            if self._gc_fd is None:
+                # Opened once, like Nix's fdGCLock: gc.lock is never deleted, and a substitution
+                # adding thousands of paths would otherwise open it thousands of times.
+                self._gc_fd = open_lock_file(os.path.join(self.state_dir, "gc.lock"))
+                assert self._gc_fd is not None
+            lock_fd(self._gc_fd, False)
             try:
-                lock_fd(gc_fd, False)
                 os.write(self._fd, store_path.encode() + b"\0")
             finally:
-                os.close(gc_fd)
+                fcntl.flock(self._gc_fd, fcntl.LOCK_UN)

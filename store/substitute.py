@@ -251,7 +251,7 @@ class Substitution:
 
     # -- fetch -------------------------------------------------------------------------------
 
-    def _fetch_one(self, found: _Found, progress: ProgressLine) -> None:
+    def _fetch_one(self, found: _Found, progress: ProgressLine, staging: str) -> None:
         info, sub = found.info, found.sub
         vpi = ValidPathInfo(
             path=info.store_path,
@@ -274,7 +274,13 @@ class Substitution:
             try:
                 stream = sub.open_nar(info, on_bytes)
                 try:
-                    self.store.add_nar(vpi, stream.reader, after_restore=stream.finish, stream_digest=stream.digest)
+                    self.store.add_nar(
+                        vpi,
+                        stream.reader,
+                        after_restore=stream.finish,
+                        stream_digest=stream.digest,
+                        staging_dir=staging,
+                    )
                 finally:
                     stream.close()
                 return
@@ -314,30 +320,49 @@ class Substitution:
             for d in deps:
                 referrers[d].append(p)
         ready = sorted(p for p, deps in waiting.items() if not deps)
-        running: dict[Future, str] = {}
         progress = ProgressLine(self.progress_stream, len(plan), total)
         error: BaseException | None = None
-        try:
-            while ready or running:
-                while ready and error is None and len(running) < self.jobs:
-                    p = ready.pop()
-                    running[pool.submit(self._fetch_one, plan[p], progress)] = p
-                if not running:
-                    break
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    p = running.pop(fut)
-                    e = fut.exception()
-                    if e is not None:
-                        error = error or e
-                        continue
-                    progress.path_done()
-                    for r in referrers[p]:
-                        waiting[r].discard(p)
-                        if not waiting[r]:
-                            ready.append(r)
-        finally:
-            progress.close()
+        with self.store.temp_dir("-subst") as staging:
+            try:
+                self._schedule(plan, pool, waiting, referrers, ready, progress, staging)
+            except BaseException as e:  # noqa: BLE001 - re-raised below, after the staging area is gone
+                error = e
+            finally:
+                progress.close()
+        if error is not None:
+            raise error
+
+    def _schedule(
+        self,
+        plan: dict[str, _Found],
+        pool: ThreadPoolExecutor,
+        waiting: dict[str, set[str]],
+        referrers: dict[str, list[str]],
+        ready: list[str],
+        progress: ProgressLine,
+        staging: str,
+    ) -> None:
+        """Kahn's algorithm on the pool: submit paths whose references are valid; stop at the first error."""
+        running: dict[Future, str] = {}
+        error: BaseException | None = None
+        while ready or running:
+            while ready and error is None and len(running) < self.jobs:
+                p = ready.pop()
+                running[pool.submit(self._fetch_one, plan[p], progress, staging)] = p
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                p = running.pop(fut)
+                e = fut.exception()
+                if e is not None:
+                    error = error or e
+                    continue
+                progress.path_done()
+                for r in referrers[p]:
+                    waiting[r].discard(p)
+                    if not waiting[r]:
+                        ready.append(r)
         if error is not None:
             raise error
 
