@@ -455,9 +455,10 @@ class SubstitutionConfig:
 
     trusted_public_keys: list[str] = field(default_factory=list)
     require_sigs: bool = True
-    jobs: int = max(4, min(16, 2 * (os.cpu_count() or 1)))
-    """Parallel transfers: decompression and hashing run outside the GIL, so about two per core keep
-    the CPUs busy; many more only overflow small servers' listen queues (Python's http.server: 5)."""
+    jobs: int = max(3, min(16, (os.cpu_count() or 1) + 1))
+    """Parallel transfers.  Decompression and hashing run outside the GIL, so one per core (plus one
+    waiting on the network) keeps the CPUs busy; measured on 2 cores (bench/substitute_bench.py),
+    more jobs only add GIL contention, and overflow small servers' listen queues (http.server: 5)."""
     warn: Callable[[str], None] = default_warn
     log: Callable[[str], None] | None = None
     progress_stream: TextIO | None = None
