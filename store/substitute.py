@@ -19,7 +19,6 @@ check passed, and whatever was staged is deleted.
 
 from __future__ import annotations
 
-import bz2  # noqa: F401 - imported so its errors are known below
 import lzma
 import os
 import sys
@@ -291,8 +290,13 @@ class Substitution:
                 time.sleep(delay)
                 delay *= 2
             except (NarError, EOFError, lzma.LZMAError, OSError, zstandard.ZstdError, ValueError) as e:
-                if isinstance(e, OSError) and e.filename is not None:
-                    raise
+                if isinstance(e, OSError) and (e.errno is not None or e.filename is not None):
+                    # the local side failed (disk full, permissions), not the download
+                    raise SubstituteError(
+                        f"cannot substitute path '{info.store_path}': {e.strerror or e}"
+                        + (f" ('{e.filename}')" if e.filename else "")
+                    ) from None
+                # bz2 reports a corrupt stream as an OSError without errno
                 raise SubstituteError(
                     f"cannot substitute path '{info.store_path}' from '{sub.uri}': "
                     f"the downloaded file is corrupt: {e or type(e).__name__}"
