@@ -51,6 +51,7 @@ def eval_cmd(
     args: tuple[tuple[str, str], ...],
     argstrs: tuple[tuple[str, str], ...],
     include: tuple[str, ...],
+    packages: str | None,
     show_trace: bool,
     no_location: bool,
     parse_only: bool,
@@ -63,6 +64,7 @@ def eval_cmd(
     TraceSettings.enabled = show_trace
 
     def work() -> list[str]:
+        from pydock.evaluator.packages import resolve_index_path
         from pydock.evaluator.session import evaluate_for_cli
 
         return evaluate_for_cli(
@@ -76,6 +78,7 @@ def eval_cmd(
             include=list(include),
             xml_location=not no_location,
             parse_only=parse_only,
+            package_index=resolve_index_path(packages),
         )
 
     try:

@@ -30,12 +30,23 @@ def instantiate(
     args: tuple[tuple[str, str], ...],
     argstrs: tuple[tuple[str, str], ...],
     include: tuple[str, ...],
+    packages: str | None,
     show_trace: bool,
 ) -> None:
     """Instantiate the derivations in FILES or -E expressions into the store and print their paths."""
+    from pydock.evaluator.packages import resolve_index_path
+
     try:
         _store, drvs = open_and_instantiate(
-            store_root, list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include), show_trace
+            store_root,
+            list(files),
+            is_expr,
+            list(attr_paths),
+            list(args),
+            list(argstrs),
+            list(include),
+            show_trace,
+            package_index=resolve_index_path(packages),
         )
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         if isinstance(e, SystemExit):
@@ -43,4 +54,6 @@ def instantiate(
         _report(e, show_trace)
         sys.exit(1)
     for ref in drvs:
+        if ref.prebuilt_attr is not None:
+            continue  # an index package has no derivation to write
         click.echo(ref.drv_path if ref.output_name == "out" else f"{ref.drv_path}!{ref.output_name}")
