@@ -95,9 +95,11 @@ def eval_cmd(
 
 def _register_commands() -> None:
     from pydock.build_cli import build
+    from pydock.index_cli import index
     from pydock.instantiate_cli import instantiate
 
     main.add_command(build)
+    main.add_command(index)
     main.add_command(instantiate)
 
 

@@ -66,7 +66,7 @@ class PackageIndex:
             return r
         package = make_package(attr_path, entry)
         if children:
-            for output in force(package["all"]):
+            for output in [package, *force(package["all"])]:
                 extra = {k: v for k, v in children.items() if k not in output}
                 output.update(extra)
                 output.children = tuple(extra)

@@ -52,33 +52,43 @@ def _output_order(entry: dict[str, Any]) -> list[str]:
     return [default] + [o for o in outputs if o != default]
 
 
+def _output_value(attr_path: str, common: dict[str, Any], output: str, path: str, specified: bool) -> IndexPackage:
+    v = IndexPackage(common)
+    v["outputName"] = output
+    v["outPath"] = CStr(path, frozenset((path,)))
+    if specified:
+        v["outputSpecified"] = True
+    for attr in PREBUILT_ATTRS:
+        v[attr] = _cannot_rebuild(attr_path)
+    v.pos = None
+    v.attr_path = attr_path
+    v.out_path = path
+    v.children = ()
+    return v
+
+
 def make_package(attr_path: str, entry: dict[str, Any]) -> IndexPackage:
-    """The value of ``pkgs.<attr_path>`` for a validated index ``entry`` (its default output)."""
+    """The value of ``pkgs.<attr_path>`` for a validated index ``entry``.
+
+    As with nixpkgs' ``stdenv.mkDerivation``, the package is its default output,
+    and ``pkg.<output>`` (also listed in ``all``) is that output with
+    ``outputSpecified = true``, which ``lib.getBin`` & co. respect.
+    """
     names = _output_order(entry)
-    per_output: dict[str, IndexPackage] = {o: IndexPackage() for o in names}
-    all_outputs = [per_output[o] for o in names]
-    meta = entry.get("meta", {})
+    outputs = entry["outputs"]
     common: dict[str, Any] = {
         "type": "derivation",
         "name": entry["name"],
         "outputs": list(names),
-        "all": all_outputs,
-        "meta": meta,
+        "meta": entry.get("meta", {}),
     }
     for key in ("pname", "version", "system"):
         if key in entry:
             common[key] = entry[key]
-    for o in names:
-        v = per_output[o]
-        path = entry["outputs"][o]
-        v.update(common)
-        v.update(per_output)
-        v["outputName"] = o
-        v["outPath"] = CStr(path, frozenset((path,)))
-        for attr in PREBUILT_ATTRS:
-            v[attr] = _cannot_rebuild(attr_path)
-        v.pos = None
-        v.attr_path = attr_path
-        v.out_path = path
-        v.children = ()
-    return per_output[names[0]]
+    per_output = {o: _output_value(attr_path, common, o, outputs[o], True) for o in names}
+    links = {**per_output, "all": [per_output[o] for o in names]}
+    for v in per_output.values():
+        v.update(links)
+    top = _output_value(attr_path, common, names[0], outputs[names[0]], False)
+    top.update(links)
+    return top
