@@ -14,13 +14,20 @@ import lzma
 import os
 from typing import Any
 
-from ..errors import NixError
+from ..errors import NO_POS, NixError
 
 __all__ = ["PackageIndexError", "read_index", "validate_entry"]
 
 
 class PackageIndexError(NixError):
-    """A package index that cannot be read or does not have nix-env's shape."""
+    """A package index that cannot be read or does not have nix-env's shape.
+
+    It is about a file, not about the Nix expression that first touched the index,
+    so it carries no source position (no code frame into the prelude).
+    """
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(msg, NO_POS)
 
 
 def _read_bytes(path: str) -> bytes:

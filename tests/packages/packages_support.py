@@ -93,3 +93,42 @@ def nix_eval_json(expr: str) -> object:
     if proc.returncode != 0:
         raise AssertionError(f"nix-instantiate failed on:\n{expr}\n--- stderr ---\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout)
+
+
+def import_closure(store_root: Path, paths: list[str]) -> None:
+    """Make ``paths`` and their closure valid in pydock's store at ``store_root`` the way a
+    substituter would: NARs from ``nix-store --dump``, hashes and references from ``nix-store -q``."""
+    from pydock.store.hashes import Hash
+    from pydock.store.local import LocalStore, ValidPathInfo
+
+    nix_store = require_tool("nix-store")
+
+    def query(*args: str) -> list[str]:
+        proc = run([nix_store, *args], nix_env())
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split()
+
+    closure = query("-qR", *paths)
+    refs = {p: set(query("-q", "--references", p)) for p in closure}
+    order: list[str] = []
+    done: set[str] = set()
+
+    def visit(p: str) -> None:
+        if p in done:
+            return
+        done.add(p)
+        for r in sorted(refs[p] - {p}):
+            visit(r)
+        order.append(p)
+
+    for p in sorted(closure):
+        visit(p)
+    store = LocalStore(str(store_root))
+    try:
+        for p in order:
+            nar = subprocess.run([nix_store, "--dump", p], capture_output=True, check=True, env=nix_env()).stdout
+            (nar_hash,) = query("-q", "--hash", p)
+            info = ValidPathInfo(path=p, nar_hash=Hash.parse_any_prefixed(nar_hash), nar_size=len(nar), references=refs[p])
+            store.add_nar(info, nar)
+    finally:
+        store.close()
