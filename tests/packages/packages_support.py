@@ -76,9 +76,7 @@ def build_fake_index(work: Path) -> FakeIndex:
     nix_build = require_tool("nix-build")
     proc = run([nix_build, str(FAKE_NIXPKGS), "-o", str(work / "result")], nix_env())
     assert proc.returncode == 0, proc.stderr
-    proc = run(
-        [require_tool("nix-env"), "-f", str(FAKE_NIXPKGS), "-qaP", "--json", "--out-path", "--meta"], nix_env()
-    )
+    proc = run([require_tool("nix-env"), "-f", str(FAKE_NIXPKGS), "-qaP", "--json", "--out-path", "--meta"], nix_env())
     assert proc.returncode == 0, proc.stderr
     index = work / "index.json"
     index.write_text(proc.stdout)
@@ -128,7 +126,9 @@ def import_closure(store_root: Path, paths: list[str]) -> None:
         for p in order:
             nar = subprocess.run([nix_store, "--dump", p], capture_output=True, check=True, env=nix_env()).stdout
             (nar_hash,) = query("-q", "--hash", p)
-            info = ValidPathInfo(path=p, nar_hash=Hash.parse_any_prefixed(nar_hash), nar_size=len(nar), references=refs[p])
+            info = ValidPathInfo(
+                path=p, nar_hash=Hash.parse_any_prefixed(nar_hash), nar_size=len(nar), references=refs[p]
+            )
             store.add_nar(info, nar)
     finally:
         store.close()

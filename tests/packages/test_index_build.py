@@ -22,7 +22,9 @@ def logical(root: Path, physical: str) -> str:
 
 
 def build(fake: FakeIndex, root: Path, expr: str, *flags: str) -> subprocess.CompletedProcess:
-    return fake.pydock("build", "--no-out-link", "--store", str(root), "--packages", str(fake.index), *flags, "-E", expr)
+    return fake.pydock(
+        "build", "--no-out-link", "--store", str(root), "--packages", str(fake.index), *flags, "-E", expr
+    )
 
 
 def test_build_of_an_index_package_prints_its_path(fake: FakeIndex, tmp_path: Path) -> None:
@@ -32,7 +34,9 @@ def test_build_of_an_index_package_prints_its_path(fake: FakeIndex, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert [logical(root, p) for p in proc.stdout.split()] == [fake.out("hello", "bin")]
     # the closure came along (hello's script runs busybox from the store)
-    closure = run([require_tool("nix-store"), "--store", f"local?root={root}", "-qR", fake.out("hello", "bin")], nix_env())
+    closure = run(
+        [require_tool("nix-store"), "--store", f"local?root={root}", "-qR", fake.out("hello", "bin")], nix_env()
+    )
     assert closure.returncode == 0, closure.stderr
     expected = run([require_tool("nix-store"), "-qR", fake.out("hello", "bin")], nix_env())
     assert sorted(closure.stdout.split()) == sorted(expected.stdout.split())
@@ -42,7 +46,13 @@ def test_build_result_links_of_index_packages(fake: FakeIndex, tmp_path: Path) -
     root = tmp_path / "store"
     import_closure(root, [fake.out("bash")])
     proc = fake.pydock(
-        "build", "--store", str(root), "--packages", str(fake.index), "-E", "(import <nixpkgs> { }).bash",
+        "build",
+        "--store",
+        str(root),
+        "--packages",
+        str(fake.index),
+        "-E",
+        "(import <nixpkgs> { }).bash",
         cwd=str(tmp_path),
     )
     assert proc.returncode == 0, proc.stderr
@@ -55,13 +65,20 @@ def test_build_of_an_index_package_missing_from_the_store(fake: FakeIndex, tmp_p
     assert proc.returncode == 1
     assert "'cacert'" in proc.stderr and fake.out("cacert") in proc.stderr
     assert "Traceback" not in proc.stderr
-    assert not (tmp_path / "store" / "nix" / "store").exists() or not list((tmp_path / "store/nix/store").glob("*cacert*"))
+    assert not (tmp_path / "store" / "nix" / "store").exists() or not list(
+        (tmp_path / "store/nix/store").glob("*cacert*")
+    )
 
 
 def test_instantiate_skips_index_packages(fake: FakeIndex, tmp_path: Path) -> None:
     proc = fake.pydock(
-        "instantiate", "--store", str(tmp_path / "store"), "--packages", str(fake.index),
-        "-E", '(import <nixpkgs> { }).hello',
+        "instantiate",
+        "--store",
+        str(tmp_path / "store"),
+        "--packages",
+        str(fake.index),
+        "-E",
+        "(import <nixpkgs> { }).hello",
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""

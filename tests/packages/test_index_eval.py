@@ -61,9 +61,7 @@ def pydock_json(fake: FakeIndex, expr: str, *flags: str) -> object:
 
 def test_probe_matches_real_nix(fake: FakeIndex) -> None:
     lib = reference_lib()
-    expected = nix_eval_json(
-        PROBE.replace("PKGS", f"import {FAKE_NIXPKGS} {{ }}").replace("LIB", f"import {lib}")
-    )
+    expected = nix_eval_json(PROBE.replace("PKGS", f"import {FAKE_NIXPKGS} {{ }}").replace("LIB", f"import {lib}"))
     got = pydock_json(fake, PROBE.replace("PKGS", "import <nixpkgs> { }").replace("LIB", "pkgs.lib"))
     assert got == expected
 
@@ -87,8 +85,7 @@ def test_context_and_input_srcs_are_the_plain_store_path(fake: FakeIndex) -> Non
     )
     got = pydock_json(
         fake,
-        f"let pkgs = import <nixpkgs> {{ }}; d = {ours}; in "
-        "[ d.drvPath (builtins.getContext \"${pkgs.hello}\") ]",
+        f'let pkgs = import <nixpkgs> {{ }}; d = {ours}; in [ d.drvPath (builtins.getContext "${{pkgs.hello}}") ]',
     )
     context = f'builtins.getContext "${{builtins.storePath {hello}}}"'
     expected = nix_eval_json(f"let d = {theirs}; in [ d.drvPath ({context}) ]")
@@ -119,7 +116,7 @@ def test_overlays_and_callpackage_see_index_packages(fake: FakeIndex, tmp_path: 
     (tmp_path / "pkg.nix").write_text("{ hello, bash, lib }: [ hello.outPath bash.name (lib.getBin hello).outPath ]")
     got = pydock_json(
         fake,
-        "let pkgs = import <nixpkgs> { overlays = [ (self: super: { bash = super.bash // { name = \"mine\"; }; }) ]; };"
+        'let pkgs = import <nixpkgs> { overlays = [ (self: super: { bash = super.bash // { name = "mine"; }; }) ]; };'
         f" in pkgs.callPackage {tmp_path / 'pkg.nix'} {{ }}",
     )
     assert got == [fake.out("hello"), "mine", fake.out("hello", "bin")]
