@@ -84,6 +84,8 @@ def validate_entry(index: str, attr_path: str, entry: Any, store_dir: str) -> No
 
     if not attr_path or any(not part for part in attr_path.split(".")):
         raise bad("the attribute path is empty or has an empty component")
+    if "\n" in attr_path:
+        raise bad("the attribute path contains a newline")
     if not isinstance(entry, dict):
         raise bad("must be a JSON object")
     if not isinstance(entry.get("name"), str):
