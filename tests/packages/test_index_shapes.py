@@ -53,7 +53,7 @@ def test_default_output_first(fake: FakeIndex, tmp_path: Path) -> None:
     got = eval_json(
         fake,
         tmp_path,
-        "with import <nixpkgs> { }; [ curl.outputs curl.outputName curl.outPath \"${curl}\" "
+        'with import <nixpkgs> { }; [ curl.outputs curl.outputName curl.outPath "${curl}" '
         "curl.out.outPath (lib.getDev curl).outPath ]",
     )
     outs = INDEX["curl"]["outputs"]
