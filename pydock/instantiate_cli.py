@@ -54,6 +54,10 @@ def instantiate(
         _report(e, show_trace)
         sys.exit(1)
     for ref in drvs:
-        if ref.prebuilt_attr is not None:
-            continue  # an index package has no derivation to write
+        if ref.prebuilt_attr is not None:  # an index package has no derivation to write
+            click.echo(
+                f"warning: '{ref.prebuilt_attr}' comes prebuilt from the package index; it has no derivation",
+                err=True,
+            )
+            continue
         click.echo(ref.drv_path if ref.output_name == "out" else f"{ref.drv_path}!{ref.output_name}")

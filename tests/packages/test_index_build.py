@@ -82,6 +82,7 @@ def test_instantiate_skips_index_packages(fake: FakeIndex, tmp_path: Path) -> No
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
+    assert proc.stderr == "warning: 'hello' comes prebuilt from the package index; it has no derivation\n"
 
 
 @pytest.fixture
