@@ -180,7 +180,7 @@ def realise_prebuilt(store: Any, refs: list[DrvRef]) -> None:
     paths = list(attrs)
     ensure_valid = getattr(store, "ensure_valid", None)
     if ensure_valid is not None:
-        ensure_valid(paths, describe=lambda p: attrs.get(p))
+        ensure_valid(paths, describe=lambda p: f"attribute '{attrs[p]}' of the package index" if p in attrs else None)
         return
     for path in paths:
         if not store.is_valid(path):
