@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import NO_POS, NixError
 
-__all__ = ["PackageIndexError", "read_index", "validate_entry"]
+__all__ = ["PackageIndexError", "index_identity", "read_index", "validate_entry"]
 
 
 class PackageIndexError(NixError):

@@ -82,15 +82,6 @@ class PackageIndex:
                 output.children = tuple(extra)
         return package
 
-    def lookup(self, attr_path: str) -> Any:
-        """The (forced) value at a dotted ``attr_path``, or None when the index lacks it (for tests and hints)."""
-        v: Any = self.top_level()
-        for part in attr_path.split("."):
-            if not isinstance(v, dict) or part not in v:
-                return None
-            v = force(v[part])
-        return v
-
     # ------------------------------------------------------------------ the prelude's hook
     def hook_value(self) -> dict[str, Any]:
         """What ``prelude/package-index.nix`` evaluates to under pydock with this index."""
