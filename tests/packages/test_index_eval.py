@@ -166,3 +166,18 @@ def test_builtins_gain_no_names(fake: FakeIndex) -> None:
     assert proc.returncode == 0, proc.stderr
     assert with_index == json.loads(proc.stdout)
     assert not [n for n in with_index if "ackage" in n or "index" in n.lower()]
+
+
+def test_callpackage_missing_argument_hint(fake: FakeIndex) -> None:
+    """callPackage's abort keeps nixpkgs' wording; the hint names the index when one is given."""
+    expr = "with import <nixpkgs> { }; callPackage ({ redis }: redis) { }"
+    prelude = REPO / "evaluator" / "prelude"
+    nix = run([require_tool("nix-instantiate"), "-I", f"nixpkgs={prelude}", "--eval", "-E", expr], nix_env())
+    assert nix.returncode == 1
+    plain = fake.pydock("eval", "-E", expr)
+    assert plain.returncode == 1
+    assert plain.stderr == nix.stderr
+    assert "hint: 'redis' is not in pydock's prelude; give a package index with --packages" in plain.stderr
+    indexed = fake.pydock("eval", "--packages", str(fake.index), "-E", expr)
+    assert indexed.returncode == 1
+    assert f"hint: 'redis' is neither in pydock's prelude nor in the package index '{fake.index}'" in indexed.stderr
