@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from .index_file import index_identity, read_index
+from .index_file import PackageIndexError, index_identity, read_index
 
 __all__ = ["IndexCache", "cache_dir", "open_index_cache"]
 
@@ -45,13 +45,22 @@ def cache_dir() -> str:
 class IndexCache:
     """Read access to one converted index: top-level names, entries, children of a prefix."""
 
-    def __init__(self, conn: sqlite3.Connection, top_names: list[str]) -> None:
+    def __init__(self, conn: sqlite3.Connection, top_names: list[str], location: str = ":memory:") -> None:
         self._conn = conn
         self.top_names = top_names
+        self.location = location
+
+    def _query(self, sql: str, args: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.Error as e:
+            raise PackageIndexError(
+                f"the package index cache '{self.location}' is damaged ({e}); delete it to have it made again"
+            ) from None
 
     def entry(self, attr_path: str) -> dict[str, Any] | None:
-        row = self._conn.execute("SELECT data FROM entries WHERE path = ?", (attr_path,)).fetchone()
-        return marshal.loads(row[0]) if row else None
+        rows = self._query("SELECT data FROM entries WHERE path = ?", (attr_path,))
+        return marshal.loads(rows[0][0]) if rows else None
 
     def child_names(self, prefix: str) -> list[str]:
         """The distinct next components of the attribute paths below ``prefix`` (``a.b`` -> ``c`` of ``a.b.c.d``)."""
@@ -59,7 +68,7 @@ class IndexCache:
         hi = prefix + "/"  # '/' sorts right after '.', so [lo, hi) is every path below prefix
         seen: dict[str, None] = {}
         n = len(lo)
-        for (path,) in self._conn.execute("SELECT path FROM entries WHERE path >= ? AND path < ?", (lo, hi)):
+        for (path,) in self._query("SELECT path FROM entries WHERE path >= ? AND path < ?", (lo, hi)):
             seen[path[n:].split(".", 1)[0]] = None
         return list(seen)
 
@@ -119,7 +128,7 @@ def open_index_cache(path: str, store_dir: str = "/nix/store") -> IndexCache:
             text = f.read().decode("utf-8", "surrogateescape")
         names = text.split("\n") if text else []
         conn = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, check_same_thread=False)
-        return IndexCache(conn, names)
+        return IndexCache(conn, names, db_file)
     except (OSError, sqlite3.Error):
         pass
     data = read_index(path, store_dir)
@@ -130,4 +139,5 @@ def open_index_cache(path: str, store_dir: str = "/nix/store") -> IndexCache:
     except (OSError, sqlite3.Error):
         conn = sqlite3.connect(":memory:", check_same_thread=False)
         _fill(conn, data)
-    return IndexCache(conn, names)
+        return IndexCache(conn, names)
+    return IndexCache(conn, names, db_file)

@@ -143,3 +143,18 @@ def test_unwritable_cache_still_evaluates(fake: FakeIndex, tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == fake.out("hello")
     assert os.path.isfile(blocker)
+
+
+def test_damaged_cache_is_a_clear_error(fake: FakeIndex, tmp_path: Path) -> None:
+    env = fake.pydock_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    proc = fake.pydock("eval", "--packages", str(fake.index), "-E", HELLO, env=env)
+    assert proc.returncode == 0, proc.stderr
+    (db,) = (tmp_path / "cache" / "pydock" / "package-index").glob("*.sqlite")
+    db.write_bytes(b"this is not a database" * 100)
+    proc = fake.pydock("eval", "--packages", str(fake.index), "-E", HELLO, env=env)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"error: the package index cache '{db}' is damaged")
+    db.unlink()
+    proc = fake.pydock("eval", "--packages", str(fake.index), "--json", "-E", HELLO, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == fake.out("hello")
