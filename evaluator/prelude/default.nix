@@ -1,5 +1,7 @@
 # pydock's own `<nixpkgs>`: `lib`, a small `stdenv` and the trivial builders,
-# written for pydock (no nixpkgs code). Packages such as `hello` are not here.
+# written for pydock (no nixpkgs code). Packages such as `hello` are not here:
+# they come prebuilt from a package index (`--packages`, see package-index.nix),
+# which fills what the prelude does not define.
 #
 # The package set is a fixed point (`self`), so `overlays` work as in nixpkgs
 # and later additions (e.g. `dockerTools = self.callPackage ./docker { };`)
