@@ -258,7 +258,9 @@ class Compiler:
                 v = attrs.get(name, _MISSING)
                 if v is not _MISSING:
                     return v.force() if type(v) is Thunk else v
-            raise NixError(f"undefined variable '{name}'", pos)
+            e = NixError(f"undefined variable '{name}'", pos)
+            e.hint = _with_package_hint(name, env, depths)
+            raise e
 
         return with_lookup
 
@@ -698,7 +700,40 @@ def _attr_name(v: Any, pos: Pos | None) -> str:
 def _missing_attr(name: str, attrs: dict, pos: Pos | None) -> NixError:
     from .suggestions import best_matches
 
-    return NixError(f"attribute '{name}' missing", pos, suggestion=best_matches(attrs.keys(), name))
+    e = NixError(f"attribute '{name}' missing", pos, suggestion=best_matches(attrs.keys(), name))
+    e.hint = package_hint(name, attrs)
+    return e
+
+
+def _with_package_hint(name: str, env: Any, depths: Any) -> str | None:
+    """The package hint for an undefined variable when one of the ``with`` sets is a package set."""
+    for d in depths:
+        e = env
+        for _ in range(d):
+            e = e[0]
+        attrs = e[1]
+        if type(attrs) is Thunk:
+            attrs = attrs.force()
+        hint = package_hint(name, attrs)
+        if hint:
+            return hint
+    return None
+
+
+def package_hint(name: str, attrs: Any) -> str | None:
+    """Advice when ``name`` is missing from what looks like pydock's ``<nixpkgs>`` package set.
+
+    pydock's prelude has no packages of its own; they come from a package index, so
+    a missing ``redis`` most often means "no index given" or "not in this index".
+    """
+    if not isinstance(attrs, dict) or "callPackage" not in attrs or "dockerTools" not in attrs:
+        return None
+    from .builtins.registry import state
+
+    index = getattr(state(), "package_index", None)
+    if index is None:
+        return f"'{name}' is not in pydock's prelude; give a package index with --packages (README: Packages)"
+    return f"'{name}' is neither in pydock's prelude nor in the package index '{index.path}' (README: Packages)"
 
 
 def _bool_of(v: Any, pos: Pos | None) -> bool:

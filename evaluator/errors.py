@@ -95,6 +95,8 @@ class NixError(Exception):
         self.msg = msg
         self.pos = pos
         self.suggestion = suggestion
+        # pydock's own advice, printed after Nix's message and frame ("hint: …")
+        self.hint: str | None = None
         self.traces: list[tuple[Pos | None, str]] = []
         self.trace_hint = False  # Nix's "(use '--show-trace' …)" line after a location-less error
 
@@ -105,6 +107,8 @@ class NixError(Exception):
         text = format_error(self.msg, self.pos, self.suggestion, self.traces if show_trace else [])
         if self.pos is NO_POS and self.trace_hint and not show_trace:
             text += "\n(use '--show-trace' to show detailed location information)"
+        if self.hint:
+            text += "\nhint: " + self.hint
         return text
 
 

@@ -23,11 +23,12 @@ def evaluate_for_cli(
     include: list[str],
     xml_location: bool = True,
     parse_only: bool = False,
+    package_index: str | None = None,
 ) -> list[str]:
     """Do what ``nix-instantiate --eval`` does; return the texts to print."""
     if parse_only:
         return [_parse_only(f, is_expr) for f in files or ["."]]
-    state = EvalState(search_path=include)
+    state = EvalState(search_path=include, package_index=package_index)
     auto_args = make_auto_args(state, args, argstrs)
     outputs = []
     for root in load_roots(state, files, is_expr):

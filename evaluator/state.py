@@ -20,6 +20,7 @@ from .builtins.derivations import DERIVATION_NIX, copy_path_to_store
 from .builtins.registry import CONSTANTS, PRIMOPS, set_state
 from .compiler import Compiler, RootScope, Scope
 from .errors import NixError, Source
+from .packages import PackageIndex
 from .parser import parse
 from .values import PrimOp, Thunk
 
@@ -28,6 +29,9 @@ _SYSTEMS = {"x86_64": "x86_64-linux", "amd64": "x86_64-linux", "aarch64": "aarch
 
 CORE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corepkgs")
 PRELUDE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prelude")
+# The prelude imports this file for the package index; with --packages pydock
+# gives the index instead of the file's own (empty) value.
+PACKAGE_INDEX_HOOK = os.path.join(PRELUDE_DIR, "package-index.nix")
 
 
 def host_system() -> str:
@@ -59,6 +63,7 @@ class EvalState:
         store_dir: str = "/nix/store",
         system: str | None = None,
         store: Any = None,
+        package_index: str | None = None,
     ) -> None:
         load_all()
         self.store_dir = store_dir
@@ -72,6 +77,8 @@ class EvalState:
         self.n_cli_search_path = len(cli)
         self.file_cache: dict[str, Any] = {}
         self.parse_cache: dict[str, Any] = {}
+        # the package index (--packages), handed to the prelude by eval_file
+        self.package_index = PackageIndex(package_index, store_dir) if package_index else None
         set_state(self)
         ops.copy_path_hook = copy_path_to_store
         self.globals = self._make_globals()
@@ -126,6 +133,8 @@ class EvalState:
     def eval_file(self, path: str) -> Any:
         """``import path``: evaluate a file once per session and cache its value."""
         path = self.resolve_import_path(path)
+        if path == PACKAGE_INDEX_HOOK and self.package_index is not None:
+            return self.package_index.hook_value()
         cached = self.file_cache.get(path)
         if cached is not None:
             return cached.force() if isinstance(cached, Thunk) else cached

@@ -38,10 +38,15 @@ _ATTR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9\-_+]*")
 
 @dataclass(frozen=True)
 class DrvRef:
-    """One derivation to build: its ``.drv`` and the output ``nix-build`` links and prints."""
+    """One derivation to build: its ``.drv`` and the output ``nix-build`` links and prints.
+
+    A package from the package index has no ``.drv``: ``prebuilt_attr`` names it and
+    ``drv_path`` holds its output path, which is realised by substitution.
+    """
 
     drv_path: str
     output_name: str
+    prebuilt_attr: str | None = None
 
 
 def _get_derivations(v: Any, auto_args: dict[str, Any], out: list[DrvRef], done: dict[int, Any]) -> None:
@@ -85,6 +90,11 @@ def _get_derivation(v: Any, out: list[DrvRef], done: dict[int, Any]) -> bool:
     # Keyed by identity like Nix's set of Bindings pointers; the value is kept so that its
     # id cannot be reused by a later derivation while this evaluation runs.
     done[id(v)] = v
+    from pydock.evaluator.packages import IndexPackage
+
+    if type(v) is IndexPackage:
+        out.append(DrvRef(v.out_path, str(force_string_no_ctx(v["outputName"])), v.attr_path))
+        return True
     if "name" not in v:
         raise NixError("derivation name missing")
     if "drvPath" not in v:
@@ -105,6 +115,7 @@ def evaluate_derivations(
     args: list[tuple[str, str]],
     argstrs: list[tuple[str, str]],
     include: list[str],
+    package_index: str | None = None,
 ) -> list[DrvRef]:
     """Evaluate like ``nix-build`` (instantiating into ``store``) and list the derivations to build."""
     from pydock.evaluator.session import load_roots, make_auto_args
@@ -112,7 +123,9 @@ def evaluate_derivations(
     from pydock.evaluator.toplevel import find_along_attr_path
 
     drvs: list[DrvRef] = []
-    state = EvalState(search_path=include, store=store, store_dir=store.store_dir.path)
+    state = EvalState(
+        search_path=include, store=store, store_dir=store.store_dir.path, package_index=package_index
+    )
     auto_args = make_auto_args(state, args, argstrs)
     sources: list[str] = []
     for f in files:
@@ -140,6 +153,7 @@ def open_and_instantiate(
     show_trace: bool,
     settings: Any = None,
     progress: Any = None,
+    package_index: str | None = None,
 ) -> tuple[Any, list[DrvRef]]:
     """Open the store (``--store DIR`` or ``local?root=DIR``) and evaluate into it on a big-stack thread.
 
@@ -154,8 +168,32 @@ def open_and_instantiate(
     if store_root is not None and store_root.startswith("local?root="):
         store_root = store_root[len("local?root=") :]
     store = open_store(store_root, settings, log=progress, progress_stream=sys.stderr if progress else None)
-    drvs = run_deep(lambda: evaluate_derivations(store, files, is_expr, attr_paths, args, argstrs, include))
+    drvs = run_deep(
+        lambda: evaluate_derivations(store, files, is_expr, attr_paths, args, argstrs, include, package_index)
+    )
     return store, drvs
+
+
+def realise_prebuilt(store: Any, refs: list[DrvRef]) -> None:
+    """Make the out paths of index packages valid: substitution through ``store.ensure_valid``.
+
+    A store without a substituter (``ensure_valid``) can only use paths that are
+    already valid; anything else is an error naming the package and its path.
+    """
+    from pydock.store.local import StoreError
+
+    attrs = {ref.drv_path: ref.prebuilt_attr for ref in refs}
+    paths = list(attrs)
+    ensure_valid = getattr(store, "ensure_valid", None)
+    if ensure_valid is not None:
+        ensure_valid(paths, describe=lambda p: f"attribute '{attrs[p]}' of the package index" if p in attrs else None)
+        return
+    for path in paths:
+        if not store.is_valid(path):
+            raise StoreError(
+                f"cannot realise '{attrs[path]}' ({path}): it comes prebuilt from the package index, "
+                "it is not in the store, and no substituter is configured"
+            )
 
 
 def _link_name(out_link: str, counter: int, output_name: str) -> str:
@@ -228,6 +266,7 @@ def build(
     args: tuple[tuple[str, str], ...],
     argstrs: tuple[tuple[str, str], ...],
     include: tuple[str, ...],
+    packages: str | None,
     show_trace: bool,
     substituters: str | None,
     trusted_public_keys: str | None,
@@ -243,6 +282,7 @@ def build(
 
     try:
         from pydock.builders.realise import realise
+        from pydock.evaluator.packages import resolve_index_path
         from pydock.store.settings import load_settings
 
         settings = load_settings(options, substituters, trusted_public_keys, no_substitute)
@@ -257,9 +297,15 @@ def build(
             show_trace,
             settings,
             progress if interactive else None,
+            package_index=resolve_index_path(packages, configured=settings.packages),
         )
         counters: dict[str, int] = {}
         built: dict[str, dict[str, str]] = {}
+        prebuilt = [ref for ref in drvs if ref.prebuilt_attr is not None]
+        if prebuilt:
+            realise_prebuilt(store, prebuilt)
+        for ref in prebuilt:
+            built[ref.drv_path] = {ref.output_name: ref.drv_path}
         for ref in drvs:
             counters.setdefault(ref.drv_path, len(counters))
             if ref.drv_path not in built:

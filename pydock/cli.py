@@ -26,6 +26,14 @@ def _fail(e: BaseException, show_trace: bool) -> None:
     sys.exit(1)
 
 
+def _configured_packages() -> str | None:
+    """The ``packages`` key of pydock.conf (read only when neither the flag nor the environment gave one)."""
+    from pydock.evaluator.packages import resolve_index_path
+    from pydock.store.settings import load_settings
+
+    return resolve_index_path(None, configured=load_settings().packages)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pydock")
 def main() -> None:
@@ -51,6 +59,7 @@ def eval_cmd(
     args: tuple[tuple[str, str], ...],
     argstrs: tuple[tuple[str, str], ...],
     include: tuple[str, ...],
+    packages: str | None,
     show_trace: bool,
     no_location: bool,
     parse_only: bool,
@@ -63,6 +72,7 @@ def eval_cmd(
     TraceSettings.enabled = show_trace
 
     def work() -> list[str]:
+        from pydock.evaluator.packages import resolve_index_path
         from pydock.evaluator.session import evaluate_for_cli
 
         return evaluate_for_cli(
@@ -76,6 +86,7 @@ def eval_cmd(
             include=list(include),
             xml_location=not no_location,
             parse_only=parse_only,
+            package_index=resolve_index_path(packages) or _configured_packages(),
         )
 
     try:
@@ -92,9 +103,11 @@ def eval_cmd(
 
 def _register_commands() -> None:
     from pydock.build_cli import build
+    from pydock.index_cli import index
     from pydock.instantiate_cli import instantiate
 
     main.add_command(build)
+    main.add_command(index)
     main.add_command(instantiate)
 
 

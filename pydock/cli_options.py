@@ -34,7 +34,7 @@ def selection_options(f: F) -> F:
 
 
 def argument_options(f: F) -> F:
-    """``--arg``, ``--argstr``, ``-I`` and ``--show-trace``."""
+    """``--arg``, ``--argstr``, ``-I``, ``--packages`` and ``--show-trace``."""
     return _apply(
         f,
         [
@@ -43,6 +43,13 @@ def argument_options(f: F) -> F:
             ),
             click.option("--argstr", "argstrs", nargs=2, multiple=True, metavar="NAME VALUE", help="String argument."),
             click.option("-I", "include", multiple=True, metavar="PATH", help="Add to the Nix search path."),
+            click.option(
+                "--packages",
+                "packages",
+                metavar="FILE",
+                help="Package index (nix-env -qaP --json --out-path output; .json, .json.xz, .json.zst) "
+                "whose packages fill <nixpkgs>; default $PYDOCK_PACKAGES.",
+            ),
             click.option(
                 "--show-trace", is_flag=True, help="Show the evaluation trace (and Python tracebacks) on errors."
             ),

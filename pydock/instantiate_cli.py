@@ -31,6 +31,7 @@ def instantiate(
     args: tuple[tuple[str, str], ...],
     argstrs: tuple[tuple[str, str], ...],
     include: tuple[str, ...],
+    packages: str | None,
     show_trace: bool,
     substituters: str | None,
     trusted_public_keys: str | None,
@@ -42,6 +43,8 @@ def instantiate(
     Prebuilt inputs (``builtins.storePath``, package-index paths) are substituted, since a
     ``.drv`` can only be written once its inputs are valid.
     """
+    from pydock.evaluator.packages import resolve_index_path
+
     try:
         from pydock.store.settings import load_settings
 
@@ -57,6 +60,7 @@ def instantiate(
             show_trace,
             settings,
             (lambda msg: click.echo(msg, err=True)) if sys.stderr.isatty() else None,
+            package_index=resolve_index_path(packages, configured=settings.packages),
         )
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         if isinstance(e, SystemExit):
@@ -64,4 +68,10 @@ def instantiate(
         _report(e, show_trace)
         sys.exit(1)
     for ref in drvs:
+        if ref.prebuilt_attr is not None:  # an index package has no derivation to write
+            click.echo(
+                f"warning: '{ref.prebuilt_attr}' comes prebuilt from the package index; it has no derivation",
+                err=True,
+            )
+            continue
         click.echo(ref.drv_path if ref.output_name == "out" else f"{ref.drv_path}!{ref.output_name}")

@@ -2,10 +2,11 @@
 # shadowSetup, referencesByPopularity), written for pydock with nixpkgs'
 # names, parameters and output layouts.
 #
-# pydock's <nixpkgs> has no bash, coreutils, cacert or shadow package, and it
-# never invents one: the helpers that need a package take it from the package
-# set (add it with an overlay) or from `.override { <package> = ...; }`, and
-# otherwise fail, when built, with an error naming the missing package.
+# pydock's <nixpkgs> has no bash, coreutils, cacert or shadow package of its
+# own, and it never invents one: the helpers that need a package take it from
+# the package set (a package index, `--packages`, or an overlay) or from
+# `.override { <package> = ...; }`, and otherwise fail, when built, with an
+# error naming the missing package.
 { lib, pkgs }:
 let
   inherit (pkgs) runCommand symlinkJoin writeTextDir runtimeShell;
@@ -45,8 +46,9 @@ in
       ln -s ${coreutils}/bin/env "$out/usr/bin"
     '') { };
 
-  # /bin/sh -> bash.
-  binSh = lib.makeOverridable ({ bash ? fromPkgs "bash" "binSh" }:
+  # /bin/sh -> bash. As in current nixpkgs the shell is bashInteractive when the
+  # package set has it (so `docker run -it` gets readline), else bash.
+  binSh = lib.makeOverridable ({ bash ? pkgs.bashInteractive or (fromPkgs "bash" "binSh") }:
     runCommand "bin-sh" { } ''
       mkdir -p "$out/bin"
       ln -s ${bash}/bin/bash "$out/bin/sh"

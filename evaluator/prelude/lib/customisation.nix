@@ -45,9 +45,15 @@ rec {
         else if !isFunction fn then toString fn
         else "<unknown location>";
       first = builtins.head missing;
+      # pydock's own advice when the set is the package set: packages come from an index.
+      index = (import ../package-index.nix).file;
+      hint =
+        if !(autoArgs ? callPackage && autoArgs ? dockerTools) then ""
+        else if index == null then "\nhint: '${first}' is not in pydock's prelude; give a package index with --packages (README: Packages)"
+        else "\nhint: '${first}' is neither in pydock's prelude nor in the package index '${index}' (README: Packages)";
     in
     if missing == [ ] then makeOverridable f allArgs
-    else abort "lib.customisation.callPackageWith: Function called without required argument \"${first}\" at ${where first}";
+    else abort "lib.customisation.callPackageWith: Function called without required argument \"${first}\" at ${where first}${hint}";
 
   # Like callPackageWith for a function returning a set of packages: each gets its own `.override`.
   callPackagesWith = autoArgs: fn: args:

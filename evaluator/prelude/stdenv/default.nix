@@ -9,11 +9,14 @@
 # the phases unpackPhase (directory or tarball `src`), buildPhase, checkPhase
 # (with `doCheck`), installPhase with their pre/post hooks; `meta`, `passthru`,
 # `env`, `__structuredAttrs`, `finalAttrs:` functions and `overrideAttrs`.
-{ lib, system }:
+#
+# With a package index that has `bash`, `shell` (the builder, and what
+# `stdenv.shell` says) is that bash from the store, as in nixpkgs.
+{ lib, system, shell ? null }:
 let
   platform = import ./platform.nix { inherit lib; } system;
 
-  shell = "/bin/bash";
+  shell' = if shell != null then shell else "/bin/bash";
 
   # setup (shell functions, environment) and default-builder.sh, as one store
   # path that builders find through `$stdenv`, as in nixpkgs.
@@ -40,7 +43,7 @@ let
           inherit name system;
           # Null attributes are left out of the environment, as nixpkgs does.
           __ignoreNulls = true;
-          builder = attrs.realBuilder or shell;
+          builder = attrs.realBuilder or shell';
           args = attrs.args or [ "-e" (attrs.builder or "${setupDir}/default-builder.sh") ];
           stdenv = setupDir;
           PATH = attrs.PATH or "/usr/bin:/bin";
@@ -59,7 +62,8 @@ let
     package;
 in
 rec {
-  inherit shell system;
+  inherit system;
+  shell = shell';
   hostPlatform = platform;
   buildPlatform = platform;
   targetPlatform = platform;

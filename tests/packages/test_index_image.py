@@ -1,0 +1,79 @@
+"""Images of index packages (examples/docker-packages.nix) carry their own shell: the Cmd runs in a bare chroot.
+
+The packages are real store paths (built by real Nix from Debian's static
+busybox and bash) made valid in pydock's store as a substituter would; skopeo
+and umoci (the real clients) unpack the image, and the Cmd runs chroot-ed into
+that tree with nothing of the host bound in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from packages_support import REPO, FakeIndex, import_closure
+
+EXAMPLE = REPO / "examples" / "docker-packages.nix"
+
+
+def skip_unless_ci(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: this check must run in CI)", pytrace=False)
+    pytest.skip(message)
+
+
+def test_image_of_index_packages_runs_its_cmd(fake: FakeIndex, tmp_path: Path) -> None:
+    tools = {t: shutil.which(t) for t in ("skopeo", "umoci", "unshare", "chroot")}
+    if None in tools.values():
+        skip_unless_ci(f"not installed: {[t for t, p in tools.items() if p is None]}")
+    root = tmp_path / "store"
+    import_closure(root, [fake.out(p) for p in ("bash", "bashInteractive", "busybox")])
+    proc = fake.pydock(
+        "build", "--no-out-link", "--store", str(root), "--packages", str(fake.index), str(EXAMPLE), "-A", "layered"
+    )
+    if proc.returncode != 0 and "sandbox" in proc.stderr.lower():
+        skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    archive = proc.stdout.strip()
+    layout = tmp_path / "layout"
+    subprocess.run(
+        ["skopeo", "--insecure-policy", "copy", f"docker-archive:{archive}", f"oci:{layout}:v1"],
+        check=True,
+        capture_output=True,
+    )
+    bundle = tmp_path / "bundle"
+    subprocess.run(
+        ["umoci", "unpack", "--rootless", "--image", f"{layout}:v1", str(bundle)], check=True, capture_output=True
+    )
+    rootfs = bundle / "rootfs"
+    assert os.readlink(rootfs / "bin" / "sh") == f"{fake.out('bashInteractive')}/bin/bash"
+    cmd = [tools["unshare"], "--user", "--map-root-user", tools["chroot"], str(rootfs), "/bin/greet"]
+    run = subprocess.run(cmd, capture_output=True, text=True, env={"PATH": "/bin"})
+    if run.returncode != 0 and "unshare" in run.stderr:
+        skip_unless_ci(f"cannot chroot here: {run.stderr.strip()}")
+    assert run.stdout == f"hello from {fake.out('bash')}/bin/bash with greet\n", run.stderr
+
+
+def test_streamed_image_of_index_packages(fake: FakeIndex, tmp_path: Path) -> None:
+    if shutil.which("skopeo") is None:
+        skip_unless_ci("not installed: skopeo")
+    root = tmp_path / "store"
+    import_closure(root, [fake.out(p) for p in ("bash", "bashInteractive", "busybox")])
+    proc = fake.pydock(
+        "build", "--no-out-link", "--store", str(root), "--packages", str(fake.index), str(EXAMPLE), "-A", "stream"
+    )
+    if proc.returncode != 0 and "sandbox" in proc.stderr.lower():
+        skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    archive = tmp_path / "image.tar"
+    with open(archive, "wb") as f:
+        subprocess.run([proc.stdout.strip()], stdout=f, check=True)
+    info = subprocess.run(
+        ["skopeo", "inspect", "--config", f"docker-archive:{archive}"], capture_output=True, text=True, check=True
+    )
+    config = json.loads(info.stdout)["config"]
+    assert config["Cmd"] == ["/bin/greet"] and config["Env"] == ["PATH=/bin"]
