@@ -147,7 +147,10 @@ def _legacy_configs(layers: list[ArchiveLayer], config: bytes) -> list[tuple[str
             raw_fields = _raw_top_level(config)
             for attr in ("architecture", "config", "container", "container_config", "created", "docker_version", "os"):
                 fields[attr] = raw_fields.get(attr)
-        chain = layer.digest if not chain else "sha256:" + hashlib.sha256(f"{chain} {layer.digest}".encode()).hexdigest()
+        # containers/image's chain id: the digest of "<parent chain> <layer digest>".
+        chain = (
+            layer.digest if not chain else "sha256:" + hashlib.sha256(f"{chain} {layer.digest}".encode()).hexdigest()
+        )
         layer_id = hashlib.sha256(_marshal_legacy(fields | {"layer_id": chain})).hexdigest()
         out.append((layer_id, _marshal_legacy(fields | {"id": layer_id})))
         parent = layer_id
@@ -241,7 +244,8 @@ def write_docker_archive(
         tar.add_bytes(f"{layer_id}/VERSION", b"1.0")
         tar.add_bytes(f"{layer_id}/json", legacy_json)
     name, tag = repo_tag
-    manifest = [{"Config": config_name, "RepoTags": [f"{name}:{tag}"], "Layers": [_hex(la.digest) + ".tar" for la in layers]}]
+    layer_names = [_hex(la.digest) + ".tar" for la in layers]
+    manifest = [{"Config": config_name, "RepoTags": [f"{name}:{tag}"], "Layers": layer_names}]
     tar.add_bytes("manifest.json", _manifest_json(manifest))
     repositories = {name: {tag: legacy[-1][0]}} if legacy else {}
     tar.add_bytes("repositories", go_json(repositories))

@@ -194,7 +194,8 @@ class RegistryClient:
         manifest = self.get_manifest(reference)
         if manifest.media_type in INDEX_TYPES or "manifests" in manifest.json():
             entries = manifest.json().get("manifests") or []
-            chosen = next((e for e in entries if isinstance(e, dict) and platform.matches(e.get("platform") or {})), None)
+            matching = [e for e in entries if isinstance(e, dict) and platform.matches(e.get("platform") or {})]
+            chosen = matching[0] if matching else None
             if chosen is None:
                 offered = sorted({str(Platform(**_platform_fields(e))) for e in entries if isinstance(e, dict)})
                 raise RegistryError(
@@ -206,7 +207,9 @@ class RegistryClient:
                 raise RegistryError(f"manifest list {reference} of {self} names an invalid digest '{digest}'")
             manifest = self.get_manifest(digest, accept=MANIFEST_TYPES)
         if manifest.media_type not in MANIFEST_TYPES:
-            raise RegistryError(f"manifest {reference} of {self} has the unsupported media type '{manifest.media_type}'")
+            raise RegistryError(
+                f"manifest {reference} of {self} has the unsupported media type '{manifest.media_type}'"
+            )
         return manifest
 
     def get_small_blob(self, digest: str, limit: int = MAX_CONFIG_BYTES) -> bytes:
@@ -326,7 +329,9 @@ class RegistryClient:
                 raise RegistryError(f"{what}: TLS error talking to '{urllib.parse.urlsplit(url).netloc}': "
                                     f"{_reason(e)} (tlsVerify = false skips the check)") from None  # fmt: skip
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as e:
-                raise _Retryable(f"{what}: connection to '{urllib.parse.urlsplit(url).netloc}' failed: {_reason(e)}")
+                raise _Retryable(
+                    f"{what}: connection to '{urllib.parse.urlsplit(url).netloc}' failed: {_reason(e)}"
+                ) from None
             if resp.is_redirect and "Location" in resp.headers:
                 url = urllib.parse.urljoin(url, resp.headers["Location"])
                 resp.close()

@@ -197,4 +197,5 @@ in
   buildLayeredImageWithNixDb = args: buildLayeredImage (args // { includeNixDB = true; });
   buildImageWithNixDb = args: buildImage (args // { includeNixDB = true; });
   inherit (helpers) fakeNss usrBinEnv binSh caCertificates shadowSetup referencesByPopularity;
+  inherit (import ./archives.nix { inherit lib pkgs defaultArchitecture; }) pullImage exportImage mergeImages;
 }
