@@ -233,7 +233,7 @@ class RegistryClient:
             got = 0
             try:
                 with self._request("GET", f"blobs/{digest}", what) as resp:
-                    for chunk in _iter_body(resp):
+                    for chunk in _iter_body(resp, what):
                         got += len(chunk)
                         if size is not None and got > size:
                             raise RegistryError(f"{what} is larger than the {size} bytes its descriptor declares")
@@ -406,7 +406,7 @@ class RegistryClient:
             raise RegistryError(f"{what} is too large: {declared} bytes, the limit is {limit}")
         parts: list[bytes] = []
         total = 0
-        for chunk in _iter_body(resp):
+        for chunk in _iter_body(resp, what):
             total += len(chunk)
             if total > limit:
                 raise RegistryError(f"{what} is too large: more than {limit} bytes")
@@ -416,13 +416,15 @@ class RegistryClient:
         return b"".join(parts)
 
 
-def _iter_body(resp: requests.Response) -> Iterator[bytes]:
+def _iter_body(resp: requests.Response, what: str) -> Iterator[bytes]:
     """The raw body, with a dropped connection turned into a retryable failure."""
     try:
         yield from resp.raw.stream(CHUNK, decode_content=True)
     except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as e:
-        raise _Retryable(f"the connection dropped while reading from '{urllib.parse.urlsplit(resp.url).netloc}': "
-                         f"{_reason(e)}") from None  # fmt: skip
+        host = urllib.parse.urlsplit(resp.url).netloc
+        raise _Retryable(
+            f"{what}: the body was truncated; the connection dropped while reading from '{host}': {_reason(e)}"
+        ) from None  # fmt: skip
 
 
 def _basic(credentials: Credentials) -> str:
