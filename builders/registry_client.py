@@ -172,9 +172,9 @@ class RegistryClient:
     def get_manifest(self, reference: str, accept: tuple[str, ...] = MANIFEST_TYPES + INDEX_TYPES) -> Manifest:
         """The manifest (or index) for a tag or digest, checked against the digest when one is given."""
         what = f"manifest {reference} of {self}"
-        with self._request("GET", f"manifests/{reference}", what, headers={"Accept": ", ".join(accept)}) as resp:
-            raw = self._read_bounded(resp, MAX_MANIFEST_BYTES, what)
-            content_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
+        raw, content_type = self._fetch_bytes(
+            f"manifests/{reference}", what, MAX_MANIFEST_BYTES, {"Accept": ", ".join(accept)}
+        )
         try:
             body = json.loads(raw)
         except ValueError:
@@ -215,8 +215,7 @@ class RegistryClient:
     def get_small_blob(self, digest: str, limit: int = MAX_CONFIG_BYTES) -> bytes:
         """A blob read into memory (an image config), bounded and digest-checked."""
         what = f"blob {digest} of {self}"
-        with self._request("GET", f"blobs/{digest}", what) as resp:
-            data = self._read_bounded(resp, limit, what)
+        data, _ = self._fetch_bytes(f"blobs/{digest}", what, limit)
         got = sha256_digest(data)
         if got != digest:
             raise RegistryError(f"{what} does not match its digest: the registry sent content with digest {got}")
@@ -260,6 +259,21 @@ class RegistryClient:
 
     # ------------------------------------------------------------------------------------------
     # Requests: scheme, retries, authentication, redirects
+
+    def _fetch_bytes(
+        self, path: str, what: str, limit: int, headers: dict[str, str] | None = None
+    ) -> tuple[bytes, str]:
+        """A whole (bounded) body and its media type; a truncated body is fetched again."""
+        for attempt in range(self.retry.attempts):
+            try:
+                with self._request("GET", path, what, headers=headers) as resp:
+                    content_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
+                    return self._read_bounded(resp, limit, what), content_type
+            except _Retryable as e:
+                if attempt + 1 >= self.retry.attempts:
+                    raise RegistryError(f"{e} (gave up after {self.retry.attempts} attempts)") from None
+                time.sleep(self.retry.delay(attempt, e.retry_after))
+        raise AssertionError("unreachable")
 
     def _base(self) -> str:
         if self._scheme is None:
