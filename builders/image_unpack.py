@@ -48,6 +48,7 @@ __all__ = [
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 MAX_MANIFEST_BYTES = 16 << 20
+BLOCK = 512
 _MAX_LINK_HOPS = 40
 Log = Callable[[str], None]
 
@@ -122,6 +123,10 @@ def _members(tar: tarfile.TarFile, what: str):
         except EOFError:
             raise UnsafeArchive(f"{what}: the archive ends in the middle of the entry after {previous}") from None
         if member is None:
+            # tarfile ends quietly at a bad header after the first: only zero blocks may follow the last member.
+            tar.fileobj.seek(tar.offset)
+            if tar.fileobj.read(BLOCK).strip(b"\0"):
+                raise UnsafeArchive(f"{what}: malformed tar header after {previous}")
             return
         previous = f"entry '{member.name}'"
         yield member
