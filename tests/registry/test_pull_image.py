@@ -7,9 +7,11 @@ import json
 import re
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
+from docker_support import Podman, skip_unless_ci
 from registry_support import FrontEnd, env_with, pydock, send, skopeo_archive
 
 
@@ -59,6 +61,20 @@ def test_pull_equals_skopeo_and_prefetch(pushed, tmp_path, nix_eval):
     assert nix.returncode == 0, nix.stderr
     assert "/" + str(out.relative_to(pushed.store)) == json.loads(nix.stdout)
 
+    # podman loads the pulled archive with the image's configuration.
+    if shutil.which("podman") is None:
+        skip_unless_ci("podman is not installed (Debian package podman)")
+    podman = Podman()
+    try:
+        assert podman.load(out) == ["docker.io/library/pulled:t1"]
+        info = podman.inspect("docker.io/library/pulled:t1")
+    finally:
+        podman.close()
+    assert info["Config"]["Cmd"] == ["/bin/hello"] and info["Config"]["Env"] == ["GREETING=pydock"]
+    with tarfile.open(pushed.archives["hello"]) as tar:
+        source_layers = json.load(tar.extractfile("manifest.json"))[0]["Layers"]  # type: ignore[arg-type]
+    assert len(info["RootFS"]["Layers"]) == len(source_layers)
+
 
 def test_prefetch_resolves_a_tag_and_prints_nix(pushed):
     proc = pydock("prefetch-docker", "--tls-verify=false", f"{pushed.registry.host}/example/hello:v1",
@@ -91,8 +107,6 @@ def test_manifest_list_picks_the_platform(pushed, tmp_path, arch):
     proc = build(tmp_path / "store", pull_expr(image, digest, sri(sha256(oracle)), arch=f'"{arch}"'))
     assert proc.returncode == 0, proc.stderr
     out = Path(proc.stdout.strip())
-    import tarfile
-
     with tarfile.open(out) as tar:
         config_name = json.load(tar.extractfile("manifest.json"))[0]["Config"]  # type: ignore[arg-type]
         assert json.load(tar.extractfile(config_name))["architecture"] == arch  # type: ignore[arg-type]
