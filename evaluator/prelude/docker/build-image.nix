@@ -248,5 +248,6 @@ let
   );
 in
 {
-  inherit buildImage;
+  # The layer builders are also the base of dockerTools.mkPureLayer / mkRootLayer (layer-helpers.nix).
+  inherit buildImage mkPureLayer mkRootLayer;
 }
