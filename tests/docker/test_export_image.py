@@ -183,3 +183,19 @@ def test_hostile_image_through_pydock_build(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert re.search(r"entry '../../../../x' points outside the archive root", proc.stderr), proc.stderr
     assert not [p for p in (tmp_path / "store" / "nix" / "store").iterdir() if p.name.endswith("-evil-export")]
+
+
+def test_hostile_from_image_of_build_image(tmp_path):
+    """buildImage unpacks fromImage too: an outer-archive entry climbing out is refused by name."""
+    import io
+
+    archive = tmp_path / "evil-base.tar"
+    with tarfile.open(archive, "w") as tar:
+        ti = tarfile.TarInfo("../../../../pydock-escape-base")
+        ti.size = 1
+        tar.addfile(ti, io.BytesIO(b"x"))
+    expr = f'(import <nixpkgs> {{ }}).dockerTools.buildImage {{ name = "child"; fromImage = {archive}; }}'
+    proc = pydock("build", "--store", str(tmp_path / "store"), "--no-out-link", "-E", expr)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "entry '../../../../pydock-escape-base' points outside the archive root" in proc.stderr, proc.stderr
+    assert not list(tmp_path.rglob("pydock-escape-base"))
