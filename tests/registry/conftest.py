@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "docker"))
 
 from docker_support import skip_unless_ci  # noqa: E402
-from registry_support import REPO, Registry, bcrypt_htpasswd, push, pydock, start_registry  # noqa: E402
+from registry_support import REPO, Registry, bcrypt_htpasswd, push, push_oci, pydock, start_registry  # noqa: E402
 
 IMAGES_NIX = Path(__file__).with_name("images.nix")
 
@@ -62,6 +62,8 @@ def pushed(tmp_path_factory: pytest.TempPathFactory):
             "example/hello": push(sources["hello"], registry.host, "example/hello:v1"),
             "multi/amd64": push(sources["amd64"], registry.host, "multi:amd64"),
             "multi/arm64": push(sources["arm64"], registry.host, "multi:arm64"),
+            "oci/gzip": push_oci(sources["hello"], registry.host, "oci/gzip", "gzip"),
+            "oci/zstd": push_oci(sources["hello"], registry.host, "oci/zstd", "zstd"),
         }
         base = f"http://{registry.host}/v2/multi/manifests/"
         entries = []

@@ -76,6 +76,27 @@ def test_pull_equals_skopeo_and_prefetch(pushed, tmp_path, nix_eval):
     assert len(info["RootFS"]["Layers"]) == len(source_layers)
 
 
+def test_oci_manifest_equals_skopeo(pushed, tmp_path):
+    image = f"{pushed.registry.host}/oci/gzip"
+    digest = pushed.digests["oci/gzip"]
+    oracle = skopeo_archive(f"{image}@{digest}", tmp_path / "skopeo.tar", "pulled:t1")
+    proc = build(tmp_path / "store", pull_expr(image, digest, sri(sha256(oracle))))
+    assert proc.returncode == 0, proc.stderr
+    assert sha256(Path(proc.stdout.strip())) == sha256(oracle)
+
+
+def test_zstd_layers_are_decompressed(pushed, tmp_path):
+    """skopeo 1.9 refuses zstd layers for a docker-archive; pydock writes them decompressed, as newer skopeo does."""
+    proc = prefetch(f"{pushed.registry.host}/oci/zstd", pushed.digests["oci/zstd"], "--store", str(tmp_path / "s"))
+    assert proc.returncode == 0, proc.stderr
+    archive = next((tmp_path / "s" / "nix" / "store").glob("*-docker-image-*oci-zstd-latest.tar"))
+    with tarfile.open(archive) as tar:
+        entry = json.load(tar.extractfile("manifest.json"))[0]  # type: ignore[arg-type]
+        diff_ids = json.load(tar.extractfile(entry["Config"]))["rootfs"]["diff_ids"]  # type: ignore[arg-type]
+        digests = ["sha256:" + hashlib.sha256(tar.extractfile(n).read()).hexdigest() for n in entry["Layers"]]  # type: ignore[union-attr]
+    assert digests == diff_ids
+
+
 def test_prefetch_resolves_a_tag_and_prints_nix(pushed):
     proc = pydock("prefetch-docker", "--tls-verify=false", f"{pushed.registry.host}/example/hello:v1",
                   "--store", str(pushed.work / "prefetch-tag"))  # fmt: skip
