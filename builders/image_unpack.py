@@ -3,9 +3,9 @@
 Images come from registries and other people's files, so every archive member
 is checked before anything is written:
 
-* names are made relative and normalised; an absolute name, a ``..`` that
-  climbs out, or a name that is not valid is refused with an error naming the
-  entry;
+* names are made relative and normalised (an absolute name is read relative to
+  the root, as docker and umoci do); a ``..`` that climbs out or a name with a
+  NUL is refused with an error naming the entry;
 * a parent directory that is a symbolic link is resolved *inside* the root, as
   a chrooted ``tar`` would (``lib -> /usr/lib`` then ``lib/x`` writes
   ``usr/lib/x``); a link that climbs above the root is refused;
@@ -104,9 +104,11 @@ def member_name(raw: str, what: str) -> str:
     """The normalised relative name of a tar member (``.`` for the root); refuses escapes."""
     if "\0" in raw:
         raise UnsafeArchive(f"{what}: entry {raw!r} has a NUL byte in its name")
-    if raw.startswith("/"):
-        raise UnsafeArchive(f"{what}: entry '{raw}' has an absolute path; refusing it")
-    name = posixpath.normpath(raw) if raw else "."
+    # Absolute names are relative to the image root, as docker and umoci read them (nixpkgs'
+    # streamed layers name their store paths "/nix/store/…").
+    # As with a chroot, ".." at the root of an absolute name stays at the root.
+    relative = posixpath.normpath(raw).lstrip("/") if raw.startswith("/") else raw
+    name = posixpath.normpath(relative) if relative else "."
     if name == ".." or name.startswith("../"):
         raise UnsafeArchive(f"{what}: entry '{raw}' points outside the archive root; refusing it")
     return name

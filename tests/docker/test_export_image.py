@@ -123,8 +123,10 @@ def test_parent_path_is_refused(tmp_path):
     _refused(tmp_path, [[Entry("../../outside/evil", data=b"x")]], r"entry '../../outside/evil' points outside")
 
 
-def test_absolute_path_is_refused(tmp_path):
-    _refused(tmp_path, [[Entry("/tmp/pydock-escape", data=b"x")]], r"entry '/tmp/pydock-escape' has an absolute path")
+def test_absolute_path_stays_in_the_root(tmp_path):
+    root, _ = _flatten(tmp_path, [[Entry("/tmp/pydock-escape", data=b"x"), Entry("/../../etc/x", data=b"y")]])
+    assert (root / "tmp" / "pydock-escape").read_bytes() == b"x" and (root / "etc" / "x").read_bytes() == b"y"
+    assert not Path("/tmp/pydock-escape").exists()
 
 
 def test_write_through_symlink_pointing_outside_is_refused(tmp_path):

@@ -75,12 +75,13 @@ def pushed(tmp_path_factory: pytest.TempPathFactory):
             entries.append(
                 {"mediaType": r.headers["Content-Type"], "size": len(r.content), "digest": digest, "platform": platform}
             )
-        index = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
-                 "manifests": entries}  # fmt: skip
-        r = requests.put(base + "list", data=json.dumps(index).encode(),
-                         headers={"Content-Type": index["mediaType"]})  # fmt: skip
-        r.raise_for_status()
-        digests["multi"] = r.headers["Docker-Content-Digest"]
+        for key, media_type in (("multi", "application/vnd.docker.distribution.manifest.list.v2+json"),
+                                ("multi/oci-index", "application/vnd.oci.image.index.v1+json")):  # fmt: skip
+            index = {"schemaVersion": 2, "mediaType": media_type, "manifests": entries}
+            r = requests.put(base + key.replace("/", "-"), data=json.dumps(index).encode(),
+                             headers={"Content-Type": media_type})  # fmt: skip
+            r.raise_for_status()
+            digests[key] = r.headers["Docker-Content-Digest"]
         yield Pushed(registry, work / "store", work, digests, sources)
     finally:
         registry.stop()

@@ -120,10 +120,10 @@ def test_wrong_hash_fails_cleanly(pushed, tmp_path):
     assert not [p for p in (store / "nix" / "store").iterdir() if p.name.endswith("-docker-image-wrong-t1.tar")]
 
 
-@pytest.mark.parametrize("arch", ["arm64", "amd64"])
-def test_manifest_list_picks_the_platform(pushed, tmp_path, arch):
+@pytest.mark.parametrize(("index", "arch"), [("multi", "arm64"), ("multi", "amd64"), ("multi/oci-index", "arm64")])
+def test_manifest_list_picks_the_platform(pushed, tmp_path, index, arch):
     image = f"{pushed.registry.host}/multi"
-    digest = pushed.digests["multi"]
+    digest = pushed.digests[index]
     oracle = skopeo_archive(f"{image}@{digest}", tmp_path / "skopeo.tar", "pulled:t1", arch=arch)
     proc = build(tmp_path / "store", pull_expr(image, digest, sri(sha256(oracle)), arch=f'"{arch}"'))
     assert proc.returncode == 0, proc.stderr
@@ -298,3 +298,22 @@ def test_tls_verify_true_refuses_a_plain_http_registry(pushed, tmp_path):
                   pushed.digests["example/hello"], "--store", str(tmp_path / "s"))  # fmt: skip
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "TLS error" in proc.stderr and "tlsVerify = false" in proc.stderr
+
+
+def test_export_of_a_pulled_image_equals_umoci_unpack(pushed, tmp_path):
+    """exportImage reads skopeo's archive layout (legacy symlinked layer directories) and flattens it like umoci."""
+    from test_export_image import tree_of_dir, tree_of_tar
+
+    image = f"{pushed.registry.host}/example/hello"
+    digest = pushed.digests["example/hello"]
+    oracle = skopeo_archive(f"{image}@{digest}", tmp_path / "skopeo.tar", "pulled:t1")
+    pull = pull_expr(image, digest, sri(sha256(oracle)))
+    proc = build(pushed.store, f"(import <nixpkgs> {{ }}).dockerTools.exportImage {{ fromImage = {pull}; }}")
+    assert proc.returncode == 0, proc.stderr
+    exported = Path(proc.stdout.strip())
+    assert exported.name.endswith("-docker-image-pulled-t1.tar")
+    subprocess.run(["skopeo", "copy", "-q", f"docker-archive:{oracle}", f"oci:{tmp_path}/oci:latest"], check=True,
+                   capture_output=True)  # fmt: skip
+    subprocess.run(["umoci", "unpack", "--rootless", "--image", f"{tmp_path}/oci:latest", str(tmp_path / "bundle")],
+                   check=True, capture_output=True)  # fmt: skip
+    assert tree_of_tar(exported) == tree_of_dir(tmp_path / "bundle" / "rootfs")
