@@ -25,7 +25,7 @@ from pydock.store.hashes import hash_file
 from .docker_conf import jq_dumps
 from .docker_stream import compress_command
 from .host_namespaces import HOST_PATH, run_in_host_namespaces
-from .image_unpack import extract_image_archive, member_name, plain_tar
+from .image_unpack import extract_image_archive, flatten_image, member_name, plain_tar
 from .registry import BuildContext, builtin_builder
 
 __all__ = ["docker_build_image", "jshon_dumps", "tarsum"]
@@ -279,7 +279,15 @@ def docker_run_as_root_layer(drv, ctx: BuildContext) -> None:
 
     env["copyToRoot"] = " ".join(real(p) for p in env.get("copyToRoot", "").split())
     if env.get("fromImage"):
-        env["fromImage"] = real(env["fromImage"])
+        # The untrusted base image is flattened here, in Python, before any shell runs as root.
+        root = os.path.join(ctx.build_dir, "root")
+        os.mkdir(root, 0o755)
+        work = os.path.join(ctx.build_dir, "from-image")
+        os.mkdir(work)
+        what = f"fromImage '{os.path.basename(env['fromImage'])}'"
+        layers_of = env.get("fromImageName") or None, env.get("fromImageTag") or None
+        flatten_image(real(env["fromImage"]), root, work, what, *layers_of, ctx.log, missing_tag_ok=True)
+        shutil.rmtree(work)
     script = env["runAsRoot"]
     env["runAsRoot"] = real(script)
     env["storeReal"] = env["runAsRoot"][: -len(script)] + store_dir  # the store directory's physical location

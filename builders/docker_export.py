@@ -1,10 +1,9 @@
 """``dockerTools.exportImage``: an image's layers flattened into one root file system tar, without a VM.
 
 nixpkgs mounts the layers as an overlay in a VM and tars the mount.  pydock
-unpacks the image archive (:func:`~pydock.builders.image_unpack.extract_image_archive`),
-applies its layers in order with their whiteouts
-(:func:`~pydock.builders.image_unpack.apply_layer`, which refuses entries that
-would land outside the root), and tars the result with the host's GNU tar and
+flattens the image with :func:`~pydock.builders.image_unpack.flatten_image`
+(layers applied in order with their whiteouts; entries that would land outside
+the root are refused) and tars the result with the host's GNU tar and
 nixpkgs' flags (``--hard-dereference --sort=name --mtime=@$SOURCE_DATE_EPOCH``)
 plus ``--numeric-owner``, so that the host's user names cannot leak in.
 Owners are kept where pydock runs as root; device nodes are left out.
@@ -18,22 +17,10 @@ import tempfile
 
 from .docker_build_image import EPOCH
 from .environment import BuildError
-from .image_unpack import apply_layer, extract_image_archive, image_layers, plain_tar
+from .image_unpack import flatten_image
 from .registry import BuildContext, builtin_builder
 
-__all__ = ["docker_export_image", "flatten_image"]
-
-
-def flatten_image(archive: str, root: str, work: str, what: str, name: str | None, tag: str | None, log) -> None:
-    """Apply the layers of the image in ``archive`` (a docker-archive, compressed or not) to ``root``."""
-    plain = plain_tar(archive, work, what)
-    image_dir = os.path.join(work, "image")
-    os.mkdir(image_dir)
-    extract_image_archive(plain, image_dir, what, log)
-    layers = image_layers(image_dir, what, name, tag)
-    for i, layer in enumerate(layers, 1):
-        log(f"applying layer {i} of {len(layers)}")
-        apply_layer(layer, root, f"{what}: layer {i} ('{os.path.relpath(layer, image_dir)}')", log, work)
+__all__ = ["docker_export_image"]
 
 
 @builtin_builder("docker-export-image")

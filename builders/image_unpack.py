@@ -41,6 +41,7 @@ __all__ = [
     "apply_layer",
     "compression_of",
     "extract_image_archive",
+    "flatten_image",
     "image_layers",
     "plain_tar",
 ]
@@ -296,7 +297,9 @@ def extract_image_archive(tar_path: str, dest: str, what: str, log: Log) -> None
         os.chmod(path, (member.mode & 0o755) | 0o700)
 
 
-def image_layers(image_dir: str, what: str, from_name: str | None, from_tag: str | None) -> list[str]:
+def image_layers(
+    image_dir: str, what: str, from_name: str | None, from_tag: str | None, missing_tag_ok: bool = False
+) -> list[str]:
     """The real paths of the layer tars of the image chosen in ``manifest.json`` (bottom first).
 
     The entry is the one whose ``RepoTags`` holds ``from_name:from_tag`` when
@@ -319,6 +322,8 @@ def image_layers(image_dir: str, what: str, from_name: str | None, from_tag: str
     if from_name and from_tag:
         wanted = f"{from_name}:{from_tag}"
         entry = next((m for m in manifest if wanted in (m.get("RepoTags") or [])), None)
+        if entry is None and missing_tag_ok:
+            return []
         if entry is None:
             raise UnsafeArchive(f"{what}: no image tagged '{wanted}' in manifest.json")
     layers = entry.get("Layers")
@@ -410,3 +415,29 @@ def _empty_lower(root: _Root, directory: str, added: set[str], what: str) -> Non
             _remove(child_real)
 
     walk(prefix, real)
+
+
+def flatten_image(
+    archive: str,
+    root: str,
+    work: str,
+    what: str,
+    name: str | None,
+    tag: str | None,
+    log: Log,
+    missing_tag_ok: bool = False,
+) -> None:
+    """Apply the layers of the image in ``archive`` (a docker-archive, compressed or not) to ``root``.
+
+    ``work`` is a scratch directory inside the build directory.  With
+    ``missing_tag_ok``, a ``name:tag`` no image carries applies nothing (buildImage's
+    runAsRoot base) instead of failing (exportImage).
+    """
+    plain = plain_tar(archive, work, what)
+    image_dir = os.path.join(work, "image")
+    os.mkdir(image_dir)
+    extract_image_archive(plain, image_dir, what, log)
+    layers = image_layers(image_dir, what, name, tag, missing_tag_ok)
+    for i, layer in enumerate(layers, 1):
+        log(f"applying layer {i} of {len(layers)}")
+        apply_layer(layer, root, f"{what}: layer {i} ('{os.path.relpath(layer, image_dir)}')", log, work)

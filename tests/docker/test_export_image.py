@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from archive_factory import Entry, image_archive, layer_tar
 from docker_support import pydock, skip_unless_ci
-from pydock.builders.docker_export import flatten_image
 from pydock.builders.environment import BuildError
+from pydock.builders.image_unpack import flatten_image
 
 THREE_LAYERS = [
     [
@@ -201,3 +201,15 @@ def test_hostile_from_image_of_build_image(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "entry '../../../../pydock-escape-base' points outside the archive root" in proc.stderr, proc.stderr
     assert not list(tmp_path.rglob("pydock-escape-base"))
+
+
+def test_hostile_from_image_of_run_as_root(tmp_path):
+    """runAsRoot's base layers are applied by the safe unpacker before any shell runs as root."""
+    layers = [[Entry("esc", "symlink", link="../../../../..")], [Entry("esc/pydock-escape-root", data=b"x")]]
+    archive = image_archive(tmp_path / "evil-root-base.tar", [layer_tar(x) for x in layers])
+    expr = (f'(import <nixpkgs> {{ }}).dockerTools.buildImage {{ name = "child"; fromImage = {archive};'
+            ' runAsRoot = "true"; }')  # fmt: skip
+    proc = pydock("build", "--store", str(tmp_path / "store"), "--no-out-link", "-E", expr)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "entry 'esc/pydock-escape-root' would be written through the symbolic link 'esc'" in proc.stderr
+    assert not list(Path("/").glob("pydock-escape-root")) and not list(tmp_path.rglob("pydock-escape-root"))
