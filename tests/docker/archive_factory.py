@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import stat
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,3 +81,33 @@ def image_archive(path: Path, layers: list[bytes], repo_tag: str = "hand/made:v1
             ti.mode = 0o644
             tar.addfile(ti, io.BytesIO(data))
     return path
+
+
+def tree_of_tar(path: Path) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    with tarfile.open(path) as tar:
+        for m in tar:
+            name = os.path.normpath(m.name)
+            if name == ".":
+                continue
+            content = hashlib.sha256(tar.extractfile(m).read()).hexdigest() if m.isreg() else None  # type: ignore[union-attr]
+            kind = "dir" if m.isdir() else "symlink" if m.issym() else "file" if m.isreg() or m.islnk() else m.type
+            out[name] = (kind, stat.S_IMODE(m.mode) if kind != "symlink" else None, m.linkname if m.issym() else None,
+                         content)  # fmt: skip
+    return out
+
+
+def tree_of_dir(root: Path) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for n in dirnames + filenames:
+            p = Path(dirpath) / n
+            st = p.lstat()
+            rel = str(p.relative_to(root))
+            if stat.S_ISLNK(st.st_mode):
+                out[rel] = ("symlink", None, os.readlink(p), None)
+            elif stat.S_ISDIR(st.st_mode):
+                out[rel] = ("dir", stat.S_IMODE(st.st_mode), None, None)
+            else:
+                out[rel] = ("file", stat.S_IMODE(st.st_mode), None, hashlib.sha256(p.read_bytes()).hexdigest())
+    return out

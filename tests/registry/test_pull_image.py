@@ -302,7 +302,7 @@ def test_tls_verify_true_refuses_a_plain_http_registry(pushed, tmp_path):
 
 def test_export_of_a_pulled_image_equals_umoci_unpack(pushed, tmp_path):
     """exportImage reads skopeo's archive layout (legacy symlinked layer directories) and flattens it like umoci."""
-    from test_export_image import tree_of_dir, tree_of_tar
+    from archive_factory import tree_of_dir, tree_of_tar
 
     image = f"{pushed.registry.host}/example/hello"
     digest = pushed.digests["example/hello"]
