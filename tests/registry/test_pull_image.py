@@ -150,11 +150,12 @@ def _through(front: FrontEnd, pushed, tmp_path, *extra: str) -> subprocess.Compl
         front.stop()
 
 
-def test_two_server_errors_then_success(pushed, tmp_path):
+@pytest.mark.parametrize("status", [500, 429])
+def test_two_server_errors_then_success(pushed, tmp_path, status):
     def fail_twice(handler, front):
         front.state["n"] = front.state.get("n", 0) + 1
         if front.state["n"] <= 2:
-            send(handler, 500, b'{"errors":[{"message":"try again"}]}')
+            send(handler, status, b'{"errors":[{"message":"try again"}]}', {"Retry-After": "0"})
             return True
         return False
 
@@ -165,6 +166,16 @@ def test_two_server_errors_then_success(pushed, tmp_path):
                             tmp_path / "skopeo.tar", "pulled:t1")  # fmt: skip
     assert json.loads(proc.stdout)["hash"] == sri(sha256(oracle))
     assert front.state["n"] > 2
+
+
+def test_persistent_server_errors_give_up_clearly(pushed, tmp_path):
+    def always(handler, front):
+        send(handler, 503, b'{"errors":[{"message":"down for maintenance"}]}', {"Retry-After": "0"})
+        return True
+
+    proc = _through(FrontEnd(pushed.registry.host, always), pushed, tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "the registry answered HTTP 503: down for maintenance (gave up after 5 attempts)" in proc.stderr
 
 
 def _blob_misbehaviour(kind: str):
