@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -35,6 +36,8 @@ from .registry_auth import ReferenceError, check_digest, check_tag, parse_image_
 from .registry_client import Platform, RegistryClient, RegistryError, RetryPolicy
 
 __all__ = ["PullRequest", "docker_pull_image", "pull_docker_archive"]
+
+PARALLEL_LAYERS = 3
 
 
 @dataclass(frozen=True)
@@ -75,20 +78,28 @@ def pull_docker_archive(
     if not isinstance(config_desc, dict) or not isinstance(layer_descs, list):
         raise RegistryError(f"manifest {manifest.digest} of {client} has no config or no layer list")
     config = client.get_small_blob(_descriptor_digest(config_desc, client))
-    layers: list[ArchiveLayer] = []
     for i, desc in enumerate(layer_descs):
         if not isinstance(desc, dict):
             raise RegistryError(f"manifest {manifest.digest} of {client}: layer {i} is not a descriptor")
-        digest = _descriptor_digest(desc, client)
         size = desc.get("size")
         if not isinstance(size, int) or size < 0:
-            raise RegistryError(f"manifest {manifest.digest} of {client}: layer {digest} has no valid size")
+            raise RegistryError(f"manifest {manifest.digest} of {client}: layer {i} has no valid size")
+
+    def fetch_layer(i: int) -> ArchiveLayer:
+        desc = layer_descs[i]
+        digest = _descriptor_digest(desc, client)
         log(f"copying blob {digest}")
         blob_path = os.path.join(workdir, f"blob-{i}")
         with open(blob_path, "w+b") as blob:
-            client.download_blob(digest, size, blob)
-        layers.append(_decompressed_layer(blob_path, os.path.join(workdir, f"layer-{i}.tar"), digest))
-        os.unlink(blob_path)
+            client.download_blob(digest, desc["size"], blob)
+        layer = _decompressed_layer(blob_path, os.path.join(workdir, f"layer-{i}.tar"), digest)
+        if os.path.exists(blob_path):
+            os.unlink(blob_path)
+        return layer
+
+    # A few layers at a time, as skopeo copies them; the archive still lists them in order.
+    with ThreadPoolExecutor(max_workers=PARALLEL_LAYERS) as pool:
+        layers = list(pool.map(fetch_layer, range(len(layer_descs))))
     tmp = out_path + ".tmp"
     with open(tmp, "wb") as out:
         write_docker_archive(out, layers, config, _descriptor_digest(config_desc, client),
