@@ -115,6 +115,13 @@ def member_name(raw: str, what: str) -> str:
     return name
 
 
+def _open_tar(path: str, what: str) -> tarfile.TarFile:
+    try:
+        return tarfile.open(path, "r:")
+    except tarfile.TarError as e:
+        raise UnsafeArchive(f"{what}: not a tar archive: {e}") from None
+
+
 def _members(tar: tarfile.TarFile, what: str):
     """The members of ``tar``, with malformed headers and truncated data reported by entry."""
     previous = "the start"
@@ -279,11 +286,7 @@ def extract_image_archive(tar_path: str, dest: str, what: str, log: Log) -> None
     root = _Root(dest, what)
     seen: set[str] = set()
     dir_modes: list[tuple[str, tarfile.TarInfo]] = []
-    try:
-        tar = tarfile.open(tar_path, "r:")
-    except tarfile.TarError as e:
-        raise UnsafeArchive(f"{what}: not a tar archive: {e}") from None
-    with tar:
+    with _open_tar(tar_path, what) as tar:
         for member in _members(tar, what):
             name = member_name(member.name, what)
             if name in seen and not member.isdir():
@@ -353,11 +356,7 @@ def apply_layer(layer_path: str, root_dir: str, what: str, log: Log, workdir: st
     seen: set[str] = set()
     opaque: list[str] = []
     dir_modes: list[tuple[str, tarfile.TarInfo]] = []
-    try:
-        tar = tarfile.open(plain, "r:")
-    except tarfile.TarError as e:
-        raise UnsafeArchive(f"{what}: not a tar archive: {e}") from None
-    with tar:
+    with _open_tar(plain, what) as tar:
         for member in _members(tar, what):
             name = member_name(member.name, what)
             if name in seen:

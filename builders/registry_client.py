@@ -29,7 +29,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import requests
 import urllib3
@@ -64,6 +64,7 @@ MAX_TOKEN_BYTES = 1 << 20
 MAX_REDIRECTS = 5
 CHUNK = 1 << 16
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+T = TypeVar("T")
 
 
 class RegistryError(BuildError):
@@ -225,34 +226,29 @@ class RegistryClient:
         """Stream a blob into ``dest``, checking size and digest; a dropped transfer starts over."""
         what = f"blob {digest} of {self}"
         expected = digest.partition(":")[2]
-        for attempt in range(self.retry.attempts):
+
+        def once() -> str:
             dest.seek(0)
             dest.truncate()
             h = hashlib.sha256()
             got = 0
-            try:
-                with self._request("GET", f"blobs/{digest}", what) as resp:
-                    for chunk in _iter_body(resp, what):
-                        got += len(chunk)
-                        if size is not None and got > size:
-                            raise RegistryError(f"{what} is larger than the {size} bytes its descriptor declares")
-                        h.update(chunk)
-                        dest.write(chunk)
-                if size is not None and got < size:
-                    raise _Retryable(f"{what} was truncated: the body ended after {got} of {size} bytes")
-            except _Retryable as e:
-                if attempt + 1 >= self.retry.attempts:
-                    raise RegistryError(f"{e} (gave up after {self.retry.attempts} attempts)") from None
-                delay = self.retry.delay(attempt, e.retry_after)
-                self.log(f"{e}; retrying in {delay:.1f}s")
-                time.sleep(delay)
-                continue
-            if h.hexdigest() != expected:
-                raise RegistryError(
-                    f"{what} does not match its digest: the registry sent content with digest sha256:{h.hexdigest()}"
-                )
-            dest.flush()
-            return
+            with self._request("GET", f"blobs/{digest}", what) as resp:
+                for chunk in _iter_body(resp, what):
+                    got += len(chunk)
+                    if size is not None and got > size:
+                        raise RegistryError(f"{what} is larger than the {size} bytes its descriptor declares")
+                    h.update(chunk)
+                    dest.write(chunk)
+            if size is not None and got < size:
+                raise _Retryable(f"{what} was truncated: the body ended after {got} of {size} bytes")
+            return h.hexdigest()
+
+        got_digest = self._retrying(once)
+        if got_digest != expected:
+            raise RegistryError(
+                f"{what} does not match its digest: the registry sent content with digest sha256:{got_digest}"
+            )
+        dest.flush()
 
     def __str__(self) -> str:
         return f"'{self.name.path}' on registry '{self.name.domain}'"
@@ -264,15 +260,25 @@ class RegistryClient:
         self, path: str, what: str, limit: int, headers: dict[str, str] | None = None
     ) -> tuple[bytes, str]:
         """A whole (bounded) body and its media type; a truncated body is fetched again."""
+
+        def once() -> tuple[bytes, str]:
+            with self._request("GET", path, what, headers=headers) as resp:
+                content_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
+                return self._read_bounded(resp, limit, what), content_type
+
+        return self._retrying(once)
+
+    def _retrying(self, work: Callable[[], T]) -> T:
+        """``work()``, again after a growing pause while it fails in a retryable way."""
         for attempt in range(self.retry.attempts):
             try:
-                with self._request("GET", path, what, headers=headers) as resp:
-                    content_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
-                    return self._read_bounded(resp, limit, what), content_type
+                return work()
             except _Retryable as e:
                 if attempt + 1 >= self.retry.attempts:
                     raise RegistryError(f"{e} (gave up after {self.retry.attempts} attempts)") from None
-                time.sleep(self.retry.delay(attempt, e.retry_after))
+                delay = self.retry.delay(attempt, e.retry_after)
+                self.log(f"{e}; retrying in {delay:.1f}s")
+                time.sleep(delay)
         raise AssertionError("unreachable")
 
     def _base(self) -> str:
@@ -291,16 +297,7 @@ class RegistryClient:
     def _request(self, method: str, path: str, what: str, headers: dict[str, str] | None = None) -> requests.Response:
         """A successful (2xx) streaming response; the caller closes it (it is a context manager)."""
         url = self._base() + path
-        for attempt in range(self.retry.attempts):
-            try:
-                return self._authenticated(method, url, what, headers or {})
-            except _Retryable as e:
-                if attempt + 1 >= self.retry.attempts:
-                    raise RegistryError(f"{e} (gave up after {self.retry.attempts} attempts)") from None
-                delay = self.retry.delay(attempt, e.retry_after)
-                self.log(f"{e}; retrying in {delay:.1f}s")
-                time.sleep(delay)
-        raise AssertionError("unreachable")
+        return self._retrying(lambda: self._authenticated(method, url, what, headers or {}))
 
     def _authenticated(self, method: str, url: str, what: str, headers: dict[str, str]) -> requests.Response:
         resp = self._follow(method, url, what, headers)
