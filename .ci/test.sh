@@ -4,8 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nix-bin skopeo umoci pigz zstd fakeroot busybox-static bash-static >/dev/null
+  # Debian's mirror can be briefly unreachable: retry before giving up.
+  for attempt in 1 2 3 4 5; do
+    if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        nix-bin skopeo umoci podman docker-registry pigz zstd fakeroot busybox-static bash-static jq >/dev/null; then
+      break
+    fi
+    [ "$attempt" = 5 ] && exit 1
+    sleep $((attempt * 10))
+  done
 fi
 python3 -m pip install -q -e '.[test]' || python3 -m pip install -q --break-system-packages -e '.[test]'
 export CI="${CI:-true}"

@@ -12,7 +12,6 @@ tar and compress it (``pigz -nTR`` / ``zstd`` when present, Python otherwise).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from pydock.store.hashes import hash_file
 from .docker_conf import jq_dumps
 from .docker_stream import compress_command
 from .host_namespaces import HOST_PATH, run_in_host_namespaces
+from .image_unpack import extract_image_archive, flatten_image, member_name, plain_tar
 from .registry import BuildContext, builtin_builder
 
 __all__ = ["docker_build_image", "jshon_dumps", "tarsum"]
@@ -76,18 +76,6 @@ def tarsum(path: str) -> str:
     return "tarsum.v1+sha256:" + total.hexdigest()
 
 
-def _open_archive(path: str) -> tarfile.TarFile:
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic == b"\x28\xb5\x2f\xfd":
-        import zstandard
-
-        with open(path, "rb") as f:
-            data = zstandard.ZstdDecompressor().stream_reader(f).read()
-        return tarfile.open(fileobj=io.BytesIO(data))
-    return tarfile.open(path)
-
-
 def _member_paths(tar_path: str) -> set[str]:
     """Each member as ``/relative/path`` (no ``./``, no trailing slash)."""
     out: set[str] = set()
@@ -111,15 +99,18 @@ def _walk(root_real: str, logical: str) -> list[str]:
 
 def _unpack_base(ctx: BuildContext, attrs: dict[str, Any], image: str) -> tuple[list[str], list[str], str | None]:
     """Unpack fromImage into ``image``; its layer list, config Env and the parent (base image) id."""
-    with _open_archive(ctx.real_path(attrs["fromImage"])) as tar:
-        for m in tar:
-            if m.issym() or m.islnk() or m.isdir() or m.isreg():
-                tar.extract(m, image, set_attrs=False)
-                if m.isdir():
-                    os.chmod(os.path.join(image, m.name), 0o755)
+    # fromImage is untrusted: unpack it without letting an entry land outside ``image``.
+    what = f"fromImage '{os.path.basename(attrs['fromImage'])}'"
+    source = plain_tar(ctx.real_path(attrs["fromImage"]), os.path.dirname(image), what)
+    extract_image_archive(source, image, what, ctx.log)
+    for dirpath, dirnames, _files in os.walk(image):
+        for d in dirnames:
+            os.chmod(os.path.join(dirpath, d), 0o755)
     with open(os.path.join(image, "manifest.json"), encoding="utf-8") as f:
         manifest = json.load(f)
     layers = list(manifest[0]["Layers"])
+    for name in [*layers, manifest[0]["Config"]]:
+        member_name(name, what)
     with open(os.path.join(image, manifest[0]["Config"]), encoding="utf-8") as f:
         base_envs = ((json.load(f).get("config") or {}).get("Env")) or []
     entry: dict[str, Any] | None = manifest[0]
@@ -288,7 +279,15 @@ def docker_run_as_root_layer(drv, ctx: BuildContext) -> None:
 
     env["copyToRoot"] = " ".join(real(p) for p in env.get("copyToRoot", "").split())
     if env.get("fromImage"):
-        env["fromImage"] = real(env["fromImage"])
+        # The untrusted base image is flattened here, in Python, before any shell runs as root.
+        root = os.path.join(ctx.build_dir, "root")
+        os.mkdir(root, 0o755)
+        work = os.path.join(ctx.build_dir, "from-image")
+        os.mkdir(work)
+        what = f"fromImage '{os.path.basename(env['fromImage'])}'"
+        layers_of = env.get("fromImageName") or None, env.get("fromImageTag") or None
+        flatten_image(real(env["fromImage"]), root, work, what, *layers_of, ctx.log, missing_tag_ok=True)
+        shutil.rmtree(work)
     script = env["runAsRoot"]
     env["runAsRoot"] = real(script)
     env["storeReal"] = env["runAsRoot"][: -len(script)] + store_dir  # the store directory's physical location

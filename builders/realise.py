@@ -40,7 +40,7 @@ from pydock.store.paths import FileIngestionMethod, output_path_name, store_path
 from pydock.store.refscan import scan_path
 
 from .buildlog import BuildLog
-from .environment import BuildError, can_build_locally, host_system, prepare_environment
+from .environment import BuildError, FixedOutputHashMismatch, can_build_locally, host_system, prepare_environment
 from .registry import BUILTIN_PREFIX, BuildContext, get_builtin
 from .sandbox import SandboxSpec, describe_status, run_sandboxed
 
@@ -254,6 +254,8 @@ def _run_builder(
     )
     try:
         _run_builtin(drv, ctx)
+    except FixedOutputHashMismatch:
+        raise
     except Exception as e:  # noqa: BLE001 - a failing builtin is a failing builder, as in Nix
         log.write_file_only("".join(traceback.format_exception(e)).encode())
         log.line(f"error: {e}")
@@ -394,9 +396,7 @@ def _check_fixed_output(
     if got == wanted:
         return None
     info.path = store.store_dir.make_fixed_output_path(method, got, output_path_name(drv.name, name))
-    return BuildError(
-        f"hash mismatch in fixed-output derivation '{drv_path}':\n  specified: {wanted.sri}\n     got:    {got.sri}"
-    )
+    return FixedOutputHashMismatch(drv_path, wanted, got)
 
 
 def _check_output_cycles(drv_path: str, done: list[_Output]) -> None:

@@ -106,3 +106,53 @@ def skip_unless_ci(message: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message} (CI=true: this check must run in CI)", pytrace=False)
     pytest.skip(message)
+
+
+class Podman:
+    """podman as an image client in a private root (vfs, no daemon, no cgroups): ``load`` then ``inspect``.
+
+    podman wants a short run root (at most 50 characters), so both roots live in a
+    fresh directory under /tmp, removed by :meth:`close`.
+    """
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.work = Path(tempfile.mkdtemp(prefix="pdk-", dir="/tmp"))
+        self.base = ["podman", "--root", str(self.work / "r"), "--runroot", str(self.work / "rr"),
+                     "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none"]  # fmt: skip
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.base, *args], capture_output=True, text=True, timeout=TIMEOUT)
+
+    def load(self, archive: Path) -> list[str]:
+        """Load an archive (podman 4.3 reads plain tars only: gzip/zstd are decompressed first); loaded names."""
+        with open(archive, "rb") as f:
+            magic = f.read(4)
+        if magic[:2] == b"\x1f\x8b" or magic == b"\x28\xb5\x2f\xfd":
+            plain = self.work / "image.tar"
+            tool = ["gzip", "-dc"] if magic[:2] == b"\x1f\x8b" else ["zstd", "-dcq"]
+            with open(plain, "wb") as out:
+                subprocess.run([*tool, str(archive)], stdout=out, check=True)
+            archive = plain
+        proc = self.run("load", "-i", str(archive))
+        assert proc.returncode == 0, proc.stderr
+        return re.findall(r"Loaded image(?:\(s\))?: (.+)", proc.stdout)
+
+    def inspect(self, name: str) -> dict:
+        import json
+
+        proc = self.run("image", "inspect", name)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)[0]
+
+    def close(self) -> None:
+        # vfs layers may hold read-only directories.
+        subprocess.run(["chmod", "-R", "u+w", str(self.work)], capture_output=True)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def podman_name(tag: str) -> str:
+    """How podman names an image whose archive says ``tag``: names without a registry get ``localhost/``."""
+    first = tag.split("/", 1)[0]
+    return tag if "/" in tag and ("." in first or ":" in first or first == "localhost") else f"localhost/{tag}"

@@ -94,31 +94,9 @@ let
       inner = ''
         set -eo pipefail
         ${copyFunctions}
-        mkdir root
-        if [ -n "$fromImage" ]; then
-          mkdir image
-          tar -C image -xf "$fromImage"
-          if [ -n "$fromImageName" ] && [ -n "$fromImageTag" ]; then
-            sel=".[] | select(.RepoTags | index(\"$fromImageName:$fromImageTag\"))"
-          else
-            sel='.[0]'
-          fi
-          jq -r "([$sel][0].Layers // [])[]" image/manifest.json > layer-list
-          n=0
-          while read -r layerTar; do
-            n=$((n + 1)); mkdir "unpack$n"
-            tar -C "unpack$n" --no-same-owner --no-same-permissions -xf "image/$layerTar"
-            # Whiteouts: an opaque marker empties the directory below, .wh.NAME removes NAME.
-            (cd "unpack$n" && find . -name .wh..wh..opq) | while read -r opq; do
-              d=$(dirname "$opq"); rm -rf "root/$d"; mkdir -p "root/$d"; rm -f "unpack$n/$opq"
-            done
-            (cd "unpack$n" && find . -name '.wh.*') | while read -r wh; do
-              d=$(dirname "$wh"); b=$(basename "$wh"); rm -rf "root/$d/''${b#.wh.}" "unpack$n/$wh"
-            done
-            tar -C "unpack$n" -cf - . | tar -C root --no-same-owner -xf -
-            rm -rf "unpack$n"
-          done < layer-list
-        fi
+        # The base image's layers were applied to root/ by the builder (builders/docker_build_image.py,
+        # with the safe unpacker: whiteouts applied, nothing written outside root/).
+        mkdir -p root
         snapshot() { (cd root && find . -printf '%p\t%y\t%m\t%U\t%G\t%s\t%T@\t%l\n') | LC_ALL=C sort; }
         snapshot > before
         for item in $copyToRoot; do copyContents "$item" root; done
@@ -248,5 +226,6 @@ let
   );
 in
 {
-  inherit buildImage;
+  # The layer builders are also the base of dockerTools.mkPureLayer / mkRootLayer (layer-helpers.nix).
+  inherit buildImage mkPureLayer mkRootLayer;
 }

@@ -190,11 +190,15 @@ let
       };
     }
   );
-  inherit (import ./build-image.nix { inherit lib pkgs defaultArchitecture compressorForImage nixdb; }) buildImage;
+  buildImageParts = import ./build-image.nix { inherit lib pkgs defaultArchitecture compressorForImage nixdb; };
+  inherit (buildImageParts) buildImage;
 in
 {
   inherit streamLayeredImage buildLayeredImage buildImage;
   buildLayeredImageWithNixDb = args: buildLayeredImage (args // { includeNixDB = true; });
   buildImageWithNixDb = args: buildImage (args // { includeNixDB = true; });
   inherit (helpers) fakeNss usrBinEnv binSh caCertificates shadowSetup referencesByPopularity;
+  inherit (import ./archives.nix { inherit lib pkgs defaultArchitecture; }) pullImage exportImage mergeImages;
+  inherit (import ./layer-helpers.nix { inherit lib pkgs; layers = buildImageParts; })
+    mergeDrvs shellScript mkPureLayer mkRootLayer;
 }
