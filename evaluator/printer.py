@@ -39,11 +39,16 @@ def print_value(v: Any) -> str:
     out: list[str] = []
     seen: set[int] = set()
     stack: list[Any] = [v]
+    # Current Nix tracks a list by the address of the value that holds it (a thunk, here),
+    # sets by their bindings. The printed result is a copy, so the top-level list is never
+    # "seen" again: `let x = [ x ]; in x` prints `[ [ «repeated» ] ]`.
+    root_list = v if type(v) is list else None
     while stack:
         x = stack.pop()
         if type(x) is _Lit:
             out.append(x.text)
             continue
+        holder = x
         if type(x) is Thunk:
             if x.code is None:
                 x = x.val
@@ -64,11 +69,13 @@ def print_value(v: Any) -> str:
         elif t is NixPath:
             out.append(x.path)
         elif t is list:
-            if x and id(x) in seen:
+            if x and id(holder) in seen:
                 out.append("«repeated»")
                 continue
-            if x:
-                seen.add(id(x))
+            if x is root_list:
+                root_list = None
+            elif x:
+                seen.add(id(holder))
             out.append("[ ")
             todo: list[Any] = []
             for item in x:
