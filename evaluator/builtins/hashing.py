@@ -1,6 +1,7 @@
 """``builtins.hashString``, ``builtins.hashFile`` and ``builtins.convertHash``: Nix's hash algorithms.
 
-Only md5, sha1, sha256 and sha512 exist in Nix 2.8. An unknown name is a *usage* error there (it is
+Only md5, sha1, sha256 and sha512 exist in Nix 2.8 (current Nix adds blake3 behind an experimental
+feature, which pydock refuses by name since Python has no BLAKE3). An unknown name is a *usage* error there (it is
 raised by the hash-type parser, not by the evaluator), so it carries no source position and the CLI
 adds a "Try '... --help'" hint; ``UnknownHashAlgorithm`` lets the CLI recognise it.
 """
@@ -17,7 +18,7 @@ from ..ops import encode
 from ..values import force_attrs, force_string, force_string_no_ctx
 from ..warnings import warn
 from .io import realise_path
-from .registry import primop
+from .registry import primop, state
 
 _ALGORITHMS = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha512": hashlib.sha512}
 
@@ -32,8 +33,17 @@ def _algorithm(name: Any) -> Any:
     t = force_string_no_ctx(name)
     algo = _ALGORITHMS.get(t)
     if algo is None:
+        _refuse_blake3(t)
         raise UnknownHashAlgorithm(f"unknown hash algorithm '{t}'")
     return algo
+
+
+def _refuse_blake3(name: str) -> None:
+    """Current Nix has BLAKE3 behind ``blake3-hashes``; Python's hashlib has no BLAKE3, so with
+    the feature on pydock says so instead of calling the name unknown."""
+    st = state()
+    if name == "blake3" and st is not None and st.settings.has_feature("blake3-hashes"):
+        raise NixError("hash algorithm 'blake3' is not supported by pydock")
 
 
 @primop("__hashString")
@@ -117,5 +127,6 @@ def prim_convert_hash(args: Any) -> Any:
 
 def _algorithm_name(name: str) -> str:
     if name not in _ALGORITHMS:
+        _refuse_blake3(name)
         raise UnknownHashAlgorithm(f"unknown hash algorithm '{name}'")
     return name
