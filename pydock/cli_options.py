@@ -90,7 +90,8 @@ def warn_unknown_settings(pairs: list[tuple[str, str]]) -> None:
         warn(f"unknown setting '{name}'")
 
 
-_LINT_LEVEL = click.Choice(["ignore", "warn", "fatal"])
+# validated by the evaluator's settings, so a bad level is Nix's "error: option … has invalid value"
+_LINT_LEVEL = "LEVEL"
 
 
 def setting_options(f: F) -> F:
@@ -110,17 +111,17 @@ def setting_options(f: F) -> F:
                 callback=_collect_option_pairs, help="Set a Nix setting (e.g. abort-on-warn true).",
             ),
             click.option(
-                "--lint-short-path-literals", type=_LINT_LEVEL, expose_value=False,
+                "--lint-short-path-literals", metavar=_LINT_LEVEL, expose_value=False,
                 callback=_collect("lint-short-path-literals", identity),
                 help="Relative path literals without ./ : ignore, warn or fatal.",
             ),
             click.option(
-                "--lint-absolute-path-literals", type=_LINT_LEVEL, expose_value=False,
+                "--lint-absolute-path-literals", metavar=_LINT_LEVEL, expose_value=False,
                 callback=_collect("lint-absolute-path-literals", identity),
                 help="Absolute (/…) and home (~/…) path literals: ignore, warn or fatal.",
             ),
             click.option(
-                "--lint-url-literals", type=_LINT_LEVEL, expose_value=False,
+                "--lint-url-literals", metavar=_LINT_LEVEL, expose_value=False,
                 callback=_collect("lint-url-literals", identity), help="Unquoted URLs: ignore, warn or fatal.",
             ),
             click.option(
