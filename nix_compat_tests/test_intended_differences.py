@@ -4,28 +4,27 @@
   really missing from Nix 2.8 (so the list cannot hide a builtin pydock forgot, nor claim one
   that Nix 2.8 already has). With ``--extra-experimental-features flakes`` both tools also
   have ``getFlake``.
-* Each recorded value difference: Nix 2.8 prints what the file says (checked live, so the entry
+* Each recorded value difference shown by an expression (those shown by a corpus case are
+  checked by ``test_eval_corpus.py``): Nix 2.8 prints what the file says (checked live, so the entry
   is a real difference) and pydock prints the current-Nix value named by its source.
 """
 
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from nix_compat_tests.intended import ADDITIONS, EXPR_DIFFERENCES
 from nix_compat_tests.processes import run_concurrently
 
 if TYPE_CHECKING:
     from nix_compat_tests.conftest import Tool
 
 HERE = Path(__file__).resolve().parent
-RECORD = tomllib.loads((HERE / "intended_differences.toml").read_text(encoding="utf-8"))
-ADDITIONS = sorted(a["name"] for a in RECORD["addition"])
-DIFFERENCES = RECORD["difference"]
+DIFFERENCES = EXPR_DIFFERENCES
 
 
 def _argv(tool: Tool, *args: str) -> list[str]:
