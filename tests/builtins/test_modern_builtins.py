@@ -372,3 +372,32 @@ def test_fileset_style_source_matches_nix_2_8(nix: Nix, tmp_path: Path) -> None:
     template = 'builtins.path {{ name = "source"; path = {root}; filter = {f}; }}'
     want = json.loads(nix.json(template.format(root=root, f=nix_filter)))
     assert ours_json(template.format(root=root, f=ours_filter)) == want
+
+
+def test_toml_timestamps_only_where_values_are() -> None:
+    """Date-like keys, strings and comments stay as they are; values inside arrays of inline
+    tables and multi-line arrays are timestamps."""
+    from pydock.evaluator.builtins.toml import parse_toml
+
+    doc = "\n".join(
+        [
+            '1979-05-27 = "a key"  # 1979-05-27 in a comment',
+            's = """1979-05-27"""',
+            "a = [",
+            "  { d = 1979-05-27 }, # comment",
+            "  07:32:00,",
+            "]",
+            "[t]",
+            "x.y = 1979-05-27T07:32:00.1+01:30",
+        ]
+    )
+
+    def ts(v: str) -> dict[str, str]:
+        return {"_type": "timestamp", "value": v}
+
+    assert parse_toml(doc, timestamps=True) == {
+        "1979-05-27": "a key",
+        "s": "1979-05-27",
+        "a": [{"d": ts("1979-05-27")}, ts("07:32:00")],
+        "t": {"x": {"y": ts("1979-05-27T07:32:00.100+01:30")}},
+    }
