@@ -103,12 +103,15 @@ class AttrDef:
     scope even inside ``rec``).
     """
 
-    __slots__ = ("expr", "pos", "inherited")
+    __slots__ = ("expr", "pos", "inherited", "name_pos")
 
-    def __init__(self, expr: Node, pos: Pos | None, inherited: bool = False) -> None:
+    def __init__(self, expr: Node, pos: Pos | None, inherited: bool = False, name_pos: Pos | None = None) -> None:
         self.expr = expr
         self.pos = pos
         self.inherited = inherited
+        # what ``unsafeGetAttrPos`` reports: for ``inherit`` current Nix gives the name's own
+        # position, while errors keep ``pos`` (Nix 2.8's position, just after the keyword)
+        self.name_pos = name_pos if name_pos is not None else pos
 
 
 class DynamicAttrDef:

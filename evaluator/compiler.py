@@ -271,7 +271,7 @@ class Compiler:
         pos = node.pos
         static = [(name, self.delayed(d.expr, scope)) for name, d in node.attrs.items()]
         dynamic = self._dynamic(node, scope)
-        positions = {name: d.pos for name, d in node.attrs.items()}
+        positions = {name: d.name_pos for name, d in node.attrs.items()}
 
         if not dynamic:
 
@@ -328,7 +328,7 @@ class Compiler:
             else:
                 makers.append((False, self.delayed(d.expr, inner, binding=True)))
         dynamic = self._dynamic(node, inner)
-        positions = {name: d.pos for name, d in node.attrs.items()}
+        positions = {name: d.name_pos for name, d in node.attrs.items()}
         pos = node.pos
         slot_of = inner.names
         overrides_idx = slot_of.get("__overrides")

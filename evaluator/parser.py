@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, UnexpectedToken
@@ -22,6 +22,10 @@ from .errors import ParseError, Pos, Source
 from .lexer import DISPLAY, TokenListLexer, tokenize
 from .ops import canon_path
 from .show import show_attr_path
+from .warnings import warn
+
+if TYPE_CHECKING:
+    from .settings import EvalSettings
 
 _parser: Lark | None = None
 _parser_lock = threading.RLock()
@@ -54,17 +58,24 @@ def _get_parser() -> Lark:
         return _parser
 
 
-def parse(source: Source, base_dir: str) -> A.Node:
-    """Parse ``source``; relative paths in it resolve against ``base_dir``."""
+def parse(source: Source, base_dir: str, settings: EvalSettings | None = None) -> A.Node:
+    """Parse ``source``; relative paths in it resolve against ``base_dir``.
+
+    ``settings`` carries the literal lints (``lint-url-literals`` …), which current Nix
+    checks while parsing; without it every lint is off, as in Nix 2.8.
+    """
     tokens = tokenize(source)
     parser = _get_parser()
     with _parser_lock:
-        return _run_parser(parser, source, base_dir, tokens)
+        return _run_parser(parser, source, base_dir, tokens, settings)
 
 
-def _run_parser(parser: Lark, source: Source, base_dir: str, tokens: list[Token]) -> A.Node:
+def _run_parser(
+    parser: Lark, source: Source, base_dir: str, tokens: list[Token], settings: EvalSettings | None = None
+) -> A.Node:
     _BUILDER.src = source
     _BUILDER.base_dir = base_dir
+    _BUILDER.settings = settings
     _pending.tokens = tokens
     try:
         return parser.parse("")
@@ -153,6 +164,7 @@ class _Builder(Transformer):
         super().__init__(visit_tokens=False)
         self.src: Source = Source("", "")
         self.base_dir = "/"
+        self.settings: EvalSettings | None = None
 
     # ------------------------------------------------------------ helpers
     def _pos(self, x: Any) -> Pos | None:
@@ -170,6 +182,16 @@ class _Builder(Transformer):
 
     def _err(self, msg: str, pos: Pos | None) -> ParseError:
         return ParseError(msg, pos)
+
+    def _lint(self, setting: str, level: str, msg: str, pos: Pos | None) -> None:
+        """Current Nix's literal lints: ``warn`` prints, ``fatal`` stops parsing; the
+        message names the setting, as Nix's ``diagnose`` appends it."""
+        if level == "ignore":
+            return
+        text = f"{msg} ({setting})"
+        if level == "fatal":
+            raise ParseError(text, pos)
+        warn(text, pos)
 
     # ------------------------------------------------------------ top level
     def start(self, c):
@@ -371,6 +393,7 @@ class _Builder(Transformer):
         t: Token = c[0]
         text = str(t)
         pos = self._pos(t)
+        self._lint_path(t.type, text, pos)
         if t.type == "HPATH":
             home = os.environ.get("HOME", "")
             path = home + text[1:]
@@ -379,6 +402,32 @@ class _Builder(Transformer):
             if text.endswith("/") and len(text) > 1:
                 path += "/"
         return self._mk(A.Path(path, pos), t)
+
+    def _lint_path(self, kind: str, text: str, pos: Pos | None) -> None:
+        st = self.settings
+        if st is None:
+            return
+        if kind == "HPATH":
+            what = "home"
+        elif text.startswith("/"):
+            what = "absolute"
+        else:
+            what = ""
+        if what:
+            self._lint(
+                "lint-absolute-path-literals",
+                st.lint_absolute_path_literals,
+                f"{what} path literals are not portable. Consider replacing path literal '{text}'"
+                " by a string, relative path, or parameter",
+                pos,
+            )
+        elif not text.startswith("."):
+            self._lint(
+                "lint-short-path-literals",
+                st.lint_short_path_literals,
+                f"relative path literal '{text}' should be prefixed with '.' for clarity: './{text}'",
+                pos,
+            )
 
     def path(self, c):
         return c[0]
@@ -395,7 +444,20 @@ class _Builder(Transformer):
         return self._mk(node, c[0])
 
     def uri(self, c):
-        return self._mk(A.Str(str(c[0]), self._pos(c[0])), c[0])
+        pos = self._pos(c[0])
+        st = self.settings
+        if st is not None:
+            level = st.url_literal_level()
+            if level == "fatal" and st.lint_url_literals == "ignore":  # Nix 2.8's no-url-literals
+                raise ParseError("URL literals are disabled", pos)
+            how = "disallowed" if level == "fatal" else "discouraged"
+            self._lint(
+                "lint-url-literals",
+                level,
+                f'URL literals are {how}. Consider using a string literal "{c[0]}" instead',
+                pos,
+            )
+        return self._mk(A.Str(str(c[0]), pos), c[0])
 
     def paren(self, c):
         node = c[1]
@@ -470,7 +532,7 @@ class _Builder(Transformer):
         for name, npos in names.items:
             if name in attrs.attrs:
                 raise self._err(f"attribute '{name}' already defined at {_fmt_pos(attrs.attrs[name].pos)}", pos)
-            attrs.attrs[name] = A.AttrDef(A.Var(name, npos), pos, inherited=True)
+            attrs.attrs[name] = A.AttrDef(A.Var(name, npos), pos, inherited=True, name_pos=npos)
         if attrs.pos is None:
             attrs.pos = self._pos(c[1])
         return attrs
@@ -484,7 +546,7 @@ class _Builder(Transformer):
         for name, npos in names.items:
             if name in attrs.attrs:
                 raise self._err(f"attribute '{name}' already defined at {_fmt_pos(attrs.attrs[name].pos)}", pos)
-            attrs.attrs[name] = A.AttrDef(A.Select(src, [name], None, npos), pos)
+            attrs.attrs[name] = A.AttrDef(A.Select(src, [name], None, npos), pos, name_pos=npos)
         if attrs.pos is None:
             attrs.pos = self._pos(c[1])
         return attrs

@@ -39,11 +39,17 @@ def print_value(v: Any) -> str:
     out: list[str] = []
     seen: set[int] = set()
     stack: list[Any] = [v]
+    # Nix tracks a set by its bindings and a list by its element array. Lists of one or two
+    # elements keep that array inside the value that holds them (here: the thunk), so such a
+    # list is "seen" per holder, and the printed result, a copy, is never seen again:
+    # `let x = [ x ]; in x` prints `[ [ «repeated» ] ]` (Nix 2.8 and current Nix agree).
+    root_list = v if type(v) is list and len(v) <= 2 else None
     while stack:
         x = stack.pop()
         if type(x) is _Lit:
             out.append(x.text)
             continue
+        holder = x
         if type(x) is Thunk:
             if x.code is None:
                 x = x.val
@@ -64,11 +70,14 @@ def print_value(v: Any) -> str:
         elif t is NixPath:
             out.append(x.path)
         elif t is list:
-            if x and id(x) in seen:
+            key = id(holder) if len(x) <= 2 else id(x)
+            if x and key in seen:
                 out.append("«repeated»")
                 continue
-            if x:
-                seen.add(id(x))
+            if x is root_list:
+                root_list = None
+            elif x:
+                seen.add(key)
             out.append("[ ")
             todo: list[Any] = []
             for item in x:

@@ -7,6 +7,7 @@ from typing import Any
 
 from .builtins.core import force_deep
 from .errors import Source
+from .settings import EvalSettings
 from .state import EvalState
 from .toplevel import auto_call, find_along_attr_path
 from .values import Thunk, force
@@ -24,11 +25,12 @@ def evaluate_for_cli(
     xml_location: bool = True,
     parse_only: bool = False,
     package_index: str | None = None,
+    settings: EvalSettings | None = None,
 ) -> list[str]:
     """Do what ``nix-instantiate --eval`` does; return the texts to print."""
     if parse_only:
-        return [_parse_only(f, is_expr) for f in files or ["."]]
-    state = EvalState(search_path=include, package_index=package_index)
+        return [_parse_only(f, is_expr, settings) for f in files or ["."]]
+    state = EvalState(search_path=include, package_index=package_index, settings=settings)
     auto_args = make_auto_args(state, args, argstrs)
     outputs = []
     for root in load_roots(state, files, is_expr):
@@ -66,18 +68,18 @@ def load_roots(state: EvalState, files: list[str], is_expr: bool) -> list[Any]:
     return roots
 
 
-def _parse_only(arg: str, is_expr: bool) -> str:
+def _parse_only(arg: str, is_expr: bool, settings: EvalSettings | None = None) -> str:
     from .parser import parse
     from .show import show
 
     if is_expr:
-        return show(parse(Source("«string»", arg, "string"), os.getcwd()))
+        return show(parse(Source("«string»", arg, "string"), os.getcwd(), settings))
     path = os.path.abspath(arg)
     if os.path.isdir(path):
         path = os.path.join(path, "default.nix")
     with open(path, encoding="utf-8", errors="surrogateescape") as f:
         text = f.read()
-    return show(parse(Source(path, text, "file"), os.path.dirname(path)))
+    return show(parse(Source(path, text, "file"), os.path.dirname(path), settings))
 
 
 def render(v: Any, strict: bool, output: str, xml_location: bool = True) -> str:

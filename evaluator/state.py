@@ -3,7 +3,8 @@
 One ``EvalState`` is one evaluation session, like Nix's ``EvalState``: it owns
 the builtins (built once from the registry), the cache of imported files (Nix
 evaluates each file at most once), the ``NIX_PATH``/``-I`` search path and the
-settings builtins consult (system, store dir).
+settings builtins consult (system, store dir, and the ``EvalSettings`` that
+``--option`` and the lint flags set).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from pydock.store.compute import ComputeOnlyStore
 from . import ops
 from .builtins import load_all
 from .builtins.derivations import DERIVATION_NIX, copy_path_to_store
-from .builtins.registry import CONSTANTS, PRIMOPS, set_state
+from .builtins.registry import CONSTANTS, FEATURE_OF, PRIMOPS, set_state
 from .compiler import Compiler, RootScope, Scope
 from .errors import NixError, Source
 from .packages import PackageIndex
 from .parser import parse
+from .settings import EvalSettings
 from .values import PrimOp, Thunk
 
 _SYSTEMS = {"x86_64": "x86_64-linux", "amd64": "x86_64-linux", "aarch64": "aarch64-linux", "arm64": "aarch64-linux"}
@@ -64,8 +66,10 @@ class EvalState:
         system: str | None = None,
         store: Any = None,
         package_index: str | None = None,
+        settings: EvalSettings | None = None,
     ) -> None:
         load_all()
+        self.settings = settings if settings is not None else EvalSettings.from_environment()
         self.store_dir = store_dir
         # read-only evaluation computes paths without writing (as nix-instantiate --eval)
         self.store = store if store is not None else ComputeOnlyStore(store_dir)
@@ -90,6 +94,9 @@ class EvalState:
         builtins: dict[str, Any] = {}
         globals_: dict[str, Any] = {}
         for name, (arity, fn) in PRIMOPS.items():
+            feature = FEATURE_OF.get(name)
+            if feature is not None and not self.settings.has_feature(feature):
+                continue
             short = name[2:] if name.startswith("__") else name
             v = PrimOp(short, arity, fn)
             builtins[short] = v
@@ -114,7 +121,7 @@ class EvalState:
     # ------------------------------------------------------------------ evaluation
     def eval_source(self, source: Source, base_dir: str, scope: dict[str, Any] | None = None) -> Any:
         """Parse, compile and evaluate ``source`` to WHNF."""
-        node = parse(source, base_dir)
+        node = parse(source, base_dir, self.settings)
         if scope is None:
             return self.compiler.compile(node)(None)
         names = sorted(scope)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from nix_compat_tests.intended import CORPUS_DIFFERENCES
 from nix_compat_tests.processes import Result, run_concurrently
 
 if TYPE_CHECKING:
@@ -72,12 +73,21 @@ def test_eval_case(
     tool_env: dict[str, str],
     eval_timeout: float,
 ) -> None:
-    """pydock prints exactly the JSON that Nix prints, and both succeed."""
+    """pydock prints exactly the JSON that Nix prints, and both succeed.
+
+    A case recorded in ``intended_differences.toml`` must instead print the recorded Nix 2.8
+    output under Nix and the recorded current-Nix output under pydock.
+    """
     commands = [nix_tool.eval_argv(case, json=True), pydock_tool.eval_argv(case, json=True)]
     nix, pydock = _run_both(commands, tool_env, eval_timeout)
     context = _context(case, nix, pydock)
     assert nix.returncode == 0, "the oracle failed on an eval case; the corpus is wrong\n" + context
     assert pydock.returncode == 0, "pydock failed\n" + context
+    intended = CORPUS_DIFFERENCES.get(case)
+    if intended is not None:
+        assert nix.stdout == intended["nix_2_8"], "Nix 2.8 does not print the recorded output\n" + context
+        assert pydock.stdout == intended["pydock"], f"{intended['what']} ({intended['source']})\n" + context
+        return
     assert pydock.stdout == nix.stdout, "outputs differ\n" + context
 
 

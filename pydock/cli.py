@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from pydock.cli_options import argument_options, selection_options
+from pydock.cli_options import (
+    argument_options,
+    collected_settings,
+    selection_options,
+    setting_options,
+    warn_unknown_settings,
+)
 
 
 def _fail(e: BaseException, show_trace: bool) -> None:
@@ -49,6 +55,7 @@ def main() -> None:
 @click.option("--no-location", is_flag=True, help="With --xml: omit source locations.")
 @click.option("--parse", "parse_only", is_flag=True, help="Only parse, and print the expression as Nix shows it.")
 @click.option("--eval", "eval_flag", is_flag=True, hidden=True, help="Accepted for nix-instantiate parity.")
+@setting_options
 def eval_cmd(
     files: tuple[str, ...],
     is_expr: bool,
@@ -68,8 +75,15 @@ def eval_cmd(
     """Evaluate FILES (default ./default.nix) or -E expressions, like nix-instantiate --eval."""
     from pydock.evaluator.errors import TraceSettings
     from pydock.evaluator.runner import run_deep
+    from pydock.evaluator.settings import EvalSettings
 
     TraceSettings.enabled = show_trace
+    settings = EvalSettings.from_environment()
+    try:
+        warn_unknown_settings(settings.apply(collected_settings()))
+    except BaseException as e:  # noqa: BLE001 - a bad setting value is "error: …"
+        _fail(e, show_trace)
+        return
 
     def work() -> list[str]:
         from pydock.evaluator.packages import resolve_index_path
@@ -87,6 +101,7 @@ def eval_cmd(
             xml_location=not no_location,
             parse_only=parse_only,
             package_index=resolve_index_path(packages) or _configured_packages(),
+            settings=settings,
         )
 
     try:

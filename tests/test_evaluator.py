@@ -72,6 +72,25 @@ def test_repeated_marker_matches_nix(strict: bool, nix_eval) -> None:
     assert ours.stdout == theirs.stdout
 
 
+SELF_REFERENCES = [
+    # suite eval-okay-print: a one-element list that contains itself, inside another list
+    "[ (let x = [ x ]; in x) ]",
+    "let x = [ x ]; in x",
+    "let x = [ x x x ]; in x",
+    "let x = [ 1 2 ]; y = x; in [ x y x ]",
+    "let x = [ 1 2 3 ]; y = x; in [ x y x ]",
+    "let x = { a = [ 1 2 ]; }; in { p = x; q = x; r = [ x.a x.a ]; }",
+    "let x = [ 1 2 ]; in { a = x; b = x; c = [ x ]; }",
+]
+
+
+@pytest.mark.parametrize("expr", SELF_REFERENCES)
+def test_repeated_lists_match_nix(expr: str, nix_eval) -> None:
+    """Short lists are tracked per holding value, longer ones per element array, as in Nix."""
+    ours = pydock("eval", "--strict", "-E", expr)
+    assert ours.stdout == nix_eval(expr).stdout
+
+
 # -------------------------------------------------------------- semantics
 
 

@@ -332,9 +332,16 @@ def currentTime():
     return int(time.time())
 
 
+# The Nix release whose language pydock implements in full (see README "Nix versions"): it
+# has every builtin and behaviour of Nix 2.18, plus newer builtins; it keeps Nix 2.8's wrapping
+# integer arithmetic, which later releases turned into errors. 2.18 is also the oldest Nix that
+# current nixpkgs accepts (lib/minfeatures.nix).
+NIX_VERSION = "2.18.0"
+
+
 @constant("__nixVersion")
 def nixVersion():
-    return "2.8.0"
+    return NIX_VERSION
 
 
 @constant("__langVersion")

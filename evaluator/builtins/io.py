@@ -83,17 +83,30 @@ def readDir(path):
         raise NixError(f"opening directory '{p}': Not a directory") from None
     out = {}
     for name in sorted(names):
-        st = os.lstat(os.path.join(p, name))
-        if stat.S_ISREG(st.st_mode):
-            kind = "regular"
-        elif stat.S_ISDIR(st.st_mode):
-            kind = "directory"
-        elif stat.S_ISLNK(st.st_mode):
-            kind = "symlink"
-        else:
-            kind = "unknown"
-        out[name] = kind
+        out[name] = _file_type(os.lstat(os.path.join(p, name)).st_mode)
     return out
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "regular"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return "unknown"
+
+
+@primop("__readFileType")
+def readFileType(path):
+    """The type of the entry itself (Nix 2.14): a symlink is reported, not followed."""
+    p = realise_path(path)
+    try:
+        return _file_type(os.lstat(p).st_mode)
+    except FileNotFoundError:
+        raise NixError(f"getting status of '{p}': No such file or directory") from None
+    except OSError as e:
+        raise NixError(f"getting status of '{p}': {e.strerror}") from None
 
 
 @primop("__pathExists")

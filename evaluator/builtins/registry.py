@@ -20,18 +20,28 @@ from typing import Any
 PRIMOPS: dict[str, tuple[int, Callable[..., Any]]] = {}
 # registered name -> zero-argument function computing the constant lazily
 CONSTANTS: dict[str, Callable[[], Any]] = {}
+# registered name -> the experimental feature without which the builtin does not exist
+FEATURE_OF: dict[str, str] = {}
 
 _state: Any = None
 
 
-def primop(name: str, arity: int | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``fn`` as the builtin ``name`` (arity defaults to its parameter count)."""
+def primop(
+    name: str, arity: int | None = None, feature: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn`` as the builtin ``name`` (arity defaults to its parameter count).
+
+    With ``feature``, the builtin exists only when that experimental feature is enabled
+    (Nix leaves such builtins out of ``builtins`` otherwise).
+    """
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         n = arity if arity is not None else len(inspect.signature(fn).parameters)
         if name in PRIMOPS:
             raise RuntimeError(f"builtin {name} registered twice")
         PRIMOPS[name] = (n, fn)
+        if feature is not None:
+            FEATURE_OF[name] = feature
         return fn
 
     return deco

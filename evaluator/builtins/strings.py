@@ -7,6 +7,8 @@ for non-ASCII text, so the common case stays fast.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import NixError
 from ..ops import coerce_to_string, decode, encode
 from ..values import (
@@ -72,7 +74,8 @@ def replaceStrings(from_, to, s):
     if len(from_) != len(to):
         raise NixError("'from' and 'to' arguments to 'replaceStrings' have different lengths")
     pats = [str(force_string(x)) for x in from_]
-    reps = [force_string(x) for x in to]
+    # a replacement is evaluated only when its pattern matches (Nix 2.16), then reused
+    reps: list[Any] = [None] * len(to)
     subject = force_string(s)
     ctx: set[str] = set(ctx_of(subject))
     text = str(subject)
@@ -83,10 +86,11 @@ def replaceStrings(from_, to, s):
     while p <= n:
         for i, pat in enumerate(pats):
             if text.startswith(pat, p):
-                out.append(str(reps[i]))
                 if not used[i]:
+                    reps[i] = force_string(to[i])
                     ctx.update(ctx_of(reps[i]))
                     used[i] = True
+                out.append(str(reps[i]))
                 if pat:
                     p += len(pat)
                 else:
@@ -146,6 +150,27 @@ def unsafeDiscardOutputDependency(s):
     ctx: set[str] = set()
     text = coerce_to_string(s, ctx)
     return mkstr(text, {c[1:] if c.startswith("=") else c for c in ctx})
+
+
+@primop("__addDrvOutputDependencies")
+def addDrvOutputDependencies(s):
+    """The inverse of ``unsafeDiscardOutputDependency`` (Nix 2.17): a string whose one context
+    element is a ``.drv`` path comes to depend on all of that derivation's outputs."""
+    ctx: set[str] = set()
+    text = coerce_to_string(s, ctx)
+    if len(ctx) != 1:
+        raise NixError(f"context of string '{text}' must have exactly one element, but has {len(ctx)}")
+    (c,) = ctx
+    if c.startswith("!"):
+        output = c.split("!", 2)[1]
+        raise NixError(
+            f"`addDrvOutputDependencies` can only act on derivations, not on a derivation output such as '{output}'"
+        )
+    if not c.startswith("="):
+        if not c.endswith(".drv"):
+            raise NixError(f"path '{c}' is not a derivation")
+        c = "=" + c
+    return mkstr(text, {c})
 
 
 @primop("__getContext")

@@ -22,7 +22,8 @@ from typing import Any
 
 from ..errors import NixError
 from ..values import force_string_no_ctx
-from .registry import primop
+from .registry import primop, state
+from .toml_timestamps import InvalidTimestamp, mark_timestamps, unmark
 
 _INT_MIN = -(2**63)
 _INT_MAX = 2**63 - 1
@@ -170,15 +171,27 @@ def _toml11_message(text: str, msg: str) -> str | None:
     return None
 
 
-def parse_toml(text: str) -> Any:
-    """Parse a TOML document, raising Nix's error wording."""
+def parse_toml(text: str, timestamps: bool = False) -> Any:
+    """Parse a TOML document, raising Nix's error wording.
+
+    ``timestamps`` is current Nix's ``parse-toml-timestamps``: dates and times become
+    ``{ _type = "timestamp"; value = …; }`` instead of an error.
+    """
     if text.startswith("\ufeff"):  # toml11 skips a byte order mark
         text = text[1:]
+    found: list[str] = []
+    if timestamps:
+        try:
+            text, found = mark_timestamps(text)
+        except InvalidTimestamp as e:
+            raise NixError(f"while parsing a TOML string: {e}") from None
     try:
         doc = tomllib.loads(text, parse_float=_parse_float)
     except tomllib.TOMLDecodeError as e:
         first_line = _toml11_message(text, str(e))
         raise NixError(f"while parsing a TOML string: {first_line or e}") from None
+    if found:
+        doc = unmark(doc, found)
     try:
         return _to_nix(doc)
     except _DatesUnsupported:
@@ -188,4 +201,6 @@ def parse_toml(text: str) -> Any:
 @primop("fromTOML")
 def prim_from_toml(s: Any) -> Any:
     """``builtins.fromTOML``: the document may not carry a string context."""
-    return parse_toml(force_string_no_ctx(s))
+    st = state()
+    timestamps = st is not None and st.settings.has_feature("parse-toml-timestamps")
+    return parse_toml(force_string_no_ctx(s), timestamps)
