@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 #: How much of a tool's output to quote in an assertion message: enough to diagnose, not a flood.
 QUOTE_LIMIT = 4000
 
@@ -69,3 +71,13 @@ def run_concurrently(commands: Sequence[list[str]], cwd: Path, env: dict[str, st
             out, err = proc.communicate()
             results.append(Result(argv, None, out, err))
     return results
+
+
+def pydock_location(python: str) -> Path:
+    """Where ``python`` imports pydock from, asked from a neutral directory (as the tests start it)."""
+    proc = subprocess.run(
+        [python, "-c", "import pydock; print(pydock.__file__)"], capture_output=True, text=True, cwd="/", check=False
+    )
+    if proc.returncode != 0:
+        raise pytest.UsageError(f"{python} cannot import pydock:\n{proc.stderr[-2000:]}")
+    return Path(proc.stdout.strip()).resolve()

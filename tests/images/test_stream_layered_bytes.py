@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 import refimpl
-from conftest import make_conf
-from fakestore import FakeStore
+from fakestore import FakeStore, make_conf
 from pydock.builders import store_layer
 from pydock.builders.layer_cache import DirectoryDigestCache, MemoryDigestCache, SqliteDigestCache
 from pydock.builders.stream_layered import main, stream_layered_image
