@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from typing import Any
 
 from ..compiler import arith, function_args
@@ -155,6 +154,7 @@ def deepSeq(a, b):
 
 @primop("__trace")
 def trace(msg, v):
+    from ..errors import write_stderr
     from ..printer import print_value
 
     m = force(msg)
@@ -162,8 +162,7 @@ def trace(msg, v):
         text = str(m)
     else:
         text = print_value(m)
-    sys.stderr.write(f"trace: {text}\n")
-    sys.stderr.flush()
+    write_stderr(f"trace: {text}")
     return force(v)
 
 

@@ -161,7 +161,7 @@ GATE_VAR = "PYDOCK_TEST_GATE"
 #: test releases it.  Only fixed-output derivations share the host network, so only they can use it.
 GATE_STEP = (
     f'if [ -n "${GATE_VAR}" ]; then /usr/bin/python3 -c '
-    f"'import os, socket; socket.create_connection((\"127.0.0.1\", int(os.environ[\"{GATE_VAR}\"]))).recv(1)'; fi"
+    f'\'import os, socket; socket.create_connection(("127.0.0.1", int(os.environ["{GATE_VAR}"]))).recv(1)\'; fi'
 )
 
 #: Upper bound on any single wait below.  It only stops a broken build from hanging CI; no test
