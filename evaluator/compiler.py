@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import ast as A
-from .errors import AssertionFailed, NixError, Pos, TraceSettings
+from .errors import NO_POS, AssertionFailed, NixError, Pos, TraceSettings
 from .ops import canon_path, coerce_to_string, less_than, values_equal
 from .values import (
     Attrs,
@@ -561,7 +561,6 @@ class Compiler:
 
     def c_Not(self, node: A.Not, scope: Scope) -> Code:
         expr = self.c(node.expr, scope)
-        pos = node.pos
 
         def not_(env):
             v = expr(env)
@@ -569,7 +568,8 @@ class Compiler:
                 return False
             if v is False:
                 return True
-            raise NixError(f"value is {show_type(v)} while a Boolean was expected", pos)
+            # Nix 2.8's `!` forces its operand without a position (evalBool with noPos).
+            raise NixError(f"value is {show_type(v)} while a Boolean was expected", NO_POS)
 
         return not_
 
@@ -742,12 +742,12 @@ def _op_neq(left: Code, right: Code, pos: Pos | None) -> Code:
 
 def _op_update(left: Code, right: Code, pos: Pos | None) -> Code:
     def update(env):
-        a = left(env)
+        a = left(env)  # Nix 2.8's `//` forces both sides without a position (evalAttrs)
         if not isinstance(a, dict):
-            raise NixError(f"value is {show_type(a)} while a set was expected", pos)
+            raise NixError(f"value is {show_type(a)} while a set was expected", NO_POS)
         b = right(env)
         if not isinstance(b, dict):
-            raise NixError(f"value is {show_type(b)} while a set was expected", pos)
+            raise NixError(f"value is {show_type(b)} while a set was expected", NO_POS)
         if not a:
             return b
         if not b:

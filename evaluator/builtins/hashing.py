@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ..errors import NixError
+from ..errors import NO_POS, NixError
 from ..ops import encode
 from ..values import force_string, force_string_no_ctx
 from .io import realise_path
@@ -29,7 +29,7 @@ def _algorithm(name: Any) -> Any:
     t = force_string_no_ctx(name)
     algo = _ALGORITHMS.get(t)
     if algo is None:
-        raise UnknownHashAlgorithm(f"unknown hash algorithm '{t}'")
+        raise UnknownHashAlgorithm(f"unknown hash algorithm '{t}'", NO_POS)  # a usage error: no position
     return algo
 
 
