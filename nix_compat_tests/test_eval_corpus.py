@@ -14,13 +14,12 @@ deterministic (sorted).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from nix_compat_tests.processes import Result, run_concurrently
+from nix_compat_tests.processes import Result, error_report, run_concurrently
 
 if TYPE_CHECKING:
     from nix_compat_tests.conftest import Tool
@@ -49,29 +48,6 @@ def _context(case: str, nix: Result, pydock: Result) -> str:
     """The case source and both tools' output: everything needed to diagnose a mismatch."""
     source = (CORPUS / case).read_text(encoding="utf-8", errors="backslashreplace")
     return f"case {case}:\n{source}\n=== nix ===\n{nix.describe()}\n=== pydock ===\n{pydock.describe()}"
-
-
-SHOW_TRACE_HINT = "(use '--show-trace' to show detailed location information)"
-LOCATION = re.compile(r"^\s+at (.+:\d+:\d+):$")
-
-
-def _error_report(stderr: str) -> dict[str, object] | None:
-    """The parts of a Nix error report that pydock must reproduce.
-
-    ``lines``: what precedes the error (``trace:`` output, warnings); ``message``: the
-    ``error: …`` line and its continuation lines, up to the first blank line; ``at``: the
-    first ``at FILE:LINE:COL:`` line.  The code frame under it is not compared: it only
-    quotes the source at that position.
-    """
-    # Deliberate weakening: Nix ends a report whose trace frames it did not print with a hint to
-    # use --show-trace; pydock keeps no such frames, so it never prints the hint.  Not compared.
-    lines = [line for line in stderr.splitlines() if line != SHOW_TRACE_HINT]
-    start = next((i for i, line in enumerate(lines) if line.startswith("error: ")), None)
-    if start is None:
-        return None
-    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
-    at = next((m.group(1) for line in lines[end:] if (m := LOCATION.match(line))), None)
-    return {"before": lines[:start], "message": lines[start:end], "at": at}
 
 
 # Known pydock differences from Nix 2.8's error reports, each excused from one part of the
@@ -160,9 +136,9 @@ def test_fail_case(
     assert pydock.returncode != 0, "pydock succeeded on a failing case\n" + context
     assert "Traceback" not in pydock.stderr, "pydock leaked a Python traceback\n" + context
     assert pydock.stderr.startswith("error: "), "pydock's stderr does not start with 'error: '\n" + context
-    expected = _error_report(nix.stderr)
+    expected = error_report(nix.stderr)
     assert expected is not None, "the oracle's stderr has no 'error: ' line; the harness is wrong\n" + context
-    actual = _error_report(pydock.stderr)
+    actual = error_report(pydock.stderr)
     assert actual is not None
     for part in _compared_parts(case):
         diff = f"error report differs in {part!r}:\n  nix:    {expected[part]!r}\n  pydock: {actual[part]!r}\n"
@@ -181,7 +157,7 @@ def test_known_differences_still_differ(
     assert case in FAIL_CASES, f"{case} is not a fail case of the corpus"
     commands = [nix_tool.eval_argv(case, json=False), pydock_tool.eval_argv(case, json=False)]
     nix, pydock = _run_both(commands, tool_env, eval_timeout)
-    expected, actual = _error_report(nix.stderr), _error_report(pydock.stderr)
+    expected, actual = error_report(nix.stderr), error_report(pydock.stderr)
     assert expected is not None and actual is not None, _context(case, nix, pydock)
     part = KNOWN_DIFFERENCES[case][0]
     assert actual[part] != expected[part], f"{case} now matches Nix in {part!r}: remove it from KNOWN_DIFFERENCES"
