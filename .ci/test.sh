@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nix-bin skopeo umoci pigz zstd fakeroot >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nix-bin skopeo umoci pigz zstd fakeroot jq >/dev/null
 fi
 python3 -m pip install -q -e '.[test]' || python3 -m pip install -q --break-system-packages -e '.[test]'
 export CI="${CI:-true}"
