@@ -121,9 +121,10 @@ class DynamicAttrDef:
 
 
 class Attrs(Node):
-    __slots__ = ("recursive", "attrs", "dynamic")
+    __slots__ = ("recursive", "attrs", "dynamic", "brace")
 
     def __init__(self, pos: Pos | None = None) -> None:
+        self.brace: Pos | None = None  # the opening `{` of a set literal: the set's own position in Nix
         self.recursive = False
         self.attrs: dict[str, AttrDef] = {}
         self.dynamic: list[DynamicAttrDef] = []

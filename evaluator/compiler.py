@@ -253,8 +253,8 @@ class Compiler:
                 attrs = e[1]
                 if type(attrs) is Thunk:
                     attrs = attrs.force()
-                if not isinstance(attrs, dict):
-                    raise NixError(f"value is {show_type(attrs)} while a set was expected", pos)
+                if not isinstance(attrs, dict):  # Nix 2.8 forces a `with` scope without a position
+                    raise NixError(f"value is {show_type(attrs)} while a set was expected", NO_POS)
                 v = attrs.get(name, _MISSING)
                 if v is not _MISSING:
                     return v.force() if type(v) is Thunk else v
@@ -270,6 +270,7 @@ class Compiler:
         static = [(name, self.delayed(d.expr, scope)) for name, d in node.attrs.items()]
         dynamic = self._dynamic(node, scope)
         positions = {name: d.pos for name, d in node.attrs.items()}
+        brace = node.brace
 
         if not dynamic:
 
@@ -278,6 +279,7 @@ class Compiler:
                 for name, mk in static:
                     r[name] = mk(env)
                 r.pos = positions
+                r.set_pos = brace
                 return r
 
             return attrs
@@ -287,6 +289,7 @@ class Compiler:
             for name, mk in static:
                 r[name] = mk(env)
             r.pos = dict(positions)
+            r.set_pos = brace
             self._add_dynamic(r, dynamic, env, pos)
             return r
 
@@ -305,8 +308,8 @@ class Compiler:
                 raise
             if name is None:
                 continue
-            if type(name) is not str and type(name) is not CStr:
-                raise NixError(f"value is {show_type(name)} while a string was expected", dpos)
+            if type(name) is not str and type(name) is not CStr:  # Nix 2.8 forces the name without a position
+                raise NixError(f"value is {show_type(name)} while a string was expected", NO_POS)
             name = str(name)
             if name in r:
                 prev = r.pos.get(name) if r.pos else None
@@ -328,6 +331,7 @@ class Compiler:
         dynamic = self._dynamic(node, inner)
         positions = {name: d.pos for name, d in node.attrs.items()}
         pos = node.pos
+        brace = node.brace
         slot_of = inner.names
         overrides_idx = slot_of.get("__overrides")
 
@@ -340,6 +344,7 @@ class Compiler:
                     env2[i + 1] = mk(env2)
             r = Attrs(zip(names, env2[1:], strict=True))
             r.pos = dict(positions) if (dynamic or overrides_idx) else positions
+            r.set_pos = brace
             if overrides_idx:
                 _apply_overrides(r, env2, overrides_idx, slot_of, pos)
             if dynamic:
@@ -402,6 +407,7 @@ class Compiler:
                     try:
                         return r.force()
                     except NixError as e:
+                        _set_pos(e, _attr_def_pos(v, name0, pos))
                         if TraceSettings.enabled:
                             _attr_trace(e, v, name0)
                         raise
@@ -422,7 +428,13 @@ class Compiler:
                     if default is not None:
                         return default(env)
                     raise _missing_attr(name, v, pos)
-                v = r.force() if type(r) is Thunk else r
+                if type(r) is Thunk:
+                    try:
+                        r = r.force()
+                    except NixError as e:
+                        _set_pos(e, _attr_def_pos(v, name, pos))
+                        raise
+                v = r
             return v
 
         return select
@@ -687,12 +699,22 @@ def _apply_overrides(r: Attrs, env2: list, idx: int, slot_of: dict, pos: Pos | N
         r[k] = v
 
 
+def _attr_def_pos(attrs: dict, name: str, pos: Pos | None) -> Pos | None:
+    """Where Nix 2.8 forces a selected attribute: at the attribute's definition if known, else the select.
+
+    Only an error raised by the forcing itself (the value is being evaluated already: infinite
+    recursion) lacks a position by then; deeper errors were placed by their own expressions.
+    """
+    positions = getattr(attrs, "pos", None)
+    return (positions.get(name) if positions else None) or pos
+
+
 def _attr_name(v: Any, pos: Pos | None) -> str:
     if type(v) is str:
         return v
     if type(v) is CStr:
         return str(v)
-    raise NixError(f"value is {show_type(v)} while a string was expected", pos)
+    raise NixError(f"value is {show_type(v)} while a string was expected", NO_POS)  # Nix 2.8's getName: no position
 
 
 def _missing_attr(name: str, attrs: dict, pos: Pos | None) -> NixError:

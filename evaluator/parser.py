@@ -411,11 +411,13 @@ class _Builder(Transformer):
         attrs: A.Attrs = c[2]
         attrs.recursive = True
         attrs.start = self._pos(c[0])
+        attrs.brace = self._pos(c[1])
         return attrs
 
     def attrs(self, c):
         attrs: A.Attrs = c[1]
         attrs.start = self._pos(c[0])
+        attrs.brace = attrs.start
         return attrs
 
     def list_(self, c):

@@ -53,30 +53,16 @@ def _context(case: str, nix: Result, pydock: Result) -> str:
 # Known pydock differences from Nix 2.8's error reports, each excused from one part of the
 # comparison.  They are bugs to fix, not expectations: ``test_known_differences_still_differ``
 # fails as soon as one is fixed, so the list can only shrink.
-_NO_POSITION = "Nix 2.8 reports this error without a position; pydock names the call site"
 _OTHER_POSITION = "pydock points at another position than Nix 2.8"
-_RECURSION_POSITION = "infinite recursion: Nix 2.8 names the attribute whose value recurses; pydock another place"
+_RECURSION_POSITION = (
+    "infinite recursion through a variable bound to another variable: Nix 2.8 shares the value "
+    "(maybeThunk) and so names the first variable; pydock names the last"
+)
 KNOWN_DIFFERENCES: dict[str, tuple[str, str]] = {
-    "fail/attrs/dynamic_attr_non_string.nix": ("at", _NO_POSITION),
-    "fail/attrs/dynamic_select_non_string.nix": ("at", _NO_POSITION),
-    "fail/builtins/import_missing_file.nix": ("at", _NO_POSITION),
-    "fail/builtins/read_dir_missing.nix": ("at", _NO_POSITION),
-    "fail/builtins/read_file_directory.nix": ("at", _NO_POSITION),
-    "fail/builtins/read_file_missing.nix": ("at", _NO_POSITION),
-    "fail/builtins/scoped_import_missing.nix": ("at", _NO_POSITION),
-    "fail/builtins/zip_attrs_with_non_set.nix": ("at", _NO_POSITION),
-    "fail/types/with_non_set_when_used.nix": ("at", _NO_POSITION),
-    "fail/attrs/get_attr_missing.nix": ("at", _OTHER_POSITION + " (Nix: the set argument)"),
-    "fail/builtins/generic_closure_missing_startset.nix": ("at", _OTHER_POSITION + " (Nix: the set argument)"),
-    "fail/attrs/list_to_attrs_missing_value.nix": ("at", _OTHER_POSITION + " (Nix: the list argument)"),
-    "fail/builtins/list_to_attrs_non_string_name.nix": ("at", _OTHER_POSITION + " (Nix: the list argument)"),
-    "fail/attrs/inherit_from_missing.nix": ("at", _OTHER_POSITION + " (Nix: the set's opening brace)"),
-    "fail/attrs/inherit_from_non_set.nix": ("at", _OTHER_POSITION + " (Nix: the set's opening brace)"),
-    "fail/scope/inherit_undefined.nix": ("at", _OTHER_POSITION + " (Nix: the set's opening brace)"),
+    "fail/attrs/inherit_from_missing.nix": ("at", _OTHER_POSITION + " (Nix: where the set's bindings begin)"),
+    "fail/attrs/inherit_from_non_set.nix": ("at", _OTHER_POSITION + " (Nix: where the set's bindings begin)"),
+    "fail/scope/inherit_undefined.nix": ("at", _OTHER_POSITION + " (Nix: where the set's bindings begin)"),
     "fail/syntax/path_trailing_slash.nix": ("at", _OTHER_POSITION + " (Nix: the end of the path token)"),
-    "fail/recursion/attrpath_self_reference.nix": ("at", _RECURSION_POSITION),
-    "fail/recursion/attr_self_via_set.nix": ("at", _RECURSION_POSITION),
-    "fail/recursion/import_cycle_via_value.nix": ("at", _RECURSION_POSITION),
     "fail/recursion/rec_mutual.nix": ("at", _RECURSION_POSITION),
     # Documented in evaluator/builtins/toml.py: pydock gives toml11's first line, not its code frame.
     "fail/builtins/from_toml_duplicate_key.nix": ("message", "toml11's multi-line report is cut to its first line"),

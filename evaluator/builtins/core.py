@@ -25,6 +25,7 @@ from ..values import (
     force_list,
     force_string_no_ctx,
     mkstr,
+    set_position,
     type_name,
 )
 from .registry import constant, primop, state
@@ -170,9 +171,9 @@ def trace(msg, v):
 def genericClosure(args):
     args = force_attrs(args)
     if "startSet" not in args:
-        raise NixError("attribute 'startSet' missing for call to 'genericClosure'")
+        raise NixError("attribute 'startSet' missing for call to 'genericClosure'", set_position(args))
     if "operator" not in args:
-        raise NixError("attribute 'operator' missing for call to 'genericClosure'")
+        raise NixError("attribute 'operator' missing for call to 'genericClosure'", set_position(args))
     work = list(force_list(args["startSet"]))
     op = force(args["operator"])
     res = []
