@@ -59,9 +59,6 @@ _RECURSION_POSITION = (
     "(maybeThunk) and so names the first variable; pydock names the last"
 )
 KNOWN_DIFFERENCES: dict[str, tuple[str, str]] = {
-    "fail/attrs/inherit_from_missing.nix": ("at", _OTHER_POSITION + " (Nix: where the set's bindings begin)"),
-    "fail/attrs/inherit_from_non_set.nix": ("at", _OTHER_POSITION + " (Nix: where the set's bindings begin)"),
-    "fail/scope/inherit_undefined.nix": ("at", _OTHER_POSITION + " (Nix: where the set's bindings begin)"),
     "fail/syntax/path_trailing_slash.nix": ("at", _OTHER_POSITION + " (Nix: the end of the path token)"),
     "fail/recursion/rec_mutual.nix": ("at", _RECURSION_POSITION),
     # Documented in evaluator/builtins/toml.py: pydock gives toml11's first line, not its code frame.
