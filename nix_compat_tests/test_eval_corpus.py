@@ -53,13 +53,11 @@ def _context(case: str, nix: Result, pydock: Result) -> str:
 # Known pydock differences from Nix 2.8's error reports, each excused from one part of the
 # comparison.  They are bugs to fix, not expectations: ``test_known_differences_still_differ``
 # fails as soon as one is fixed, so the list can only shrink.
-_OTHER_POSITION = "pydock points at another position than Nix 2.8"
 _RECURSION_POSITION = (
     "infinite recursion through a variable bound to another variable: Nix 2.8 shares the value "
     "(maybeThunk) and so names the first variable; pydock names the last"
 )
 KNOWN_DIFFERENCES: dict[str, tuple[str, str]] = {
-    "fail/syntax/path_trailing_slash.nix": ("at", _OTHER_POSITION + " (Nix: the end of the path token)"),
     "fail/recursion/rec_mutual.nix": ("at", _RECURSION_POSITION),
     # Documented in evaluator/builtins/toml.py: pydock gives toml11's first line, not its code frame.
     "fail/builtins/from_toml_duplicate_key.nix": ("message", "toml11's multi-line report is cut to its first line"),
