@@ -12,6 +12,7 @@ writes, because the conf is a store path that image tags and streams refer to:
 from __future__ import annotations
 
 import json
+import math
 import os
 import tarfile
 from datetime import UTC, datetime
@@ -40,8 +41,58 @@ def iso_seconds(value: str) -> str:
 
 
 def jq_dumps(value: Any) -> str:
-    """jq's default pretty printer (2 spaces, UTF-8 kept raw) followed by the newline ``tee`` keeps."""
-    return json.dumps(value, indent=2, ensure_ascii=False).replace("\x7f", "\\u007f") + "\n"
+    """jq 1.6's default pretty printer (2 spaces, UTF-8 kept raw) followed by the newline ``tee`` keeps."""
+    return _jq_value(value, 0) + "\n"
+
+
+def _jq_value(value: Any, depth: int) -> str:
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "  " * (depth + 1)
+        items = (f"{inner}{_jq_string(k)}: {_jq_value(v, depth + 1)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        inner = "  " * (depth + 1)
+        return "[\n" + ",\n".join(inner + _jq_value(v, depth + 1) for v in value) + "\n" + "  " * depth + "]"
+    if isinstance(value, str):
+        return _jq_string(value)
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return jq_number(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _jq_string(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def jq_number(value: float) -> str:
+    """A number as jq 1.6 prints it: a double (so big integers round), in David Gay's ``g_fmt``
+    layout with shortest round-trip digits: exponent form when the decimal point lies more than
+    15 places past the digits or 4 before them (``1e+16``, ``1e-05``), else plain (``0.0001``)."""
+    d = float(value)
+    if d == 0:
+        return "-0" if math.copysign(1.0, d) < 0 else "0"
+    sign = "-" if d < 0 else ""
+    mantissa, _, exp = repr(abs(d)).partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = whole + frac
+    point = len(whole) + (int(exp) if exp else 0)  # decimal point position within `digits`
+    stripped = digits.lstrip("0")
+    point -= len(digits) - len(stripped)
+    digits = stripped.rstrip("0")
+    if point <= -4 or point > len(digits) + 15:
+        rest = f".{digits[1:]}" if len(digits) > 1 else ""
+        return f"{sign}{digits[0]}{rest}e{point - 1:+03d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
 def base_layer_count(path: str) -> int:

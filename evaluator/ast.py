@@ -124,9 +124,12 @@ class DynamicAttrDef:
 
 
 class Attrs(Node):
-    __slots__ = ("recursive", "attrs", "dynamic")
+    __slots__ = ("recursive", "attrs", "dynamic", "brace", "unplaced")
 
     def __init__(self, pos: Pos | None = None) -> None:
+        self.brace: Pos | None = None  # the opening `{` of a set literal: the set's own position in Nix
+        # Inherited Var/Select nodes of the first bindings, placed once the opening token is known.
+        self.unplaced: list[Node] = []
         self.recursive = False
         self.attrs: dict[str, AttrDef] = {}
         self.dynamic: list[DynamicAttrDef] = []

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import ast as A
-from .errors import AssertionFailed, NixError, Pos, TraceSettings
+from .errors import NO_POS, AssertionFailed, NixError, Pos, TraceSettings
 from .ops import canon_path, coerce_to_string, less_than, values_equal
 from .values import (
     Attrs,
@@ -253,8 +253,8 @@ class Compiler:
                 attrs = e[1]
                 if type(attrs) is Thunk:
                     attrs = attrs.force()
-                if not isinstance(attrs, dict):
-                    raise NixError(f"value is {show_type(attrs)} while a set was expected", pos)
+                if not isinstance(attrs, dict):  # Nix 2.8 forces a `with` scope without a position
+                    raise NixError(f"value is {show_type(attrs)} while a set was expected", NO_POS)
                 v = attrs.get(name, _MISSING)
                 if v is not _MISSING:
                     return v.force() if type(v) is Thunk else v
@@ -272,6 +272,7 @@ class Compiler:
         static = [(name, self.delayed(d.expr, scope)) for name, d in node.attrs.items()]
         dynamic = self._dynamic(node, scope)
         positions = {name: d.name_pos for name, d in node.attrs.items()}
+        brace = node.brace
 
         if not dynamic:
 
@@ -280,6 +281,7 @@ class Compiler:
                 for name, mk in static:
                     r[name] = mk(env)
                 r.pos = positions
+                r.set_pos = brace
                 return r
 
             return attrs
@@ -289,6 +291,7 @@ class Compiler:
             for name, mk in static:
                 r[name] = mk(env)
             r.pos = dict(positions)
+            r.set_pos = brace
             self._add_dynamic(r, dynamic, env, pos)
             return r
 
@@ -307,8 +310,8 @@ class Compiler:
                 raise
             if name is None:
                 continue
-            if type(name) is not str and type(name) is not CStr:
-                raise NixError(f"value is {show_type(name)} while a string was expected", dpos)
+            if type(name) is not str and type(name) is not CStr:  # Nix 2.8 forces the name without a position
+                raise NixError(f"value is {show_type(name)} while a string was expected", NO_POS)
             name = str(name)
             if name in r:
                 prev = r.pos.get(name) if r.pos else None
@@ -330,6 +333,7 @@ class Compiler:
         dynamic = self._dynamic(node, inner)
         positions = {name: d.name_pos for name, d in node.attrs.items()}
         pos = node.pos
+        brace = node.brace
         slot_of = inner.names
         overrides_idx = slot_of.get("__overrides")
 
@@ -342,6 +346,7 @@ class Compiler:
                     env2[i + 1] = mk(env2)
             r = Attrs(zip(names, env2[1:], strict=True))
             r.pos = dict(positions) if (dynamic or overrides_idx) else positions
+            r.set_pos = brace
             if overrides_idx:
                 _apply_overrides(r, env2, overrides_idx, slot_of, pos)
             if dynamic:
@@ -404,6 +409,7 @@ class Compiler:
                     try:
                         return r.force()
                     except NixError as e:
+                        _set_pos(e, _attr_def_pos(v, name0, pos))
                         if TraceSettings.enabled:
                             _attr_trace(e, v, name0)
                         raise
@@ -424,7 +430,13 @@ class Compiler:
                     if default is not None:
                         return default(env)
                     raise _missing_attr(name, v, pos)
-                v = r.force() if type(r) is Thunk else r
+                if type(r) is Thunk:
+                    try:
+                        r = r.force()
+                    except NixError as e:
+                        _set_pos(e, _attr_def_pos(v, name, pos))
+                        raise
+                v = r
             return v
 
         return select
@@ -563,7 +575,6 @@ class Compiler:
 
     def c_Not(self, node: A.Not, scope: Scope) -> Code:
         expr = self.c(node.expr, scope)
-        pos = node.pos
 
         def not_(env):
             v = expr(env)
@@ -571,7 +582,8 @@ class Compiler:
                 return False
             if v is False:
                 return True
-            raise NixError(f"value is {show_type(v)} while a Boolean was expected", pos)
+            # Nix 2.8's `!` forces its operand without a position (evalBool with noPos).
+            raise NixError(f"value is {show_type(v)} while a Boolean was expected", NO_POS)
 
         return not_
 
@@ -689,12 +701,22 @@ def _apply_overrides(r: Attrs, env2: list, idx: int, slot_of: dict, pos: Pos | N
         r[k] = v
 
 
+def _attr_def_pos(attrs: dict, name: str, pos: Pos | None) -> Pos | None:
+    """Where Nix 2.8 forces a selected attribute: at the attribute's definition if known, else the select.
+
+    Only an error raised by the forcing itself (the value is being evaluated already: infinite
+    recursion) lacks a position by then; deeper errors were placed by their own expressions.
+    """
+    positions = getattr(attrs, "pos", None)
+    return (positions.get(name) if positions else None) or pos
+
+
 def _attr_name(v: Any, pos: Pos | None) -> str:
     if type(v) is str:
         return v
     if type(v) is CStr:
         return str(v)
-    raise NixError(f"value is {show_type(v)} while a string was expected", pos)
+    raise NixError(f"value is {show_type(v)} while a string was expected", NO_POS)  # Nix 2.8's getName: no position
 
 
 def _missing_attr(name: str, attrs: dict, pos: Pos | None) -> NixError:
@@ -777,12 +799,12 @@ def _op_neq(left: Code, right: Code, pos: Pos | None) -> Code:
 
 def _op_update(left: Code, right: Code, pos: Pos | None) -> Code:
     def update(env):
-        a = left(env)
+        a = left(env)  # Nix 2.8's `//` forces both sides without a position (evalAttrs)
         if not isinstance(a, dict):
-            raise NixError(f"value is {show_type(a)} while a set was expected", pos)
+            raise NixError(f"value is {show_type(a)} while a set was expected", NO_POS)
         b = right(env)
         if not isinstance(b, dict):
-            raise NixError(f"value is {show_type(b)} while a set was expected", pos)
+            raise NixError(f"value is {show_type(b)} while a set was expected", NO_POS)
         if not a:
             return b
         if not b:

@@ -184,11 +184,68 @@ def format_error(
     return "\n".join(out)
 
 
+def filter_ansi_escapes(text: str, keep_colours: bool) -> str:
+    """What Nix's logger makes of a message (``filterANSIEscapes``), so stderr matches Nix's.
+
+    Escape sequences are dropped (colour sequences, ending in ``m``, are kept on a terminal),
+    ``\\r`` is dropped and a tab becomes spaces up to the next multiple of 8 columns, counted
+    from the start of the message across its lines, one column per character (a stray byte kept
+    as a surrogate escape counts unless it is a UTF-8 continuation byte, as Nix counts bytes).
+    """
+    if "\x1b" not in text and "\t" not in text and "\r" not in text:
+        return text
+    out: list[str] = []
+    width = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\x1b":
+            start = i
+            i += 1
+            final = ""
+            if i < n and text[i] == "[":
+                i += 1
+                while i < n and "\x30" <= text[i] <= "\x3f":
+                    i += 1
+                while i < n and "\x20" <= text[i] <= "\x2f":
+                    i += 1
+                if i < n and "\x40" <= text[i] <= "\x7e":
+                    final = text[i]
+                    i += 1
+            elif i < n and "\x40" <= text[i] <= "\x5f":
+                i += 1
+            if keep_colours and final == "m":
+                out.append(text[start:i])
+        elif c == "\t":
+            i += 1
+            out.append(" ")
+            width += 1
+            while width % 8:
+                out.append(" ")
+                width += 1
+        elif c == "\r":
+            i += 1
+        else:
+            out.append(c)
+            if not ("\udc80" <= c <= "\udcbf"):  # a lone UTF-8 continuation byte adds no column
+                width += 1
+            i += 1
+    return "".join(out)
+
+
 def write_stderr(text: str) -> None:
-    """Write an error to stderr as raw bytes, so bytes of Nix strings that are not
-    UTF-8 (kept as surrogate escapes) come out unchanged, as Nix prints them."""
+    """Write a log line (error, warning, trace) to stderr as Nix's logger would.
+
+    Escapes and tabs go through :func:`filter_ansi_escapes`; the text is written as raw bytes,
+    so bytes of Nix strings that are not UTF-8 (kept as surrogate escapes) come out unchanged.
+    """
     import sys
 
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    text = filter_ansi_escapes(text, keep_colours=tty)
     data = (text + "\n").encode("utf-8", "surrogateescape")
     try:
         sys.stderr.flush()

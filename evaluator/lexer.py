@@ -298,8 +298,8 @@ def tokenize(source: Source) -> list[Token]:
                 tok("STR", value, pos, end)
                 pos = end
                 continue
-            if mode == _INPATH_SLASH:
-                raise error("path has a trailing slash", last_start)
+            if mode == _INPATH_SLASH:  # Nix 2.8 names the character after the path, or at EOF the lexeme
+                raise error("path has a trailing slash", pos if pos < n else last_start)
             stack.pop()
             tok("PATH_END", "", pos, pos)
     _mark_formals(tokens)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .errors import NixError
+from .errors import NO_POS, NixError
 from .values import (
     CStr,
     Lambda,
@@ -80,7 +80,7 @@ def values_equal(a: Any, b: Any) -> bool:
         return a.path == b.path
     if ta is Lambda or ta is PrimOp or ta is PrimOpApp:
         return False
-    raise NixError(f"cannot compare {show_type(a)} with {show_type(b)}")
+    raise NixError(f"cannot compare {show_type(a)} with {show_type(b)}", NO_POS)  # Nix 2.8: no position
 
 
 def less_than(a: Any, b: Any) -> bool:
@@ -96,7 +96,7 @@ def less_than(a: Any, b: Any) -> bool:
     if (ta is int or ta is float) and (tb is int or tb is float):
         return a < b
     if ta is not tb or ta is bool:
-        raise NixError(f"cannot compare {show_type(a)} with {show_type(b)}")
+        raise NixError(f"cannot compare {show_type(a)} with {show_type(b)}", NO_POS)  # Nix 2.8: no position
     if ta is str:
         if a.isascii() and b.isascii():
             return a < b
@@ -113,7 +113,7 @@ def less_than(a: Any, b: Any) -> bool:
             if not values_equal(a[i], b[i]):
                 return less_than(a[i], b[i])
             i += 1
-    raise NixError(f"cannot compare {show_type(a)} with {show_type(b)}")
+    raise NixError(f"cannot compare {show_type(a)} with {show_type(b)}", NO_POS)  # Nix 2.8: no position
 
 
 def encode(s: str) -> bytes:

@@ -257,6 +257,7 @@ class _Builder(Transformer):
 
     def let(self, c):
         binds: A.Attrs = c[1]
+        self._place_inherited(binds, c[0])
         if binds.dynamic:
             raise self._err("dynamic attributes not allowed in let", self._pos(c[0]))
         return self._mk(A.Let(binds, c[3], self._pos(c[0])), c[0])
@@ -466,6 +467,7 @@ class _Builder(Transformer):
 
     def legacy_let(self, c):
         attrs: A.Attrs = c[2]
+        self._place_inherited(attrs, c[1])
         attrs.recursive = True
         return self._mk(A.Select(attrs, ["body"], None, None), c[0])
 
@@ -473,11 +475,15 @@ class _Builder(Transformer):
         attrs: A.Attrs = c[2]
         attrs.recursive = True
         attrs.start = self._pos(c[0])
+        attrs.brace = self._pos(c[1])
+        self._place_inherited(attrs, c[1])
         return attrs
 
     def attrs(self, c):
         attrs: A.Attrs = c[1]
         attrs.start = self._pos(c[0])
+        attrs.brace = attrs.start
+        self._place_inherited(attrs, c[0])
         return attrs
 
     def list_(self, c):
@@ -532,7 +538,7 @@ class _Builder(Transformer):
         for name, npos in names.items:
             if name in attrs.attrs:
                 raise self._err(f"attribute '{name}' already defined at {_fmt_pos(attrs.attrs[name].pos)}", pos)
-            attrs.attrs[name] = A.AttrDef(A.Var(name, npos), pos, inherited=True, name_pos=npos)
+            attrs.attrs[name] = A.AttrDef(self._inherited(attrs, A.Var(name, npos)), pos, inherited=True, name_pos=npos)
         if attrs.pos is None:
             attrs.pos = self._pos(c[1])
         return attrs
@@ -546,10 +552,23 @@ class _Builder(Transformer):
         for name, npos in names.items:
             if name in attrs.attrs:
                 raise self._err(f"attribute '{name}' already defined at {_fmt_pos(attrs.attrs[name].pos)}", pos)
-            attrs.attrs[name] = A.AttrDef(A.Select(src, [name], None, npos), pos, name_pos=npos)
+            attrs.attrs[name] = A.AttrDef(self._inherited(attrs, A.Select(src, [name], None, npos)), pos, name_pos=npos)
         if attrs.pos is None:
             attrs.pos = self._pos(c[1])
         return attrs
+
+    def _inherited(self, attrs: A.Attrs, node: A.Node) -> A.Node:
+        """Nix 2.8 places an inherited variable or select where the bindings began (bison's
+        location of the left-recursive `binds` rule, which starts with an empty rule): just after
+        the opening `{`/`let` token, which the enclosing rule fills in."""
+        attrs.unplaced.append(node)
+        return node
+
+    def _place_inherited(self, attrs: A.Attrs, opening: Token) -> None:
+        after = Pos(self.src, opening.line, opening.column + len(opening))
+        for node in attrs.unplaced:
+            node.pos = after
+        attrs.unplaced = []
 
     def inherit_names_empty(self, c):
         return _Names([], None)

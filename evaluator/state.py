@@ -20,7 +20,7 @@ from .builtins import load_all
 from .builtins.derivations import DERIVATION_NIX, copy_path_to_store
 from .builtins.registry import CONSTANTS, FEATURE_OF, PRIMOPS, set_state
 from .compiler import Compiler, RootScope, Scope
-from .errors import NixError, Source
+from .errors import NO_POS, NixError, Source
 from .packages import PackageIndex
 from .parser import parse
 from .settings import EvalSettings
@@ -158,12 +158,12 @@ class EvalState:
         try:
             with open(path, "rb") as f:
                 data = f.read()
-        except FileNotFoundError:
-            raise NixError(f"getting status of '{path}': No such file or directory") from None
+        except FileNotFoundError:  # system errors: Nix 2.8 reports them without a position
+            raise NixError(f"getting status of '{path}': No such file or directory", NO_POS) from None
         except IsADirectoryError:
-            raise NixError(f"reading file '{path}': Is a directory") from None
+            raise NixError(f"reading file '{path}': Is a directory", NO_POS) from None
         except OSError as e:
-            raise NixError(f"opening file '{path}': {e.strerror}") from None
+            raise NixError(f"opening file '{path}': {e.strerror}", NO_POS) from None
         # Nix's built-in files are parsed from strings: their positions read «string»
         origin = "string" if path.startswith(CORE_DIR + os.sep) else "file"
         return Source(path, data.decode("utf-8", "surrogateescape"), origin)

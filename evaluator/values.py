@@ -146,9 +146,15 @@ class NixPath:
 
 
 class Attrs(dict):
-    """A set that remembers where its attributes were defined (``unsafeGetAttrPos``)."""
+    """A set that remembers where its attributes were defined (``unsafeGetAttrPos``) and, for a
+    set literal, where the set itself is (``set_pos``: Nix names it for "missing for call to")."""
 
-    __slots__ = ("pos",)
+    __slots__ = ("pos", "set_pos")
+
+
+def set_position(attrs: Any) -> Any:
+    """Where a set literal was written (``None`` for computed sets: the call site is named then)."""
+    return getattr(attrs, "set_pos", None)
 
 
 # --------------------------------------------------------------------------- functions

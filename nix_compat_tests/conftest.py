@@ -16,7 +16,10 @@ Environment variables honoured here:
     Path or command line (shell-split) of the oracle; defaults to ``nix-instantiate`` on PATH.
 
 ``PYDOCK_CMD``
-    Command line (shell-split) used instead of ``pydock`` on PATH, e.g. ``"python -m pydock"``.
+    Command line (shell-split) used instead of the default ``<this interpreter> -m pydock.cli``.
+    Whatever it names must import pydock from this checkout (checked once per session, from the
+    interpreter of the command or of the script's ``#!`` line): a ``pydock`` found on PATH may
+    belong to another checkout, and the corpus would then test the wrong code.
     The harness appends ``eval --strict [--json] FILE``.  If the program of that command is
     ``nix-instantiate``, the harness passes ``--eval`` instead of the ``eval`` subcommand: setting
     ``PYDOCK_CMD=nix-instantiate`` therefore compares Nix with itself, which checks the harness
@@ -36,10 +39,15 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from nix_compat_tests.processes import pydock_location
+
+REPO = Path(__file__).resolve().parents[1]
 
 #: Variable set for both tools so that `builtins.getEnv` cases have a known value to read.
 TEST_ENV_VAR = "PYDOCK_TEST_VAR"
@@ -105,8 +113,37 @@ def nix_tool() -> Tool:
 
 @pytest.fixture(scope="session")
 def pydock_tool() -> Tool:
-    """The evaluator under test: `pydock`, or whatever PYDOCK_CMD names."""
-    return _resolve("pydock", "PYDOCK_CMD", "pydock")
+    """The evaluator under test: this checkout's pydock, or whatever PYDOCK_CMD names."""
+    if not os.environ.get("PYDOCK_CMD", "").strip():
+        # The root conftest checked that this interpreter imports pydock from this checkout.
+        return Tool("pydock", (sys.executable, "-m", "pydock.cli"))
+    tool = _resolve("pydock", "PYDOCK_CMD", "pydock")
+    if tool.command is None or Path(tool.command[0]).name == "nix-instantiate":
+        return tool  # nix-instantiate: the harness compares Nix with itself
+    python = _interpreter_of(tool.command[0])
+    if python is None:
+        return Tool("pydock", None, f"cannot tell which Python {tool.command[0]} runs, so not which pydock it tests")
+    where = pydock_location(python)
+    if not where.is_relative_to(REPO):
+        return Tool("pydock", None, f"PYDOCK_CMD runs the pydock at {where}, not this checkout's ({REPO})")
+    return tool
+
+
+def _interpreter_of(program: str) -> str | None:
+    """The Python interpreter behind ``program``: itself, or the one its ``#!`` line names."""
+    if Path(program).name.startswith("python"):
+        return program
+    try:
+        with open(program, "rb") as f:
+            first = f.readline().decode("utf-8", "replace")
+    except OSError:
+        return None
+    words = first[2:].split() if first.startswith("#!") else []
+    if words and Path(words[0]).name == "env" and len(words) > 1:
+        words = [shutil.which(words[1]) or words[1]]
+    if words and Path(words[0]).name.startswith("python"):
+        return words[0]
+    return None
 
 
 class ToolEnv(dict[str, str]):

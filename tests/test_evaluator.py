@@ -7,15 +7,18 @@ a 100,000-deep program ends in a value or a Nix-style error, never a traceback.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from pydock.evaluator.builtins.core import force_deep
-from pydock.evaluator.errors import NixError
 from pydock.evaluator.runner import run_deep
 from pydock.evaluator.state import EvalState
 from pydock.evaluator.values import Thunk, force
+
+from nix_compat_tests.processes import error_report, run_concurrently
 
 
 def pydock(*args: str) -> subprocess.CompletedProcess:
@@ -46,6 +49,49 @@ def _plain(v):
 
 # -------------------------------------------------------------- compared with Nix
 
+
+def both(expr: str, *flags: str) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
+    """``expr`` through ``pydock eval`` and the oracle ``nix-instantiate --eval``, with the same flags."""
+    commands = [
+        [sys.executable, "-m", "pydock.cli", "eval", *flags, "-E", expr],
+        ["nix-instantiate", "--eval", *flags, "-E", expr],
+    ]
+    ours, theirs = run_concurrently(commands, Path.cwd(), dict(os.environ), timeout=120)
+    return (
+        subprocess.CompletedProcess(ours.argv, ours.returncode, ours.stdout, ours.stderr),
+        subprocess.CompletedProcess(theirs.argv, theirs.returncode, theirs.stdout, theirs.stderr),
+    )
+
+
+#: Expressions whose error position pydock still gets wrong (the message is compared, and the
+#: position must still differ, so a fix forces the entry out).  Same bug as the corpus's
+#: KNOWN_DIFFERENCES "infinite recursion" entries: Nix 2.8 names another variable of the cycle.
+KNOWN_POSITION_DIFFERENCES = {
+    "rec { a = b; b = a; }.a",
+}
+
+
+def assert_same(expr: str, *flags: str) -> None:
+    """Same exit code, same stdout, and for a failure the same error message and position."""
+    ours, theirs = both(expr, *flags)
+    context = (
+        f"{expr}\n--- pydock ({ours.returncode}) ---\n{ours.stderr}\n--- nix ({theirs.returncode}) ---\n{theirs.stderr}"
+    )
+    assert ours.returncode == theirs.returncode, context
+    assert ours.stdout == theirs.stdout, context
+    if theirs.returncode == 0:
+        assert ours.stderr == theirs.stderr, context
+        return
+    assert "Traceback" not in ours.stderr, context
+    mine, nix = error_report(ours.stderr), error_report(theirs.stderr)
+    assert mine is not None and nix is not None, context
+    assert (mine["before"], mine["message"]) == (nix["before"], nix["message"]), context
+    if expr in KNOWN_POSITION_DIFFERENCES:
+        assert mine["at"] != nix["at"], f"fixed: remove {expr!r} from KNOWN_POSITION_DIFFERENCES"
+    else:
+        assert mine["at"] == nix["at"], context
+
+
 NON_STRICT = [
     "{ a = 1 + 1; b = [ 1 (2 + 1) ]; c = x: x; d = builtins.map; e = 1.5e3; }",
     "let x = { a = 1; }; in { inherit x; y = x; l = [ x x ]; }",
@@ -57,19 +103,12 @@ NON_STRICT = [
 
 @pytest.mark.parametrize("expr", NON_STRICT)
 def test_printing_matches_nix_instantiate(expr: str, nix_eval) -> None:
-    ours = pydock("eval", "-E", expr)
-    theirs = subprocess.run(["nix-instantiate", "--eval", "-E", expr], capture_output=True, text=True)
-    assert ours.returncode == theirs.returncode == 0
-    assert ours.stdout == theirs.stdout
+    assert_same(expr)
 
 
 @pytest.mark.parametrize("strict", [True, False])
 def test_repeated_marker_matches_nix(strict: bool, nix_eval) -> None:
-    expr = "let x = { a = [ 1 2 3 ]; }; in { p = x; q = x; r = [ x.a x.a ]; }"
-    flags = ["--strict"] if strict else []
-    ours = pydock("eval", *flags, "-E", expr)
-    theirs = subprocess.run(["nix-instantiate", "--eval", *flags, "-E", expr], capture_output=True, text=True)
-    assert ours.stdout == theirs.stdout
+    assert_same("let x = { a = [ 1 2 3 ]; }; in { p = x; q = x; r = [ x.a x.a ]; }", *(["--strict"] if strict else []))
 
 
 SELF_REFERENCES = [
@@ -91,40 +130,74 @@ def test_repeated_lists_match_nix(expr: str, nix_eval) -> None:
     assert ours.stdout == nix_eval(expr).stdout
 
 
-# -------------------------------------------------------------- semantics
+
+SEMANTICS = {
+    "lazy-arguments": [
+        '(x: 1) (throw "never")',
+        'builtins.length [ (throw "a") (throw "b") ]',
+        '{ a = throw "lazy"; b = 2; }.b',
+        'let f = { a ? throw "default" }: 1; in f { }',
+    ],
+    "scoping": [
+        "let a = 1; in with { a = 2; }; a",
+        "with { a = 1; }; with { a = 2; }; a",
+        "with { a = 1; }; with { b = 2; }; a",
+        "let a = 1; in let a = 2; in a",
+        "rec { a = 1; b = { a = 2; c = a; }; }.b.c",
+        "let x = 1; in { x = 2; y = x; }.y",
+        "with { x = 1; }; let f = x: x; in f 2",
+        "let inherit ({ a = 5; }) a; in a",
+        "({ a, b ? a + 1 }: b) { a = 1; }",
+        "(args@{ a, ... }: args.b) { a = 1; b = 2; }",
+    ],
+    "undefined-variable": [
+        "if true then 1 else nope",
+        "let a = 1; in a + b",
+        "with {}; nope",
+    ],
+    "black-holing": [
+        "let x = x + 1; in x",
+        "rec { a = b; b = a; }.a",
+        "let f = { a ? b, b ? a }: a; in f { }",
+        "let xs = [ (builtins.elemAt xs 0) ]; in builtins.head xs",
+    ],
+    "tryEval": [
+        'let x = throw "e"; in [ (builtins.tryEval x).success (builtins.tryEval x).success ]',
+        "builtins.tryEval (assert false; 1)",
+        'builtins.tryEval (throw "x")',
+        "builtins.tryEval 1",
+        'builtins.tryEval { a = throw "shallow"; }',
+        'builtins.tryEval (builtins.deepSeq { a = throw "deep"; } 1)',
+        'let x = throw "e"; in (builtins.tryEval x).success && (builtins.tryEval (x + 1)).success',
+        'builtins.tryEval (abort "not caught")',
+        "let x = x; in builtins.tryEval x",
+    ],
+    "error-locations": [
+        "let a = 1; in a + b",
+        '1 + "a"',
+        "{ a = 1; }.b",
+        "(x: x.y) { }",
+        'assert 1 == 2; "no"',
+        "if 1 then 2 else 3",
+        '"${{ }}"',
+        "[ 1 ] ++ 2",
+        "({ a }: a) { b = 1; }",
+        "({ a }: a) { }",
+        'let f = x: f x; in builtins.seq (f 1) 1 + (throw "z")',
+    ],
+}
 
 
-def test_arguments_are_lazy() -> None:
-    assert evaluate('(x: 1) (throw "never")') == 1
-    assert evaluate('builtins.length [ (throw "a") (throw "b") ]') == 2
+@pytest.mark.parametrize("topic", sorted(SEMANTICS))
+def test_semantics_match_nix(topic: str, nix_eval) -> None:
+    for expr in SEMANTICS[topic]:
+        assert_same(expr, "--strict")
+
+
+def test_arguments_stay_unevaluated_thunks() -> None:
+    """pydock's own representation: an unused argument is never forced (no oracle sees inside)."""
     v = evaluate('{ a = throw "lazy"; b = 2; }')
     assert isinstance(v["a"], Thunk) and v["b"] == 2
-
-
-def test_let_beats_with_and_inner_with_beats_outer() -> None:
-    assert evaluate("let a = 1; in with { a = 2; }; a") == 1
-    assert evaluate("with { a = 1; }; with { a = 2; }; a") == 2
-    assert evaluate("with { a = 1; }; with { b = 2; }; a") == 1
-
-
-def test_undefined_variable_is_a_static_error() -> None:
-    with pytest.raises(NixError, match="undefined variable 'nope'"):
-        evaluate("if true then 1 else nope")
-
-
-def test_black_hole_reports_infinite_recursion() -> None:
-    with pytest.raises(NixError, match="infinite recursion encountered"):
-        evaluate("let x = x + 1; in x")
-    with pytest.raises(NixError, match="infinite recursion encountered"):
-        evaluate("rec { a = b; b = a; }.a")
-
-
-def test_thunk_is_reusable_after_a_caught_error() -> None:
-    # tryEval must leave the thunk re-evaluable (not stuck as a black hole)
-    assert evaluate_strict('let x = throw "e"; in [ (builtins.tryEval x).success (builtins.tryEval x).success ]') == [
-        False,
-        False,
-    ]
 
 
 # -------------------------------------------------------------- deep programs
@@ -158,11 +231,8 @@ def test_deep_list_prints_without_recursion_error() -> None:
 # -------------------------------------------------------------- CLI errors
 
 
-def test_error_has_location_and_frame_and_no_traceback() -> None:
-    r = pydock("eval", "-E", "let a = 1; in a + b")
-    assert r.returncode == 1
-    lines = r.stderr.splitlines()
-    assert lines[0] == "error: undefined variable 'b'"
-    assert lines[2].strip() == "at «string»:1:19:"
-    assert lines[-1].strip().endswith("^")
-    assert "Traceback" not in r.stderr
+def test_error_has_location_and_frame_and_no_traceback(nix_eval) -> None:
+    expr = "let a = 1; in a + b"
+    assert_same(expr)
+    lines = pydock("eval", "-E", expr).stderr.splitlines()
+    assert lines[-1].strip().endswith("^")  # the code frame under the position

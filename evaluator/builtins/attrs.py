@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import NixError
+from ..errors import NO_POS, NixError
 from ..values import (
     Attrs,
     CStr,
@@ -14,6 +14,7 @@ from ..values import (
     force_list,
     force_string,
     force_string_no_ctx,
+    set_position,
 )
 from .registry import primop
 
@@ -39,7 +40,7 @@ def getAttr(name, s):
     name = _name(name)
     s = force_attrs(s)
     if name not in s:
-        raise NixError(f"attribute '{name}' missing for call to 'getAttr'")
+        raise NixError(f"attribute '{name}' missing for call to 'getAttr'", set_position(s))
     return force(s[name])
 
 
@@ -116,6 +117,12 @@ def zipAttrsWith(f, xs):
     f = force_function(f)
     seen: dict[str, list] = {}
     for x in force_list(xs):
-        for k, v in force_attrs(x).items():
+        try:
+            attrs = force_attrs(x)
+        except NixError as e:  # Nix 2.8 forces the elements without a position
+            if e.pos is None:
+                e.pos = NO_POS
+            raise
+        for k, v in attrs.items():
             seen.setdefault(k, []).append(v)
     return {k: _lazy2(f, k, vs) for k, vs in sorted(seen.items())}

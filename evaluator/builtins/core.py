@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from typing import Any
 
 from ..compiler import arith, function_args
@@ -26,6 +25,7 @@ from ..values import (
     force_list,
     force_string_no_ctx,
     mkstr,
+    set_position,
     type_name,
 )
 from .registry import constant, primop, state
@@ -155,6 +155,7 @@ def deepSeq(a, b):
 
 @primop("__trace")
 def trace(msg, v):
+    from ..errors import write_stderr
     from ..printer import print_value
 
     m = force(msg)
@@ -162,8 +163,7 @@ def trace(msg, v):
         text = str(m)
     else:
         text = print_value(m)
-    sys.stderr.write(f"trace: {text}\n")
-    sys.stderr.flush()
+    write_stderr(f"trace: {text}")
     return force(v)
 
 
@@ -171,9 +171,9 @@ def trace(msg, v):
 def genericClosure(args):
     args = force_attrs(args)
     if "startSet" not in args:
-        raise NixError("attribute 'startSet' missing for call to 'genericClosure'")
+        raise NixError("attribute 'startSet' missing for call to 'genericClosure'", set_position(args))
     if "operator" not in args:
-        raise NixError("attribute 'operator' missing for call to 'genericClosure'")
+        raise NixError("attribute 'operator' missing for call to 'genericClosure'", set_position(args))
     work = list(force_list(args["startSet"]))
     op = force(args["operator"])
     res = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from typing import Any
 
 from pydock.store.derivation import Derivation, DerivationOutput, hash_placeholder
@@ -218,8 +217,9 @@ def parse_hash_allow_empty(text: str, algo: str | None) -> Hash:
 
 
 def warn(msg: str) -> None:
-    sys.stderr.write(f"warning: {msg}\n")
-    sys.stderr.flush()
+    from ..errors import write_stderr
+
+    write_stderr(f"warning: {msg}")
 
 
 def _experimental(feature: str) -> NixError:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydock.store.hashes import BadHash, Base, Hash
 
-from ..errors import NixError
+from ..errors import NO_POS, NixError
 from ..ops import encode
 from ..values import force_attrs, force_string, force_string_no_ctx
 from ..warnings import warn
@@ -34,7 +34,7 @@ def _algorithm(name: Any) -> Any:
     algo = _ALGORITHMS.get(t)
     if algo is None:
         _refuse_blake3(t)
-        raise UnknownHashAlgorithm(f"unknown hash algorithm '{t}'")
+        raise UnknownHashAlgorithm(f"unknown hash algorithm '{t}'", NO_POS)  # a usage error: no position
     return algo
 
 

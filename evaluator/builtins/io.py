@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from ..errors import NixError
+from ..errors import NO_POS, NixError
 from ..ops import canon_path, coerce_to_string
 from ..values import CStr, NixPath, force, force_attrs, force_list, force_string_no_ctx, mkstr
 from .registry import primop, state
@@ -61,14 +61,14 @@ def readFile(path):
     try:
         with open(p, "rb") as f:
             data = f.read()
-    except FileNotFoundError:
-        raise NixError(f"opening file '{p}': No such file or directory") from None
+    except FileNotFoundError:  # system errors: Nix 2.8 reports them without a position
+        raise NixError(f"opening file '{p}': No such file or directory", NO_POS) from None
     except IsADirectoryError:
-        raise NixError("reading from file: Is a directory") from None
+        raise NixError("reading from file: Is a directory", NO_POS) from None
     except OSError as e:
-        raise NixError(f"opening file '{p}': {e.strerror}") from None
+        raise NixError(f"opening file '{p}': {e.strerror}", NO_POS) from None
     if b"\0" in data:
-        raise NixError(f"the contents of the file '{p}' cannot be represented as a Nix string")
+        raise NixError(f"the contents of the file '{p}' cannot be represented as a Nix string", NO_POS)
     return data.decode("utf-8", "surrogateescape")
 
 
@@ -77,10 +77,10 @@ def readDir(path):
     p = realise_path(path)
     try:
         names = os.listdir(p)
-    except FileNotFoundError:
-        raise NixError(f"opening directory '{p}': No such file or directory") from None
+    except FileNotFoundError:  # system errors: Nix 2.8 reports them without a position
+        raise NixError(f"opening directory '{p}': No such file or directory", NO_POS) from None
     except NotADirectoryError:
-        raise NixError(f"opening directory '{p}': Not a directory") from None
+        raise NixError(f"opening directory '{p}': Not a directory", NO_POS) from None
     out = {}
     for name in sorted(names):
         out[name] = _file_type(os.lstat(os.path.join(p, name)).st_mode)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NixError
+from ..errors import NO_POS, NixError
 from ..ops import coerce_to_string, decode, encode, format_float
 from ..values import (
     CStr,
@@ -501,7 +501,7 @@ class _Parser:
             msg += f"unexpected {_TOKEN_NAMES[self.last]}"
         if expected is not None:
             msg += f"; expected {_TOKEN_NAMES[expected]}"
-        return NixError(f"[json.exception.parse_error.101] parse error at {lx.position()}: {msg}")
+        return NixError(f"[json.exception.parse_error.101] parse error at {lx.position()}: {msg}", NO_POS)
 
     def parse(self) -> Any:
         result = self._value_loop()
@@ -539,7 +539,8 @@ class _Parser:
                     f = self.lexer.number
                     if f != f or f in (float("inf"), float("-inf")):
                         raise NixError(
-                            f"[json.exception.out_of_range.406] number overflow parsing '{self.lexer.last_read()}'"
+                            f"[json.exception.out_of_range.406] number overflow parsing '{self.lexer.last_read()}'",
+                            NO_POS,
                         )
                     value = f
                 elif tok == _TK_FALSE:

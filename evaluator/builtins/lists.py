@@ -16,6 +16,7 @@ from ..values import (
     force_int,
     force_list,
     force_string,
+    set_position,
 )
 from .registry import primop
 
@@ -176,12 +177,17 @@ def listToAttrs(xs):
     for item in force_list(xs):
         item = force_attrs(item)
         if "name" not in item:
-            raise NixError("attribute 'name' missing for call to 'listToAttrs'")
-        name = force_string(item["name"])
+            raise NixError("attribute 'name' missing for call to 'listToAttrs'", set_position(item))
+        try:
+            name = force_string(item["name"])
+        except NixError as e:  # Nix 2.8 forces the name at its definition
+            if e.pos is None:
+                e.pos = (getattr(item, "pos", None) or {}).get("name")
+            raise
         name = str(name) if type(name) is CStr else name
         if name in out:
             continue
         if "value" not in item:
-            raise NixError("attribute 'value' missing for call to 'listToAttrs'")
+            raise NixError("attribute 'value' missing for call to 'listToAttrs'", set_position(item))
         out[name] = item["value"]
     return out

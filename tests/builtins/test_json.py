@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from nixdiff import Nix, check_errors, check_same, nix_str
-from pydock.evaluator import ops
 from pydock.evaluator.builtins.json import parse_json, prim_from_json, prim_to_json, value_to_json
 from pydock.evaluator.errors import NixError
 from pydock.evaluator.values import CStr, Lambda, NixPath, PrimOp, PrimOpApp, Thunk
@@ -99,18 +104,59 @@ def test_to_json_keeps_context(nix: Nix) -> None:
     assert type(prim_to_json({"x": "plain"})) is str
 
 
-def test_paths_are_copied_to_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    copied: list[str] = []
+def _path_fixture(root: Path) -> Path:
+    src = root / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text("a\n")
+    (src / "sub" / "b.sh").write_text("#!/bin/sh\n")
+    (src / "sub" / "b.sh").chmod(0o755)
+    (root / "plain.txt").write_text("plain\n")
+    return src
 
-    def fake_copy(path: str) -> CStr:
-        copied.append(path)
-        sp = "/nix/store/00000000000000000000000000000000-" + path.rsplit("/", 1)[-1]
-        return CStr(sp, frozenset({sp}))
 
-    monkeypatch.setattr(ops, "copy_path_hook", fake_copy)
-    ctx: set[str] = set()
-    assert value_to_json([NixPath("/src/foo")], ctx) == '["/nix/store/00000000000000000000000000000000-foo"]'
-    assert copied == ["/src/foo"] and ctx == {"/nix/store/00000000000000000000000000000000-foo"}
+def test_paths_are_copied_to_the_store(tmp_path: Path, nix: Nix) -> None:
+    """``toJSON`` of paths copies them to the store: the same JSON, context and store objects as real Nix.
+
+    Read-only evaluation computes the store paths (both tools); instantiation into real stores
+    (Nix's own in a temporary root, pydock's in another) must give the same ``.drv`` (so the same
+    JSON text and the same input sources) and really add the copied paths to each store.
+    """
+    src = _path_fixture(tmp_path)
+    value = f"{{ dir = {src}; file = {tmp_path / 'plain.txt'}; list = [ {src}/sub/b.sh ]; nested.p = {src}; }}"
+    expr = f"let j = builtins.toJSON ({value}); in {{ inherit j; ctx = builtins.getContext j; }}"
+    ours = subprocess.run([sys.executable, "-m", "pydock.cli", "eval", "--strict", "--json", "-E", expr],
+                          capture_output=True, text=True)  # fmt: skip
+    theirs = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "-E", expr],
+                            capture_output=True, text=True)  # fmt: skip
+    assert ours.returncode == theirs.returncode == 0, ours.stderr + theirs.stderr
+    assert json.loads(ours.stdout) == json.loads(theirs.stdout)
+    copied = sorted(json.loads(theirs.stdout)["ctx"])
+    assert len(copied) == 3
+
+    drv_expr = (
+        f'derivation {{ name = "j"; system = "x86_64-linux"; builder = "/bin/sh"; json = builtins.toJSON ({value}); }}'
+    )
+    nix_root, pydock_root = tmp_path / "nix-root", tmp_path / "pydock-root"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NIX_")}
+    env["NIX_REMOTE"] = f"local?root={nix_root}"
+    nix_drv = subprocess.run(["nix-instantiate", "-E", drv_expr], capture_output=True, text=True, env=env)
+    our_drv = subprocess.run(
+        [sys.executable, "-m", "pydock.cli", "instantiate", "--store", str(pydock_root), "-E", drv_expr],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert nix_drv.returncode == our_drv.returncode == 0, nix_drv.stderr + our_drv.stderr
+    assert our_drv.stdout.split() == nix_drv.stdout.split()
+    nar_hashes = []
+    for root in (nix_root, pydock_root):
+        store = ["nix-store", "--store", f"local?root={root}"]
+        sources = subprocess.run([*store, "-q", "--references", nix_drv.stdout.split()[0]],
+                                 capture_output=True, text=True, env=env)  # fmt: skip
+        assert sources.returncode == 0, sources.stderr
+        assert sorted(sources.stdout.split()) == copied  # the copies are the .drv's input sources
+        hashes = subprocess.run([*store, "-q", "--hash", *copied], capture_output=True, text=True, env=env)
+        assert hashes.returncode == 0, hashes.stderr  # valid in that store
+        nar_hashes.append(hashes.stdout)
+    assert nar_hashes[0] == nar_hashes[1]
 
 
 def test_non_strict_output_refuses_thunks() -> None:

@@ -163,6 +163,7 @@ def test_cmd_runs_in_chroot(built, rootfs):
     proc = subprocess.run(cmd, capture_output=True, text=True, env={"GREETING": "pydock", "PATH": "/bin"})
     if proc.returncode != 0 and "unshare" in proc.stderr:
         skip_unless_ci(f"cannot chroot here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "Hello from a layered image (pydock in /data)\n", proc.stderr
 
 
@@ -257,6 +258,7 @@ def test_fakechroot_image_runs_and_holds_its_references(built, oci_tools, tmp_pa
     assert unshare is not None and chroot is not None
     cmd = [unshare, "--user", "--map-root-user", chroot, str(rootfs), "/bin/sh", "-c", run]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={"GREETING": "fakechroot", "PATH": "/bin"})
+    assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "Hello from a layered image (fakechroot in /opt)\n", proc.stderr
 
 

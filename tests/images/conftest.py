@@ -10,31 +10,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from fakestore import FakeStore, sample_store  # noqa: E402
-
-STORE_DIR = "/nix/store"
-
-
-def make_conf(store: FakeStore, layers: list[list[str]], custom: str, **over) -> dict:
-    """A conf with nixpkgs' key order and defaults (as the jq step writes them)."""
-    conf = {
-        "architecture": "amd64",
-        "config": {"Cmd": ["/bin/hello"], "Env": ["PATH=/bin", "LANG=C.UTF-8"], "Entrypoint": ["/bin/sh", "-c"]},
-        "os": "linux",
-        "store_dir": store.store_dir,
-        "from_image": None,
-        "store_layers": layers,
-        "customisation_layer": custom,
-        "repo_tag": "example/img:v1",
-        "created": "1970-01-01T00:00:01+00:00",
-        "mtime": "1970-01-01T00:00:01+00:00",
-        "uid": "0",
-        "gid": "0",
-        "uname": "root",
-        "gname": "root",
-    }
-    conf.update(over)
-    return conf
+from fakestore import STORE_DIR, sample_store  # noqa: E402
 
 
 @pytest.fixture(scope="session")

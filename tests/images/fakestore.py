@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 SOURCE_DATE_EPOCH = 315532800
+STORE_DIR = "/nix/store"
 
 
 def fake_hash(name: str) -> str:
@@ -200,3 +201,25 @@ def sample_store(store_dir: str, root: str | None, many: int = 0) -> tuple[FakeS
         },
     )
     return s, p
+
+
+def make_conf(store: FakeStore, layers: list[list[str]], custom: str, **over) -> dict:
+    """A conf with nixpkgs' key order and defaults (as the jq step writes them)."""
+    conf = {
+        "architecture": "amd64",
+        "config": {"Cmd": ["/bin/hello"], "Env": ["PATH=/bin", "LANG=C.UTF-8"], "Entrypoint": ["/bin/sh", "-c"]},
+        "os": "linux",
+        "store_dir": store.store_dir,
+        "from_image": None,
+        "store_layers": layers,
+        "customisation_layer": custom,
+        "repo_tag": "example/img:v1",
+        "created": "1970-01-01T00:00:01+00:00",
+        "mtime": "1970-01-01T00:00:01+00:00",
+        "uid": "0",
+        "gid": "0",
+        "uname": "root",
+        "gname": "root",
+    }
+    conf.update(over)
+    return conf

@@ -1,4 +1,11 @@
-"""Layer assignment: auto-layer, popularity contest, custom pipelines, and CPython's seed-0 set order."""
+"""Layer assignment: auto-layer, popularity contest, custom pipelines, and CPython's seed-0 set order.
+
+auto-layer and the popularity order are compared with nixpkgs' own ``auto-layer.py`` and
+``closure-graph.py`` (see ``nixpkgs_layering.py``) on fixed graphs and on a few hundred seeded
+random ones.  The custom-pipeline tests keep hand-written expectations: nixpkgs'
+``flatten_references_graph`` package is not among the reference files, so there is no oracle
+to run for them here.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import subprocess
 import sys
 
 import pytest
+from nixpkgs_layering import nixpkgs_auto_layer, nixpkgs_popularity
 from pydock.builders.cpython_order import frozenset_hash, set_order, str_hash
 from pydock.builders.layering import (
     LayeringError,
@@ -41,27 +49,66 @@ EXAMPLE = graph_from_maps(
 )
 
 
-@pytest.mark.parametrize(
-    "limit, expected",
-    [
-        (100, [[GCC], [UNI], [IDN], [GLIBC], [HELLO]]),
-        (3, [[GLIBC, GCC, IDN, UNI], [HELLO]]),  # one layer sorted by (name, hash)
-        (2, [[GLIBC, HELLO, GCC, IDN, UNI]]),
-    ],
+BIG1, BIG2, SHARED, PRIV = sp("h", "big-one"), sp("i", "big-two"), sp("j", "shared"), sp("k", "private")
+# Two big roots sharing a dependency: the shared one gets its own layer, private deps join their root.
+SHARING = graph_from_maps(
+    {BIG1: [SHARED, PRIV], BIG2: [SHARED], SHARED: [], PRIV: []},
+    {BIG1: 5000, BIG2: 4000, SHARED: 10, PRIV: 20},
 )
-def test_auto_layer_worked_example(limit, expected):
-    assert auto_layer(EXAMPLE, {CUSTOM, BASE}, limit) == expected
+LEAVES = [sp(c, f"leaf-{i}") for i, c in enumerate("lmnpqrsvwxyz")]
+TIES = graph_from_maps({p: [] for p in LEAVES}, {p: 64 for p in LEAVES})  # equal sizes: set order decides
+
+FIXED_AUTO_LAYER = [
+    *((EXAMPLE, [CUSTOM, BASE], limit) for limit in (100, 5, 3, 2, 1)),
+    *((SHARING, [], limit) for limit in (10, 3, 2)),
+    (TIES, [], 100),
+    (TIES, LEAVES[:3], 4),
+]
 
 
-def test_auto_layer_groups_shared_dependencies_by_their_users():
-    """Two big roots sharing a dependency: the shared one gets its own layer, private deps join their root."""
-    big1, big2, shared, priv = sp("h", "big-one"), sp("i", "big-two"), sp("j", "shared"), sp("k", "private")
-    graph = graph_from_maps(
-        {big1: [shared, priv], big2: [shared], shared: [], priv: []},
-        {big1: 5000, big2: 4000, shared: 10, priv: 20},
-    )
-    assert auto_layer(graph, set(), 3) == [[shared], [big2], [big1, priv]]
-    assert auto_layer(graph, set(), 10) == [[shared], [priv], [big2], [big1]]  # room left: every path its own
+def test_auto_layer_fixed_cases_match_nixpkgs():
+    expected = nixpkgs_auto_layer(FIXED_AUTO_LAYER)
+    assert [auto_layer(g, set(ignore), limit) for g, ignore, limit in FIXED_AUTO_LAYER] == expected
+    assert len({json.dumps(e) for e in expected}) > 5  # the cases do exercise different splits
+
+
+def _random_graph(rng: random.Random) -> list[dict]:
+    """A store-like DAG: references point to earlier paths, some self references, tied and repeated names."""
+    count = rng.randint(1, 40)
+    names = [
+        rng.choice(["glibc", "hello", "bash", "lib", "a", "zlib", "python3"]) + f"-{rng.randint(1, 3)}"
+        for _ in range(count)
+    ]
+    alphabet = "0123456789abcdfghijklmnpqrsvwxyz"
+    paths = [f"/nix/store/{''.join(rng.choices(alphabet, k=32))}-{n}" for n in names]
+    references = {}
+    for i, path in enumerate(paths):
+        refs = rng.sample(paths[:i], rng.randint(0, min(i, 5))) if i else []
+        if rng.random() < 0.3:
+            refs.append(path)
+        references[path] = refs
+    sizes = {p: rng.choice([64, 64, 128, rng.randint(1, 100000)]) for p in paths}
+    order = list(paths)
+    rng.shuffle(order)
+    return graph_from_maps({p: references[p] for p in order}, sizes)
+
+
+def _random_jobs(seed: int, count: int) -> list[tuple[list[dict], list[str], int]]:
+    rng = random.Random(seed)
+    jobs = []
+    for _ in range(count):
+        graph = _random_graph(rng)
+        paths = [n["path"] for n in graph]
+        ignore = rng.sample(paths, rng.randint(0, min(3, len(paths))))
+        jobs.append((graph, ignore, rng.randint(1, len(paths) + 2)))
+    return jobs
+
+
+def test_auto_layer_random_graphs_match_nixpkgs():
+    jobs = _random_jobs(seed=14, count=300)
+    expected = nixpkgs_auto_layer(jobs)
+    for (graph, ignore, limit), want in zip(jobs, expected, strict=True):
+        assert auto_layer(graph, set(ignore), limit) == want, json.dumps([graph, ignore, limit])
 
 
 def test_auto_layer_ties_follow_seed_zero_set_order():
@@ -111,9 +158,13 @@ POPULAR = graph_from_maps(
 )
 
 
-def test_popularity_contest_example():
-    """closure-graph.py's own example: F9 E5 D4 C3 B2 G2 A1 → F E D C B G A."""
-    assert popularity_contest(POPULAR) == [F, E, D, C, B, G, A]
+def test_popularity_contest_matches_nixpkgs():
+    """closure-graph.py's own example, and 300 seeded random graphs, in nixpkgs' order."""
+    graphs = [POPULAR, EXAMPLE, TREE, TIES] + [graph for graph, _, _ in _random_jobs(seed=41, count=300)]
+    expected = nixpkgs_popularity(graphs)
+    assert expected[0] == [F, E, D, C, B, G, A]  # the example of closure-graph.py's own comments
+    for graph, want in zip(graphs, expected, strict=True):
+        assert popularity_contest(graph) == want, json.dumps(graph)
 
 
 def test_popularity_layers_old_default():

@@ -15,8 +15,7 @@ import stat
 import subprocess
 
 import pytest
-from conftest import STORE_DIR, make_conf
-from fakestore import SOURCE_DATE_EPOCH, sample_store
+from fakestore import SOURCE_DATE_EPOCH, STORE_DIR, make_conf, sample_store
 from pydock.builders.layering import auto_layer
 from pydock.builders.stream_layered import stream_layered_image
 

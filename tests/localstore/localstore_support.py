@@ -150,3 +150,97 @@ def shell_drv(
         args=["-c", "export PATH=/usr/bin:/bin; set -e; " + script],
         env=full_env,
     )
+
+
+# -- explicit synchronisation with builders and other processes ------------------------------
+
+#: Environment variable naming the TCP port of a :class:`Gate` (passed through ``impureEnvVars``).
+GATE_VAR = "PYDOCK_TEST_GATE"
+
+#: Shell step that, when ``$PYDOCK_TEST_GATE`` is set, connects to the gate and blocks until the
+#: test releases it.  Only fixed-output derivations share the host network, so only they can use it.
+GATE_STEP = (
+    f'if [ -n "${GATE_VAR}" ]; then /usr/bin/python3 -c '
+    f'\'import os, socket; socket.create_connection(("127.0.0.1", int(os.environ["{GATE_VAR}"]))).recv(1)\'; fi'
+)
+
+#: Upper bound on any single wait below.  It only stops a broken build from hanging CI; no test
+#: relies on it for ordering (each wait is for an observed event, not for time to pass).
+HANG_GUARD = 120.0
+
+
+class Gate:
+    """A TCP listener on 127.0.0.1 that a builder running :data:`GATE_STEP` connects to.
+
+    ``wait_entered`` returns once a builder has reached the step (so it is provably running);
+    that builder stays blocked until ``release``.  ``wait_gone`` returns once the builder's end
+    of the connection is closed, i.e. the builder process is dead.
+    """
+
+    def __init__(self) -> None:
+        import socket
+
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(HANG_GUARD)
+        self.port = self._server.getsockname()[1]
+        self._conns: list = []
+
+    def wait_entered(self) -> None:
+        conn, _ = self._server.accept()
+        conn.settimeout(HANG_GUARD)
+        self._conns.append(conn)
+
+    def nobody_else_waiting(self) -> bool:
+        """Whether no second builder has connected (checked without waiting)."""
+        self._server.setblocking(False)
+        try:
+            conn, _ = self._server.accept()
+        except BlockingIOError:
+            return True
+        finally:
+            self._server.settimeout(HANG_GUARD)
+        conn.close()
+        return False
+
+    def wait_gone(self) -> None:
+        import contextlib
+
+        for conn in self._conns:
+            with contextlib.suppress(ConnectionResetError):
+                assert conn.recv(1) == b"", "the builder sent data instead of dying"
+
+    def release(self) -> None:
+        for conn in self._conns:
+            conn.close()
+        self._conns.clear()
+
+    def close(self) -> None:
+        self.release()
+        self._server.close()
+
+
+def wait_until(condition, what: str) -> None:  # noqa: ANN001
+    """Poll ``condition`` (an observable state, e.g. a lock waiter in /proc/locks) until it holds."""
+    import time
+
+    deadline = time.monotonic() + HANG_GUARD
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"hang guard: {what} never happened")
+        time.sleep(0.005)
+
+
+def flock_waiters(lock_file: str) -> int:
+    """How many processes are blocked in ``flock`` on ``lock_file`` (``->`` entries of /proc/locks)."""
+    try:
+        st = os.stat(lock_file)
+    except FileNotFoundError:
+        return 0
+    suffix = f":{st.st_ino}"
+    count = 0
+    with open("/proc/locks") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) > 6 and fields[1] == "->" and fields[2] == "FLOCK" and fields[6].endswith(suffix):
+                count += 1
+    return count

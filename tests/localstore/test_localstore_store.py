@@ -6,11 +6,11 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
-from localstore_support import NixStore
+from localstore_support import HANG_GUARD, NixStore, flock_waiters, wait_until
 from pydock.store.derivation import read_derivation
 from pydock.store.hashes import Hash, hash_bytes
 from pydock.store.local import TEMP_PREFIX, InvalidPath, LocalStore, StoreError, ValidPathInfo
@@ -230,21 +230,34 @@ def test_stale_leftovers_are_cleaned(store_root: Path) -> None:
     s.close()
 
 
-def test_path_lock_excludes_other_processes(store: LocalStore) -> None:
+def test_path_lock_excludes_other_processes(store: LocalStore, store_root: Path) -> None:
+    """While another process holds ``<path>.lock``, adding the path blocks in flock until it is released."""
     path = store.store_dir.text_path("locked", "content")
     lock = store.real_path(path) + ".lock"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import fcntl, os, sys, time\n"
+         "import fcntl, os, sys\n"
          f"fd = os.open({lock!r}, os.O_RDWR | os.O_CREAT, 0o600); fcntl.flock(fd, fcntl.LOCK_EX)\n"
-         "print('locked', flush=True); time.sleep(0.5)"],
-        stdout=subprocess.PIPE, text=True,
+         "print('locked', flush=True); sys.stdin.readline()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
+    result: list[str] = []
+
+    def add() -> None:  # a store of its own: SQLite connections stay in their thread
+        own = LocalStore(str(store_root))
+        result.append(own.add_text("locked", "content", []))
+        own.close()
+
+    adder = threading.Thread(target=add)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        start = time.monotonic()
-        assert store.add_text("locked", "content", []) == path
-        assert time.monotonic() - start >= 0.3
+        adder.start()
+        wait_until(lambda: flock_waiters(lock) == 1 or not adder.is_alive(), "pydock waiting for the lock")
+        assert adder.is_alive() and not result and not store.is_valid(path)
     finally:
+        assert holder.stdin is not None
+        holder.stdin.close()  # the holder exits, which releases its lock
         holder.wait()
+    adder.join(HANG_GUARD)
+    assert result == [path]
     assert not os.path.exists(lock)  # deleted once the path is valid, as Nix does

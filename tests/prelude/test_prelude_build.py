@@ -370,4 +370,5 @@ def test_real_nix_builds_the_same_outputs(built: Built, tmp_path: Path) -> None:
     for path in outputs:
         ours = run(["nix-store", "--store", f"local?root={built.root}", "-q", "--hash", path], nix_env())
         theirs = run(["nix-store", "--store", f"local?root={nix_root}", "-q", "--hash", path], nix_env())
+        assert ours.returncode == theirs.returncode == 0, (path, ours.stderr, theirs.stderr)
         assert ours.stdout == theirs.stdout, path

@@ -72,10 +72,10 @@ rec {
       '';
 
   writeText = name: text:
-    assert lib.assertMsg (lib.isConvertibleWithToString text)
-      "pkgs.writeText ${lib.escapeNixString name}: The second argument should be a string, but it's a ${builtins.typeOf text} instead.";
+    assert lib.assertMsg (lib.strings.isConvertibleWithToString text)
+      "pkgs.writeText ${lib.strings.escapeNixString name}: The second argument should be a string, but it's a ${builtins.typeOf text} instead.";
     lib.warnIf (!builtins.isString text)
-      "pkgs.writeText ${lib.escapeNixString name}: The second argument should be a string, but it's a ${builtins.typeOf text} instead, which is deprecated. Use `toString` to convert the value to a string first."
+      "pkgs.writeText ${lib.strings.escapeNixString name}: The second argument should be a string, but it's a ${builtins.typeOf text} instead, which is deprecated. Use `toString` to convert the value to a string first."
       writeTextFile { inherit name text; };
 
   writeTextDir = path: text:

@@ -15,11 +15,18 @@ let
       fixedPoints = call ./fixed-points.nix;
       asserts = call ./asserts.nix;
       sources = call ./sources.nix;
+      versions = call ./versions.nix;
+      # Names nixpkgs keeps only inside their sub-set (`lib.strings.escapeNixString`, …):
+      # offering them at the top would let a file work here and fail with nixpkgs.
+      subsetOnly = [
+        "defaultPriority" "escapeNixIdentifier" "escapeNixString" "findFirstIndex"
+        "isConvertibleWithToString" "storeDir" "unionOfDisjoint"
+      ];
     in
     # Later sets win on a name clash (`replicate` is the list version, as in nixpkgs).
-    asserts // trivial // fixedPoints // attrsets // strings // lists // meta // customisation // sources // {
-      inherit trivial lists strings attrsets meta customisation fixedPoints asserts sources;
-      versions = call ./versions.nix;
+    removeAttrs (asserts // trivial // fixedPoints // attrsets // strings // lists // meta // customisation // sources) subsetOnly // {
+      inherit trivial lists strings attrsets meta customisation fixedPoints asserts sources versions;
+      inherit (versions) splitVersion;
       licenses = call ./licenses.nix;
       platforms = call ./platforms.nix;
       fetchers = call ./fetchers.nix;
@@ -28,14 +35,14 @@ let
       teams = { };
 
       inherit (builtins)
-        add sub mul div lessThan addErrorContext trace tryEval getEnv pathExists typeOf
+        add sub mul div lessThan addErrorContext trace tryEval pathExists typeOf
         isInt isBool isFloat isPath isList isString isAttrs
-        hasAttr getAttr genericClosure hashString baseNameOf dirOf toPath
+        hasAttr getAttr genericClosure hashString baseNameOf dirOf
         ;
 
       # Placeholders nixpkgs users put where a hash is not known yet.
       fakeHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-      fakeSha256 = "0000000000000000000000000000000000000000000000000000";
+      fakeSha256 = "0000000000000000000000000000000000000000000000000000000000000000";
       fakeSha512 = "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
     };
 in

@@ -35,5 +35,5 @@ rec {
     let byId = lib.mapAttrs' (_: l: lib.nameValuePair (lib.toLower (l.spdxId or "")) l) lib.licenses; in
     byId.${lib.toLower id} or default;
   getLicenseFromSpdxId = id:
-    getLicenseFromSpdxIdOr id (lib.warn "getLicenseFromSpdxId: No license matches the given SPDX ID: ${id}" { shortName = id; });
+    getLicenseFromSpdxIdOr id (lib.warn "getLicenseFromSpdxId: No license with the given SPDX ID found: ${id}" { shortName = id; spdxId = id; });
 }

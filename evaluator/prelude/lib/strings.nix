@@ -10,7 +10,7 @@ in
 rec {
   inherit (builtins)
     concatStringsSep stringLength substring replaceStrings split match toJSON fromJSON
-    parseDrvName compareVersions splitVersion unsafeDiscardStringContext storeDir
+    parseDrvName compareVersions unsafeDiscardStringContext storeDir
     isString readFile
     ;
 

@@ -2,6 +2,9 @@
 # warnings and errors, and function introspection that also understands
 # functors (sets with `__functor`).
 { lib }:
+let
+  inherit (builtins) isString;
+in
 rec {
   id = x: x;
   const = x: _: x;
@@ -42,16 +45,21 @@ rec {
   deepSeq = builtins.deepSeq;
   inNixShell = builtins.getEnv "IN_NIX_SHELL" != "";
 
-  # Warnings go to stderr through `trace`; NIX_ABORT_ON_WARN turns them into errors
-  # (Nix 2.8 has no `builtins.warn`).
+  # Warnings go to stderr through `trace`, with nixpkgs' colour codes (Nix 2.8 has no
+  # `builtins.warn`); NIX_ABORT_ON_WARN turns them into errors.
   warn =
     let
       abortOnWarn = builtins.elem (builtins.getEnv "NIX_ABORT_ON_WARN") [ "1" "true" "yes" ];
+      esc = builtins.fromJSON ''"\u001b"'';
     in
     msg: value:
-    builtins.trace "evaluation warning: ${msg}" (
-      if abortOnWarn then abort "NIX_ABORT_ON_WARN=true; warnings are treated as unrecoverable errors." else value
-    );
+    assert isString msg;
+    if abortOnWarn then
+      builtins.trace "${esc}[1;31mevaluation warning:${esc}[0m ${msg}" (
+        abort "NIX_ABORT_ON_WARN=true; warnings are treated as unrecoverable errors."
+      )
+    else
+      builtins.trace "${esc}[1;35mevaluation warning:${esc}[0m ${msg}" value;
   warnIf = cond: msg: if cond then warn msg else id;
   warnIfNot = cond: msg: if cond then id else warn msg;
   info = msg: builtins.trace "INFO: ${msg}";
