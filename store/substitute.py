@@ -426,9 +426,10 @@ class Substitution:
             )
         reasons = q.reasons.get(path) or []
         if not self.substituters:
-            msg += "; no substituters are configured (see --substituters)"
+            # Nix's first line stays exact; pydock's explanation follows on its own lines.
+            msg += "\nno substituters are configured (see --substituters)"
         elif reasons:
-            msg += ";\ncaches tried for '" + path + "':" + "".join(f"\n  {r}" for r in reasons)
+            msg += "\ncaches tried for '" + path + "':" + "".join(f"\n  {r}" for r in reasons)
         return SubstituteError(msg)
 
 
