@@ -1,0 +1,116 @@
+"""End to end: an image of index packages whose packages come from a real binary cache over HTTP.
+
+Real Nix builds the fake nixpkgs (Debian's static busybox and bash), signs its
+paths and copies them with ``nix copy --to file://…?compression=zstd``;
+``python3 -m http.server`` serves that cache on 127.0.0.1.  pydock starts from
+an empty store with only the index, the cache URL and its public key: building
+``examples/docker-packages.nix`` must substitute every package closure (checked
+by real ``nix-store --verify --check-contents`` and ``-qR``), and the image must
+load in podman and run its ``Cmd`` in a bare chroot with its own shell.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from packages_support import REPO, FakeIndex, nix_env, require_tool, run
+
+EXAMPLE = REPO / "examples" / "docker-packages.nix"
+PACKAGES = ("bash", "bashInteractive", "busybox")
+
+sys.path.insert(0, str(REPO / "tests" / "substituters"))
+sys.path.insert(0, str(REPO / "tests" / "docker"))
+
+from cache_fixture import HttpServer  # noqa: E402
+
+
+def _require(tool: str) -> str:
+    exe = shutil.which(tool)
+    if exe is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{tool} is required under CI=true", pytrace=False)
+        pytest.skip(f"{tool} not installed")
+    return exe
+
+
+@pytest.fixture(scope="module")
+def served_cache(fake: FakeIndex, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, set[str]]]:
+    """(http URL, public key, closure of the packages) of a signed zstd cache holding the packages."""
+    nix_store = require_tool("nix-store")
+    work = tmp_path_factory.mktemp("index-cache")
+    sk, pk = work / "secret.key", work / "public.key"
+    proc = run([nix_store, "--generate-binary-cache-key", "pydock-index-test-1", str(sk), str(pk)], nix_env())
+    assert proc.returncode == 0, proc.stderr
+    paths = [fake.out(p) for p in PACKAGES]
+    cache = work / "www" / "cache"
+    proc = run(
+        [require_tool("nix"), "--extra-experimental-features", "nix-command", "copy",
+         "--to", f"file://{cache}?compression=zstd&secret-key={sk}", *paths],
+        nix_env(),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    proc = run([nix_store, "-qR", *paths], nix_env())
+    assert proc.returncode == 0, proc.stderr
+    server = HttpServer(work / "www")
+    try:
+        yield f"{server.url}/cache", pk.read_text().strip(), set(proc.stdout.split())
+    finally:
+        server.stop()
+
+
+def test_image_of_cached_index_packages_runs_and_loads(
+    fake: FakeIndex, served_cache: tuple[str, str, set[str]], tmp_path: Path
+) -> None:
+    url, key, closure = served_cache
+    tools = {t: _require(t) for t in ("skopeo", "umoci", "unshare", "chroot", "podman")}
+    root = tmp_path / "store"
+    proc = fake.pydock(
+        "build", "--no-out-link", "--store", str(root), "--packages", str(fake.index),
+        "--substituters", url, "--trusted-public-keys", key, str(EXAMPLE), "-A", "layered",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    archive = Path(proc.stdout.strip())
+
+    # Every package closure came from the cache, intact, as real Nix sees it.
+    verify = run(
+        [require_tool("nix-store"), "--store", f"local?root={root}", "--verify", "--check-contents"], nix_env()
+    )
+    assert verify.returncode == 0 and "corrupt" not in verify.stderr.lower(), verify.stderr
+    qr = run([require_tool("nix-store"), "--store", f"local?root={root}", "-qR", *(fake.out(p) for p in PACKAGES)])
+    assert qr.returncode == 0, qr.stderr
+    assert set(qr.stdout.split()) == closure
+
+    # The image runs its Cmd with its own shell, nothing of the host bound in.
+    layout, bundle = tmp_path / "layout", tmp_path / "bundle"
+    subprocess.run(
+        [tools["skopeo"], "--insecure-policy", "copy", f"docker-archive:{archive}", f"oci:{layout}:v1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    unpack = [tools["umoci"], "unpack", "--rootless", "--image", f"{layout}:v1", str(bundle)]
+    subprocess.run(unpack, check=True, capture_output=True)
+    rootfs = bundle / "rootfs"
+    ran = subprocess.run(
+        [tools["unshare"], "--user", "--map-root-user", tools["chroot"], str(rootfs), "/bin/greet"],
+        capture_output=True, text=True, env={"PATH": "/bin"},
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == f"hello from {fake.out('bash')}/bin/bash with greet\n"
+
+    # podman (a real client) loads it with the Cmd the file declares.
+    from docker_support import Podman
+
+    podman = Podman()
+    try:
+        names = podman.load(archive)
+        assert names, "podman loaded nothing"
+        config = podman.inspect(names[0])["Config"]
+        assert config["Cmd"] == ["/bin/greet"]
+    finally:
+        podman.close()
