@@ -153,20 +153,23 @@ def open_and_instantiate(
     show_trace: bool,
     settings: Any = None,
     progress: Any = None,
-    package_index: str | None = None,
+    packages: str | None = None,
 ) -> tuple[Any, list[DrvRef]]:
     """Open the store (``--store DIR`` or ``local?root=DIR``) and evaluate into it on a big-stack thread.
 
     ``settings`` (``store.settings.Settings``) turns substitution on; ``progress``
-    receives "these paths will be fetched" lines (terminal only).
+    receives "these paths will be fetched" lines (terminal only); the package index is
+    ``packages`` (``--packages``), else ``$PYDOCK_PACKAGES``, else the settings' ``packages``.
     """
     from pydock.evaluator.errors import TraceSettings
+    from pydock.evaluator.packages import resolve_index_path
     from pydock.evaluator.runner import run_deep
     from pydock.store.substitute import open_store
 
     TraceSettings.enabled = show_trace
     if store_root is not None and store_root.startswith("local?root="):
         store_root = store_root[len("local?root=") :]
+    package_index = resolve_index_path(packages, configured=settings.packages if settings is not None else None)
     store = open_store(store_root, settings, log=progress, progress_stream=sys.stderr if progress else None)
     drvs = run_deep(
         lambda: evaluate_derivations(store, files, is_expr, attr_paths, args, argstrs, include, package_index)
@@ -282,7 +285,6 @@ def build(
 
     try:
         from pydock.builders.realise import realise
-        from pydock.evaluator.packages import resolve_index_path
         from pydock.store.settings import load_settings
 
         settings = load_settings(options, substituters, trusted_public_keys, no_substitute)
@@ -297,7 +299,7 @@ def build(
             show_trace,
             settings,
             progress if interactive else None,
-            package_index=resolve_index_path(packages, configured=settings.packages),
+            packages=packages,
         )
         counters: dict[str, int] = {}
         built: dict[str, dict[str, str]] = {}

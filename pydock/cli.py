@@ -32,9 +32,17 @@ def _fail(e: BaseException, show_trace: bool) -> None:
     sys.exit(1)
 
 
-def _configured_packages() -> str | None:
-    """The ``packages`` key of pydock.conf (read only when neither the flag nor the environment gave one)."""
+def _package_index(flag: str | None) -> str | None:
+    """``--packages``, else ``$PYDOCK_PACKAGES``, else pydock.conf's ``packages``.
+
+    The settings files are read only in the last case: an evaluation given an index by
+    flag or environment reads no configuration at all.
+    """
     from pydock.evaluator.packages import resolve_index_path
+
+    found = resolve_index_path(flag)
+    if found is not None:
+        return found
     from pydock.store.settings import load_settings
 
     return resolve_index_path(None, configured=load_settings().packages)
@@ -86,7 +94,6 @@ def eval_cmd(
         return
 
     def work() -> list[str]:
-        from pydock.evaluator.packages import resolve_index_path
         from pydock.evaluator.session import evaluate_for_cli
 
         return evaluate_for_cli(
@@ -100,7 +107,7 @@ def eval_cmd(
             include=list(include),
             xml_location=not no_location,
             parse_only=parse_only,
-            package_index=resolve_index_path(packages) or _configured_packages(),
+            package_index=_package_index(packages),
             settings=settings,
         )
 

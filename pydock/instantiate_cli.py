@@ -43,8 +43,6 @@ def instantiate(
     Prebuilt inputs (``builtins.storePath``, package-index paths) are substituted, since a
     ``.drv`` can only be written once its inputs are valid.
     """
-    from pydock.evaluator.packages import resolve_index_path
-
     try:
         from pydock.store.settings import load_settings
 
@@ -60,7 +58,7 @@ def instantiate(
             show_trace,
             settings,
             (lambda msg: click.echo(msg, err=True)) if sys.stderr.isatty() else None,
-            package_index=resolve_index_path(packages, configured=settings.packages),
+            packages=packages,
         )
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         if isinstance(e, SystemExit):

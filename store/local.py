@@ -48,6 +48,7 @@ from .derivation import (
     hash_derivation_modulo,
     read_derivation,
 )
+from .errors import InvalidPath, StoreError
 from .fsutil import canonicalise, delete_path, move_path
 from .hashes import Hash, Hasher, hash_bytes, new_hasher
 from .locks import PathLocks, TempRoots, lock_fd, open_lock_file
@@ -66,14 +67,6 @@ __all__ = [
 ]
 
 TEMP_PREFIX = ".pydock-tmp-"
-
-
-class StoreError(Exception):
-    """A store operation that failed in a way Nix reports as ``error: …``."""
-
-
-class InvalidPath(StoreError):
-    """A path that is not (or no longer) valid in the store."""
 
 
 def default_store_root() -> str:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import StoreError
 from .hashes import BadHash, Hash
-from .local import StoreError
 from .paths import BadStorePath, StoreDir
 
 __all__ = [

@@ -26,7 +26,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .local import StoreError
+from .errors import StoreError
 
 __all__ = [
     "DEFAULT_SUBSTITUTERS",

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import nacl.exceptions
 import nacl.signing
 
+from .errors import StoreError
 from .hashes import Hash
-from .local import StoreError
 
 __all__ = [
     "BadKey",

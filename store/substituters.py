@@ -37,8 +37,8 @@ import zstandard
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from .errors import StoreError
 from .hashes import Hash
-from .local import StoreError
 from .nar import iter_nar
 from .narinfo import CacheInfo, CorruptCacheFile, NarInfo, parse_cache_info, parse_narinfo
 from .paths import StoreDir, store_path_hash_part

@@ -8,11 +8,12 @@ index with its prelude as ``<nixpkgs>``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from packages_support import FAKE_NIXPKGS, REPO, FakeIndex, nix_env, nix_eval_json, require_tool, run
+
+from nix_compat_tests.nixpkgs_reference import LIB, nixpkgs_file
 
 # `pkgs` and `lib` are bound differently for the two evaluators; the probe is the same text.
 PROBE = """
@@ -42,15 +43,8 @@ in {
 
 
 def reference_lib() -> Path:
-    """Real nixpkgs' lib (the oracle for getBin & co.); $PYDOCK_NIXPKGS_REFERENCE or ../shared/reference."""
-    base = Path(os.environ.get("PYDOCK_NIXPKGS_REFERENCE", REPO.parent / "shared" / "reference" / "nixpkgs"))
-    lib = base / "lib"
-    if not (lib / "default.nix").exists():
-        message = f"nixpkgs' lib (the oracle of lib.getBin & co.) is not at {lib}; set PYDOCK_NIXPKGS_REFERENCE"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return lib
+    """Real nixpkgs' lib (the oracle for getBin & co.), where the other nixpkgs oracles are found."""
+    return nixpkgs_file(LIB)
 
 
 def pydock_json(fake: FakeIndex, expr: str, *flags: str) -> object:

@@ -11,8 +11,6 @@ load in podman and run its ``Cmd`` in a bare chroot with its own shell.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,15 +26,6 @@ sys.path.insert(0, str(REPO / "tests" / "substituters"))
 sys.path.insert(0, str(REPO / "tests" / "docker"))
 
 from cache_fixture import HttpServer  # noqa: E402
-
-
-def _require(tool: str) -> str:
-    exe = shutil.which(tool)
-    if exe is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} is required under CI=true", pytrace=False)
-        pytest.skip(f"{tool} not installed")
-    return exe
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +57,7 @@ def test_image_of_cached_index_packages_runs_and_loads(
     fake: FakeIndex, served_cache: tuple[str, str, set[str]], tmp_path: Path
 ) -> None:
     url, key, closure = served_cache
-    tools = {t: _require(t) for t in ("skopeo", "umoci", "unshare", "chroot", "podman")}
+    tools = {t: require_tool(t) for t in ("skopeo", "umoci", "unshare", "chroot", "podman")}
     root = tmp_path / "store"
     proc = fake.pydock(
         "build", "--no-out-link", "--store", str(root), "--packages", str(fake.index),

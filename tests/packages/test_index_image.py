@@ -14,16 +14,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-from packages_support import REPO, FakeIndex, import_closure
+from packages_support import REPO, FakeIndex, import_closure, skip_unless_ci
 
 EXAMPLE = REPO / "examples" / "docker-packages.nix"
-
-
-def skip_unless_ci(message: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (CI=true: this check must run in CI)", pytrace=False)
-    pytest.skip(message)
 
 
 def test_image_of_index_packages_runs_its_cmd(fake: FakeIndex, tmp_path: Path) -> None:
