@@ -24,7 +24,7 @@ import tempfile
 import time
 
 import requests
-from pydock.builders.docker_pull import PullRequest, pull_docker_archive
+from pydock.builders.images.docker_pull import PullRequest, pull_docker_archive
 
 
 def make_archive(path: str, mib: int, layers: int) -> None:

@@ -18,8 +18,8 @@ import tarfile
 import tempfile
 import time
 
-from pydock.builders.layer_cache import MemoryDigestCache
-from pydock.builders.stream_layered import stream_layered_image
+from pydock.builders.images.layer_cache import MemoryDigestCache
+from pydock.builders.images.stream_layered import stream_layered_image
 
 
 def make_store(root: str, mib: int, paths: int) -> list[str]:

@@ -1,1 +1,3 @@
-"""Realisers for derivations: pydock builtin builders and the shell-builder runner."""
+"""pydock's builders, in two jobs: ``realisation`` turns derivations into store paths (sandbox,
+builtin-builder table, generic builtins), ``images`` holds the container-image formats and the
+``dockerTools`` builtin builders, which depend on ``realisation`` and never the other way."""

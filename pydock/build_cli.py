@@ -225,8 +225,8 @@ def _report(e: BaseException, show_trace: bool) -> None:
     elif isinstance(e, KeyboardInterrupt):
         text = "error: interrupted by the user"
     else:
-        from pydock.builders.environment import BuildError
-        from pydock.builders.sandbox import SandboxError
+        from pydock.builders.realisation.environment import BuildError
+        from pydock.builders.realisation.sandbox import SandboxError
         from pydock.store.derivation import DerivationError
         from pydock.store.fsutil import UnsupportedFileType
         from pydock.store.local import StoreError
@@ -284,7 +284,7 @@ def build(
             click.echo(msg, err=True)
 
     try:
-        from pydock.builders.realise import realise
+        from pydock.builders.realisation.realise import realise
         from pydock.store.settings import load_settings
 
         settings = load_settings(options, substituters, trusted_public_keys, no_substitute)

@@ -2,7 +2,7 @@
 
 It resolves a tag to the digest the registry reports (as ``skopeo inspect``
 does), pulls the image exactly as the ``pullImage`` builder will
-(:func:`pydock.builders.docker_pull.pull_docker_archive`), adds the archive to
+(:func:`pydock.builders.images.docker_pull.pull_docker_archive`), adds the archive to
 the store under pullImage's output name (so a later build of that pullImage is
 already done), and prints the attribute set — or JSON with ``--json``.
 """
@@ -70,9 +70,9 @@ def prefetch_docker(
             click.echo(line, err=True)
 
     try:
-        from pydock.builders.docker_pull import PullRequest, pull_docker_archive
-        from pydock.builders.registry_auth import parse_image_name
-        from pydock.builders.registry_client import RegistryClient
+        from pydock.builders.images.docker_pull import PullRequest, pull_docker_archive
+        from pydock.builders.images.registry_auth import parse_image_name
+        from pydock.builders.images.registry_client import RegistryClient
         from pydock.store.hashes import Hash
         from pydock.store.local import LocalStore
         from pydock.store.paths import FileIngestionMethod
@@ -88,7 +88,7 @@ def prefetch_docker(
             client = RegistryClient(parse_image_name(name), tls_verify=tls_verify, log=say)
             digest = client.get_manifest(tag or "latest").digest
         if arch is None:
-            from pydock.builders.environment import host_system
+            from pydock.builders.realisation.environment import host_system
 
             cpu = host_system().split("-")[0]
             arch = {"x86_64": "amd64", "aarch64": "arm64", "i686": "386", "armv7l": "arm"}.get(cpu, cpu)

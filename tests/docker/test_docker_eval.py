@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 from docker_support import EXAMPLE, pydock, skip_unless_ci
-from pydock.builders.docker_conf import iso_seconds, jq_dumps
+from pydock.builders.images.docker_conf import iso_seconds, jq_dumps
 
 
 def eval_json(expr: str) -> object:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from archive_factory import Entry, image_archive, layer_tar, tree_of_dir, tree_of_tar
 from docker_support import pydock, skip_unless_ci
-from pydock.builders.environment import BuildError
-from pydock.builders.image_unpack import flatten_image
+from pydock.builders.images.image_unpack import flatten_image
+from pydock.builders.realisation.environment import BuildError
 
 THREE_LAYERS = [
     [

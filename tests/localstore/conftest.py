@@ -48,7 +48,7 @@ def nix_store(oracle: None, tmp_path: Path) -> NixStore:
     return NixStore(tmp_path / "nix-store")
 
 
-#: The sandbox's own wording when the kernel refuses the namespaces (builders/_sandbox_child.py).
+#: The sandbox's own wording when the kernel refuses the namespaces (builders/realisation/_sandbox_child.py).
 NAMESPACES_UNAVAILABLE = "cannot create the namespaces for the build sandbox"
 
 _SANDBOX_OK: list[str | None] = []
@@ -64,8 +64,8 @@ def sandbox(store: LocalStore) -> None:
     test, so that a broken builder can never show up as a row of skips.
     """
     if not _SANDBOX_OK:
-        from pydock.builders.realise import realise
-        from pydock.builders.sandbox import SandboxError
+        from pydock.builders.realisation.realise import realise
+        from pydock.builders.realisation.sandbox import SandboxError
 
         drv = shell_drv("probe", "echo ok > $out")
         try:

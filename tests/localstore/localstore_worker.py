@@ -12,7 +12,7 @@ import json
 import sys
 
 from localstore_support import GATE_STEP, GATE_VAR, SYSTEM, shell_drv
-from pydock.builders.realise import realise
+from pydock.builders.realisation.realise import realise
 from pydock.store.derivation import Derivation, DerivationOutput
 from pydock.store.hashes import hash_bytes
 from pydock.store.local import LocalStore

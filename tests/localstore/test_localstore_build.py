@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from localstore_support import SYSTEM, NixFailed, NixStore, shell_drv
-from pydock.builders.realise import BuildError, realise
-from pydock.builders.registry import BuildContext, builtin_builder
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
+from pydock.builders.realisation.realise import BuildError, realise
 from pydock.evaluator.errors import format_error
 from pydock.store.derivation import Derivation, DerivationOutput, hash_placeholder
 from pydock.store.hashes import Hash, hash_bytes

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from localstore_support import GATE_STEP, GATE_VAR, HANG_GUARD, SYSTEM, Gate, NixStore, flock_waiters, wait_until
 from localstore_worker import COMMON_CONTENT, common_drv
-from pydock.builders.realise import realise
+from pydock.builders.realisation.realise import realise
 from pydock.store.derivation import Derivation, DerivationOutput
 from pydock.store.hashes import hash_bytes
 from pydock.store.local import TEMP_PREFIX, LocalStore

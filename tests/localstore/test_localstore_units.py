@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydock.builders.buildlog import BuildLog
-from pydock.builders.environment import structured_attrs_shell
-from pydock.builders.realise import failure_message
+from pydock.builders.realisation.buildlog import BuildLog
+from pydock.builders.realisation.environment import structured_attrs_shell
+from pydock.builders.realisation.realise import failure_message
 from pydock.store.local import ComputeOnlyStore, LocalStore, default_store_root
 from pydock.store.refscan import RefScanner
 

@@ -1,7 +1,7 @@
 # dockerTools' functions that take or make whole image archives: pullImage,
 # exportImage and mergeImages, written for pydock with nixpkgs' parameters,
 # defaults and output names. The work is done by builtin builders
-# (builders/docker_pull.py, docker_export.py, docker_merge.py).
+# (builders/images/docker_pull.py, docker_export.py, docker_merge.py).
 { lib, pkgs, defaultArchitecture }:
 let
   inherit (pkgs) builtinDerivation;

@@ -94,7 +94,7 @@ let
       inner = ''
         set -eo pipefail
         ${copyFunctions}
-        # The base image's layers were applied to root/ by the builder (builders/docker_build_image.py,
+        # The base image's layers were applied to root/ by the builder (builders/images/docker_build_image.py,
         # with the safe unpacker: whiteouts applied, nothing written outside root/).
         mkdir -p root
         snapshot() { (cd root && find . -printf '%p\t%y\t%m\t%U\t%G\t%s\t%T@\t%l\n') | LC_ALL=C sort; }

@@ -88,7 +88,7 @@ let
   # enableFakechroot: fakeRootCommands see the layer as `/` (nixpkgs: proot). The
   # join and extraCommands stay a sandboxed step whose tar keeps the modes they
   # set; a builtin builder runs the commands chrooted into it on the host
-  # (builders/docker_fakechroot.py), since pydock's sandbox cannot nest namespaces.
+  # (builders/images/docker_fakechroot.py), since pydock's sandbox cannot nest namespaces.
   mkFakechrootLayer = { baseName, contents, extraCommands, fakeRootCommands, ... }:
     builtinDerivation {
       name = "${baseName}-customisation-layer";

@@ -1,7 +1,7 @@
 # dockerTools' lower-level helpers: mergeDrvs, shellScript, mkPureLayer and
 # mkRootLayer, with nixpkgs' parameters and output layouts, written for pydock.
 # The layers reuse buildImage's layer steps (build-image.nix); a builtin builder
-# (builders/docker_layer_json.py) adds nixpkgs' `json` (baseJson plus the tarsum
+# (builders/images/docker_layer_json.py) adds nixpkgs' `json` (baseJson plus the tarsum
 # `checksum`) and `VERSION` beside `layer.tar`.
 { lib, pkgs, layers }:
 let

@@ -3,7 +3,7 @@
 # `closureInfo { rootPaths = contents; }` with `nix-store --load-db` into a
 # store rooted in the customisation layer and sets every registration time to
 # `$SOURCE_DATE_EPOCH`; pydock's builtin builder `docker-nix-db`
-# (pydock/builders/docker_nixdb.py) writes that database from the same closure,
+# (pydock/builders/images/docker_nixdb.py) writes that database from the same closure,
 # and the script below copies it into the layer and adds the
 # `nix/var/nix/gcroots/docker/<name>` links to the contents, as nixpkgs does.
 { lib, pkgs }:

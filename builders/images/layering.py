@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from pydock.builders.cpython_order import frozenset_hash, set_order, str_hash
+from pydock.builders.images.cpython_order import frozenset_hash, set_order, str_hash
 
 __all__ = [
     "LayeringError",
@@ -210,6 +210,6 @@ def flatten_references_graph(
     graph: Sequence[Node], pipeline: Sequence[Any], exclude_paths: Iterable[str] | None = None
 ) -> list[list[str]]:
     """The layers a custom ``layeringPipeline`` produces (``flatten_references_graph``)."""
-    from pydock.builders.layering_pipeline import run_pipeline
+    from pydock.builders.images.layering_pipeline import run_pipeline
 
     return run_pipeline(graph, pipeline, exclude_paths)

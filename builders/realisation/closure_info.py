@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 
-from .registry import BuildContext, builtin_builder
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
 
 __all__ = ["closure_info"]
 

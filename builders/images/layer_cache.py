@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import Protocol
 
-from pydock.builders.store_layer import Ownership, RealPath
+from pydock.builders.images.store_layer import Ownership, RealPath
 
 __all__ = [
     "DirectoryDigestCache",

@@ -16,7 +16,7 @@ their files are.  Memory stays flat: layers are streamed, and each layer's diges
 either recalled from a :class:`LayerDigestCache` (one read of the files, hashed on the way
 as a check) or learnt in a first hashing pass, as nixpkgs does.
 
-Run as ``python -m pydock.builders.stream_layered CONF.json [-t REPO_TAG]`` to write the
+Run as ``python -m pydock.builders.images.stream_layered CONF.json [-t REPO_TAG]`` to write the
 image to stdout — what the image's ``streamScript`` executes.
 """
 
@@ -35,9 +35,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, TextIO
 
-from pydock.builders.layer_cache import DirectoryDigestCache, LayerDigestCache, default_digest_cache, layer_cache_key
-from pydock.builders.store_layer import Ownership, RealPath, member_from_lstat, store_layer_chunks
-from pydock.builders.tarformat import Member, TarWriter, file_chunks
+from pydock.builders.images.layer_cache import (
+    DirectoryDigestCache,
+    LayerDigestCache,
+    default_digest_cache,
+    layer_cache_key,
+)
+from pydock.builders.images.store_layer import Ownership, RealPath, member_from_lstat, store_layer_chunks
+from pydock.builders.images.tarformat import Member, TarWriter, file_chunks
 
 __all__ = ["NIX_SANDBOX_OWNER", "LayerRecord", "SandboxOwner", "StreamResult", "main", "stream_layered_image"]
 
@@ -340,7 +345,7 @@ def store_root_mapper(root: str, store_dir: str) -> RealPath:
 def main(argv: list[str] | None = None, stdout: BinaryIO | None = None, stderr: TextIO | None = None) -> int:
     """``stream CONF.json [--repo_tag TAG]``, plus pydock's store and cache options."""
     parser = argparse.ArgumentParser(
-        prog="python -m pydock.builders.stream_layered",
+        prog="python -m pydock.builders.images.stream_layered",
         description="Write the docker-archive image described by a streamLayeredImage conf to stdout.",
     )
     parser.add_argument("conf", help="JSON file written by streamLayeredImage")

@@ -1,7 +1,7 @@
 """``dockerTools.mergeImages``: several image archives as one docker-archive, loadable with one ``load``.
 
 As nixpkgs does: each input (plain, gzip or zstd, recognised by its magic
-bytes) is unpacked (safely, :func:`~pydock.builders.image_unpack.extract_image_archive`);
+bytes) is unpacked (safely, :func:`~pydock.builders.images.image_unpack.extract_image_archive`);
 their files are copied into one directory, the first copy of a file winning;
 ``repositories`` objects are merged and ``manifest.json`` lists concatenated
 (``jq -s add``, so every ``RepoTags`` entry is kept); the directory is tarred
@@ -17,11 +17,11 @@ import stat
 import tempfile
 from typing import Any
 
-from .docker_build_image import _write_archive
-from .docker_conf import jq_dumps
-from .environment import BuildError
-from .image_unpack import MAX_MANIFEST_BYTES, compression_of, extract_image_archive, plain_tar
-from .registry import BuildContext, builtin_builder
+from pydock.builders.images.docker_build_image import _write_archive
+from pydock.builders.images.docker_conf import jq_dumps
+from pydock.builders.images.image_unpack import MAX_MANIFEST_BYTES, compression_of, extract_image_archive, plain_tar
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
+from pydock.builders.realisation.environment import BuildError
 
 __all__ = ["docker_merge_images"]
 

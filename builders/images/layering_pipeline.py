@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydock.builders.layering import LayeringError, Node, popularity_contest
+from pydock.builders.images.layering import LayeringError, Node, popularity_contest
 
 __all__ = ["Graph", "run_pipeline"]
 

@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from pydock.builders.registry_auth import Credentials, ReferenceError, find_credentials, parse_image_name
+from pydock.builders.images.registry_auth import Credentials, ReferenceError, find_credentials, parse_image_name
 
 
 def _write(path, host: str, user: str, password: str) -> None:

@@ -34,7 +34,7 @@ import tarfile
 from collections.abc import Callable
 from typing import IO, Any
 
-from .environment import BuildError
+from pydock.builders.realisation.environment import BuildError
 
 __all__ = [
     "UnsafeArchive",

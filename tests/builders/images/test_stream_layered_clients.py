@@ -16,8 +16,8 @@ import subprocess
 
 import pytest
 from fakestore import SOURCE_DATE_EPOCH, STORE_DIR, make_conf, sample_store
-from pydock.builders.layering import auto_layer
-from pydock.builders.stream_layered import stream_layered_image
+from pydock.builders.images.layering import auto_layer
+from pydock.builders.images.stream_layered import stream_layered_image
 
 
 def _host_shell() -> tuple[str, dict[str, str]] | None:

@@ -20,13 +20,12 @@ import subprocess
 import tarfile
 from typing import Any
 
+from pydock.builders.images.docker_conf import jq_dumps
+from pydock.builders.images.docker_stream import compress_command
+from pydock.builders.images.image_unpack import extract_image_archive, flatten_image, member_name, plain_tar
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
+from pydock.builders.realisation.host_namespaces import HOST_PATH, run_in_host_namespaces
 from pydock.store.hashes import hash_file
-
-from .docker_conf import jq_dumps
-from .docker_stream import compress_command
-from .host_namespaces import HOST_PATH, run_in_host_namespaces
-from .image_unpack import extract_image_archive, flatten_image, member_name, plain_tar
-from .registry import BuildContext, builtin_builder
 
 __all__ = ["docker_build_image", "jshon_dumps", "tarsum"]
 

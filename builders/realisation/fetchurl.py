@@ -14,8 +14,8 @@ import shutil
 import urllib.parse
 import urllib.request
 
-from .environment import BuildError
-from .registry import BuildContext
+from pydock.builders.realisation.builtin_builders import BuildContext
+from pydock.builders.realisation.environment import BuildError
 
 __all__ = ["fetchurl"]
 

@@ -27,8 +27,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .logicalfs import LogicalFS
-from .registry import BuildContext, builtin_builder
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
+from pydock.builders.realisation.logicalfs import LogicalFS
 
 __all__ = ["build_env"]
 

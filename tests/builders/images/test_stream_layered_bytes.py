@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 import pytest
 from fakestore import FakeStore, make_conf
 from nixpkgs_stream import nixpkgs_stream
-from pydock.builders import store_layer
-from pydock.builders.layer_cache import DirectoryDigestCache, MemoryDigestCache, SqliteDigestCache
-from pydock.builders.stream_layered import main, stream_layered_image
+from pydock.builders.images import store_layer
+from pydock.builders.images.layer_cache import DirectoryDigestCache, MemoryDigestCache, SqliteDigestCache
+from pydock.builders.images.stream_layered import main, stream_layered_image
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
 
@@ -264,7 +264,7 @@ def test_cli_streams_to_stdout(sample, tmp_path):
     conf_file.write_text(json.dumps(conf))
     args = [str(conf_file), "--store-root", store.root, "--digest-cache", str(tmp_path / "c"), "-t", "x:y"]
     proc = subprocess.run(
-        [sys.executable, "-m", "pydock.builders.stream_layered", *args],
+        [sys.executable, "-m", "pydock.builders.images.stream_layered", *args],
         capture_output=True,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         check=True,

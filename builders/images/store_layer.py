@@ -26,7 +26,7 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from pydock.builders.tarformat import (
+from pydock.builders.images.tarformat import (
     BLKTYPE,
     CHRTYPE,
     DIRTYPE,

@@ -27,10 +27,9 @@ import shutil
 import struct
 import subprocess
 
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
+from pydock.builders.realisation.host_namespaces import HOST_PATH, run_in_host_namespaces
 from pydock.store.hashes import hash_file
-
-from .host_namespaces import HOST_PATH, run_in_host_namespaces
-from .registry import BuildContext, builtin_builder
 
 __all__ = ["docker_fakechroot_layer"]
 

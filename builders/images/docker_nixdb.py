@@ -23,9 +23,9 @@ from __future__ import annotations
 import json
 import os
 
-from ..store.db import StoreDB
-from ..store.hashes import Hash
-from .registry import BuildContext, builtin_builder
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
+from pydock.store.db import StoreDB
+from pydock.store.hashes import Hash
 
 __all__ = ["docker_nix_db", "write_nix_db"]
 

@@ -24,9 +24,9 @@ import subprocess
 import sys
 from typing import BinaryIO
 
-from .layer_cache import default_digest_cache
-from .registry import BuildContext, builtin_builder
-from .stream_layered import NIX_SANDBOX_OWNER, stream_layered_image
+from pydock.builders.images.layer_cache import default_digest_cache
+from pydock.builders.images.stream_layered import NIX_SANDBOX_OWNER, stream_layered_image
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
 
 __all__ = ["compress_command", "docker_stream", "docker_stream_script", "docker_stream_to_file"]
 
@@ -46,7 +46,7 @@ def docker_stream_script(drv, ctx: BuildContext) -> None:
         "# streamLayeredImage's program: pydock's stream_layered module run by the host Python that built it.\n"
         f"PYDOCK_STREAM_STORE_ROOT=${{PYDOCK_STREAM_STORE_ROOT:-{shlex.quote(root)}}}\n"
         "export PYDOCK_STREAM_STORE_ROOT\n"
-        f'exec {shlex.quote(sys.executable)} -m pydock.builders.stream_layered "$@"\n',
+        f'exec {shlex.quote(sys.executable)} -m pydock.builders.images.stream_layered "$@"\n',
     )
 
 

@@ -17,8 +17,8 @@ import sys
 
 import pytest
 from nixpkgs_layering import nixpkgs_auto_layer, nixpkgs_popularity
-from pydock.builders.cpython_order import frozenset_hash, set_order, str_hash
-from pydock.builders.layering import (
+from pydock.builders.images.cpython_order import frozenset_hash, set_order, str_hash
+from pydock.builders.images.layering import (
     LayeringError,
     auto_layer,
     available_layers,

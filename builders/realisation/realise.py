@@ -30,6 +30,16 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from pydock.builders.realisation.buildlog import BuildLog
+from pydock.builders.realisation.builtin_builders import BUILTIN_PREFIX, BuildContext, get_builtin
+from pydock.builders.realisation.environment import (
+    BuildError,
+    FixedOutputHashMismatch,
+    can_build_locally,
+    host_system,
+    prepare_environment,
+)
+from pydock.builders.realisation.sandbox import SandboxSpec, describe_status, run_sandboxed
 from pydock.store.derivation import Derivation, OutputKind
 from pydock.store.fsutil import UnsupportedFileType, canonicalise, delete_path, move_path
 from pydock.store.hashes import Hash, hash_file
@@ -38,11 +48,6 @@ from pydock.store.locks import PathLocks
 from pydock.store.nar import hash_path
 from pydock.store.paths import FileIngestionMethod, output_path_name, store_path_hash_part
 from pydock.store.refscan import scan_path
-
-from .buildlog import BuildLog
-from .environment import BuildError, FixedOutputHashMismatch, can_build_locally, host_system, prepare_environment
-from .registry import BUILTIN_PREFIX, BuildContext, get_builtin
-from .sandbox import SandboxSpec, describe_status, run_sandboxed
 
 __all__ = ["BuildError", "Progress", "realise", "build_derivation", "derivations_to_build"]
 
@@ -271,7 +276,7 @@ def _run_builtin(drv: Derivation, ctx: BuildContext) -> None:
             raise BuildError(f"unsupported builtin builder '{name}'")
         fn(drv, ctx)
     elif name == "fetchurl":
-        from .fetchurl import fetchurl
+        from pydock.builders.realisation.fetchurl import fetchurl
 
         fetchurl(ctx)
     else:

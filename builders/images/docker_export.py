@@ -1,7 +1,7 @@
 """``dockerTools.exportImage``: an image's layers flattened into one root file system tar, without a VM.
 
 nixpkgs mounts the layers as an overlay in a VM and tars the mount.  pydock
-flattens the image with :func:`~pydock.builders.image_unpack.flatten_image`
+flattens the image with :func:`~pydock.builders.images.image_unpack.flatten_image`
 (layers applied in order with their whiteouts; entries that would land outside
 the root are refused) and tars the result with the host's GNU tar and
 nixpkgs' flags (``--hard-dereference --sort=name --mtime=@$SOURCE_DATE_EPOCH``)
@@ -15,10 +15,10 @@ import os
 import subprocess
 import tempfile
 
-from .docker_build_image import EPOCH
-from .environment import BuildError
-from .image_unpack import flatten_image
-from .registry import BuildContext, builtin_builder
+from pydock.builders.images.docker_build_image import EPOCH
+from pydock.builders.images.image_unpack import flatten_image
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
+from pydock.builders.realisation.environment import BuildError
 
 __all__ = ["docker_export_image"]
 

@@ -11,9 +11,9 @@ import json
 import os
 import shutil
 
-from .docker_build_image import jshon_dumps, tarsum
-from .environment import BuildError
-from .registry import BuildContext, builtin_builder
+from pydock.builders.images.docker_build_image import jshon_dumps, tarsum
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
+from pydock.builders.realisation.environment import BuildError
 
 __all__ = ["docker_layer_json"]
 

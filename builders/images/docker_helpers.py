@@ -3,15 +3,15 @@
 nixpkgs runs ``closure-graph.py`` on the structured ``exportReferencesGraph.graph``
 of ``path``; the output file lists the closure, most popular path first, one path
 per line (each line ends in ``\\n``).  The ordering is
-:func:`pydock.builders.layering.references_by_popularity`.
+:func:`pydock.builders.images.layering.references_by_popularity`.
 """
 
 from __future__ import annotations
 
 import json
 
-from .layering import references_by_popularity
-from .registry import BuildContext, builtin_builder
+from pydock.builders.images.layering import references_by_popularity
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
 
 __all__ = ["references_by_popularity_builder"]
 

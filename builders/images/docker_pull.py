@@ -3,10 +3,10 @@
 The ``docker-pull-image`` builtin builder realises pullImage's fixed-output
 derivation: it resolves ``imageName@imageDigest`` (a manifest list or OCI
 index to the requested ``os``/``arch``/``variant``), downloads the config and
-the layers with :class:`~pydock.builders.registry_client.RegistryClient`
+the layers with :class:`~pydock.builders.images.registry_client.RegistryClient`
 (each checked against its digest), decompresses the layers as skopeo does for
 a docker-archive destination, and writes the archive with
-:func:`~pydock.builders.docker_archive_writer.write_docker_archive`.  The
+:func:`~pydock.builders.images.docker_archive_writer.write_docker_archive`.  The
 archive is checked against the derivation's declared hash before the build
 ends, so a mismatch fails with Nix's message and leaves nothing in the store.
 
@@ -27,13 +27,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from pydock.builders.images.docker_archive_writer import ArchiveLayer, write_docker_archive
+from pydock.builders.images.registry_auth import ReferenceError, check_digest, check_tag, parse_image_name
+from pydock.builders.images.registry_client import Platform, RegistryClient, RegistryError, RetryPolicy
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
+from pydock.builders.realisation.environment import BuildError, FixedOutputHashMismatch
 from pydock.store.hashes import hash_file
-
-from .docker_archive_writer import ArchiveLayer, write_docker_archive
-from .environment import BuildError, FixedOutputHashMismatch
-from .registry import BuildContext, builtin_builder
-from .registry_auth import ReferenceError, check_digest, check_tag, parse_image_name
-from .registry_client import Platform, RegistryClient, RegistryError, RetryPolicy
 
 __all__ = ["PullRequest", "docker_pull_image", "pull_docker_archive"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "docker"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "docker"))
 
 from docker_support import skip_unless_ci  # noqa: E402
 from registry_support import REPO, Registry, bcrypt_htpasswd, push, push_oci, pydock, start_registry  # noqa: E402

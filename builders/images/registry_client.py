@@ -4,7 +4,7 @@ It does what skopeo's ``docker://`` transport does for a pull, with ``requests``
 
 * **auth**: a ``401`` names its scheme in ``WWW-Authenticate``; ``Bearer``
   fetches a token from the challenge's realm (anonymously, or with the user's
-  credentials from :func:`~pydock.builders.registry_auth.find_credentials`),
+  credentials from :func:`~pydock.builders.images.registry_auth.find_credentials`),
   ``Basic`` sends the credentials directly.  Credentials go only to the
   registry and its token realm: a redirect to another host is followed
   without them, and if that host asks for credentials the request fails.
@@ -33,9 +33,8 @@ from typing import Any, BinaryIO, TypeVar
 
 import requests
 import urllib3
-
-from .environment import BuildError
-from .registry_auth import Credentials, ImageName, find_credentials
+from pydock.builders.images.registry_auth import Credentials, ImageName, find_credentials
+from pydock.builders.realisation.environment import BuildError
 
 __all__ = [
     "INDEX_TYPES",

@@ -7,7 +7,7 @@ any other; only realising it differs: instead of executing a program, the
 registered Python function is called in-process with a :class:`BuildContext`.
 
 Builder modules register themselves with the decorator on import; ``load_all``
-imports every public module of this package so that the registry is complete
+imports every public module of both builder subpackages so that the table is complete
 without a central list.
 """
 
@@ -84,13 +84,13 @@ _loaded = False
 
 
 def load_all() -> None:
-    """Import every public module of ``pydock.builders`` so their decorators run."""
+    """Import every public module of ``pydock.builders``' subpackages so their decorators run."""
     global _loaded
     if _loaded:
         return
     _loaded = True
-    package = __name__.rpartition(".")[0]
-    here = os.path.dirname(__file__)
-    for mod in pkgutil.iter_modules([here]):
-        if not mod.name.startswith("_"):
-            importlib.import_module(f"{package}.{mod.name}")
+    builders_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for subpackage in ("realisation", "images"):
+        for mod in pkgutil.iter_modules([os.path.join(builders_dir, subpackage)]):
+            if not mod.name.startswith("_"):
+                importlib.import_module(f"pydock.builders.{subpackage}.{mod.name}")

@@ -18,8 +18,8 @@ import tarfile
 from datetime import UTC, datetime
 from typing import Any
 
-from .layering import auto_layer, available_layers, flatten_references_graph
-from .registry import BuildContext, builtin_builder
+from pydock.builders.images.layering import auto_layer, available_layers, flatten_references_graph
+from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
 
 __all__ = ["base_layer_count", "conf_document", "docker_conf", "iso_seconds", "jq_dumps"]
 
