@@ -2,13 +2,15 @@
 
 Nix prints ``error: MESSAGE``, a blank line, ``at FILE:LINE:COL:``, the offending
 line with its neighbours and a caret, then (with ``--show-trace``) the trace of
-``… while evaluating`` frames. Every error of the evaluator is a ``NixError`` so
-the CLI can print it without a Python traceback.
+``… while evaluating`` frames. Every error of the evaluator is a ``NixError`` (a
+``pydock.errors.PydockError``) so the CLI can print it without a Python traceback.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from pydock.errors import PydockError
 
 
 @dataclass(eq=False)
@@ -80,7 +82,7 @@ NO_POS = Pos(Source("", ""), 0, 0)
 """For errors that Nix reports without a location (call sites must not fill one in)."""
 
 
-class NixError(Exception):
+class NixError(PydockError):
     """An error of the Nix language (evaluation, type, assertion, …).
 
     ``pos`` is filled by the innermost compiled expression that knows where it is,

@@ -14,6 +14,7 @@ import platform
 from typing import Any
 
 from pydock.store.compute import ComputeOnlyStore
+from pydock.store.protocol import Store
 
 from . import ops
 from .builtins import load_all
@@ -64,7 +65,7 @@ class EvalState:
         search_path: list[str] | None = None,
         store_dir: str = "/nix/store",
         system: str | None = None,
-        store: Any = None,
+        store: Store | None = None,
         package_index: str | None = None,
         settings: EvalSettings | None = None,
     ) -> None:
@@ -72,7 +73,7 @@ class EvalState:
         self.settings = settings if settings is not None else EvalSettings.from_environment()
         self.store_dir = store_dir
         # read-only evaluation computes paths without writing (as nix-instantiate --eval)
-        self.store = store if store is not None else ComputeOnlyStore(store_dir)
+        self.store: Store = store if store is not None else ComputeOnlyStore(store_dir)
         self.src_to_store: dict[str, Any] = {}
         self.system = system or host_system()
         cli = parse_search_path(list(search_path or []))

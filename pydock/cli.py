@@ -3,49 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
-from pydock.cli_options import (
-    argument_options,
-    collected_settings,
-    selection_options,
-    setting_options,
-    warn_unknown_settings,
-)
-
-
-def _fail(e: BaseException, show_trace: bool) -> None:
-    from pydock.evaluator.errors import NixError, write_stderr
-
-    if isinstance(e, NixError):
-        write_stderr(e.format(show_trace))
-    elif isinstance(e, KeyboardInterrupt):
-        write_stderr("error: interrupted by the user")
-    else:
-        if show_trace:
-            import traceback
-
-            traceback.print_exception(e)
-        write_stderr(f"error: internal error: {type(e).__name__}: {e}")
-    sys.exit(1)
-
-
-def _package_index(flag: str | None) -> str | None:
-    """``--packages``, else ``$PYDOCK_PACKAGES``, else pydock.conf's ``packages``.
-
-    The settings files are read only in the last case: an evaluation given an index by
-    flag or environment reads no configuration at all.
-    """
-    from pydock.evaluator.packages import resolve_index_path
-
-    found = resolve_index_path(flag)
-    if found is not None:
-        return found
-    from pydock.store.settings import load_settings
-
-    return resolve_index_path(None, configured=load_settings().packages)
+from pydock.cli_options import argument_options, command_settings, selection_options, setting_options
+from pydock.error_report import errors_reported
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,41 +43,31 @@ def eval_cmd(
     eval_flag: bool,
 ) -> None:
     """Evaluate FILES (default ./default.nix) or -E expressions, like nix-instantiate --eval."""
-    from pydock.evaluator.errors import TraceSettings
-    from pydock.evaluator.runner import run_deep
-    from pydock.evaluator.settings import EvalSettings
-
-    TraceSettings.enabled = show_trace
-    settings = EvalSettings.from_environment()
-    try:
-        warn_unknown_settings(settings.apply(collected_settings()))
-    except BaseException as e:  # noqa: BLE001 - a bad setting value is "error: …"
-        _fail(e, show_trace)
-        return
-
-    def work() -> list[str]:
+    with errors_reported(show_trace):
+        from pydock.evaluator.errors import TraceSettings
+        from pydock.evaluator.packages import resolve_index_path
+        from pydock.evaluator.runner import run_deep
         from pydock.evaluator.session import evaluate_for_cli
 
-        return evaluate_for_cli(
-            files=list(files),
-            is_expr=is_expr,
-            attr_paths=list(attr_paths),
-            strict=strict,
-            output="json" if as_json else "xml" if as_xml else "nix",
-            args=list(args),
-            argstrs=list(argstrs),
-            include=list(include),
-            xml_location=not no_location,
-            parse_only=parse_only,
-            package_index=_package_index(packages),
-            settings=settings,
+        TraceSettings.enabled = show_trace
+        eval_settings, settings = command_settings()
+        package_index = resolve_index_path(packages, configured=settings.packages)
+        outputs: list[str] = run_deep(
+            lambda: evaluate_for_cli(
+                files=list(files),
+                is_expr=is_expr,
+                attr_paths=list(attr_paths),
+                strict=strict,
+                output="json" if as_json else "xml" if as_xml else "nix",
+                args=list(args),
+                argstrs=list(argstrs),
+                include=list(include),
+                xml_location=not no_location,
+                parse_only=parse_only,
+                package_index=package_index,
+                settings=eval_settings,
+            )
         )
-
-    try:
-        outputs: Any = run_deep(work)
-    except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
-        _fail(e, show_trace)
-        return
     # like nix-instantiate, JSON output has no trailing newline
     end = "" if as_json else "\n"
     for text in outputs:

@@ -1,21 +1,27 @@
 """The command-line options ``eval``, ``instantiate`` and ``build`` share, spelled as nix-instantiate's.
 
-One definition, so the three commands cannot drift apart in names, metavars or meaning.
+One definition, so the three commands cannot drift apart in names, metavars or meaning, and
+one settings pipeline (:func:`command_settings`) behind ``--option`` and every flag that is
+a Nix setting in disguise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from pydock.evaluator.settings import EvalSettings
+    from pydock.store.settings import Settings
 
 __all__ = [
     "selection_options",
     "argument_options",
-    "substitution_options",
     "setting_options",
     "collected_settings",
+    "command_settings",
     "warn_unknown_settings",
 ]
 
@@ -64,36 +70,6 @@ def argument_options(f: F) -> F:
     )
 
 
-def substitution_options(f: F) -> F:
-    """``--substituters``, ``--trusted-public-keys``, ``--option NAME VALUE`` and ``--no-substitute`` (as Nix's)."""
-    return _apply(
-        f,
-        [
-            click.option(
-                "--substituters",
-                "substituters",
-                metavar="URIS",
-                help="Space-separated binary caches (replaces the configured ones).",
-            ),
-            click.option(
-                "--trusted-public-keys",
-                "trusted_public_keys",
-                metavar="KEYS",
-                help="Space-separated 'name:base64' keys whose signatures are trusted (replaces config).",
-            ),
-            click.option(
-                "--option",
-                "options",
-                nargs=2,
-                multiple=True,
-                metavar="NAME VALUE",
-                help="Set a Nix setting (substituters, extra-substituters, require-sigs, netrc-file, …).",
-            ),
-            click.option("--no-substitute", is_flag=True, help="Build everything locally; use no binary cache."),
-        ],
-    )
-
-
 # ------------------------------------------------------------------ settings (--option and friends)
 
 _SETTINGS_KEY = "pydock.settings"
@@ -126,12 +102,28 @@ def collected_settings(ctx: click.Context | None = None) -> list[tuple[str, str]
     return list(ctx.meta.get(_SETTINGS_KEY, []))
 
 
-def warn_unknown_settings(pairs: list[tuple[str, str]]) -> None:
-    """Nix's warning for a setting nobody knows (the value is ignored, the command goes on)."""
+def warn_unknown_settings(messages: list[str]) -> None:
+    """Print the settings' warnings (``unknown setting 'NAME'``, as Nix words it); the command goes on."""
     from pydock.evaluator.warnings import warn
 
-    for name, _value in pairs:
-        warn(f"unknown setting '{name}'")
+    for message in messages:
+        warn(message)
+
+
+def command_settings(ctx: click.Context | None = None) -> tuple[EvalSettings, Settings]:
+    """The one settings pipeline of every command: evaluator settings, then the store's, from the same pairs.
+
+    The evaluator takes the names it knows out of :func:`collected_settings`; the rest go to
+    ``load_settings`` after Nix's and pydock's configuration files (substituters, keys,
+    ``packages`` …).  A name neither knows is warned about once, here, as Nix does.
+    """
+    from pydock.evaluator.settings import EvalSettings
+    from pydock.store.settings import load_settings
+
+    eval_settings = EvalSettings.from_environment()
+    settings = load_settings(eval_settings.apply(collected_settings(ctx)))
+    warn_unknown_settings(settings.warnings)
+    return eval_settings, settings
 
 
 # validated by the evaluator's settings, so a bad level is Nix's "error: option … has invalid value"
@@ -139,11 +131,12 @@ _LINT_LEVEL = "LEVEL"
 
 
 def setting_options(f: F) -> F:
-    """``--option NAME VALUE`` and the per-setting flags of current ``nix-instantiate``.
+    """``--option NAME VALUE`` and the flags that set one setting each, as current Nix spells them.
 
-    None of them becomes a parameter of the command: they are collected (see
-    ``collected_settings``), so a command, or a later subsystem, can take its own names out of
-    one list.
+    None of them becomes a parameter of the command: they are collected in command-line order
+    (see ``collected_settings``) and go through :func:`command_settings`, so each subsystem
+    takes its own names out of one list.  ``--substituters X`` is ``--option substituters X``,
+    ``--no-substitute`` is ``--option substitute false``.
     """
     identity: Callable[[Any], str | None] = lambda v: None if v is None else str(v)  # noqa: E731
     flag: Callable[[Any], str | None] = lambda v: "true" if v else None  # noqa: E731
@@ -152,7 +145,8 @@ def setting_options(f: F) -> F:
         [
             click.option(
                 "--option", "option_pairs", nargs=2, multiple=True, metavar="NAME VALUE", expose_value=False,
-                callback=_collect_option_pairs, help="Set a Nix setting (e.g. abort-on-warn true).",
+                callback=_collect_option_pairs,
+                help="Set a Nix setting (abort-on-warn, substituters, require-sigs, netrc-file, packages, …).",
             ),
             click.option(
                 "--lint-short-path-literals", metavar=_LINT_LEVEL, expose_value=False,
@@ -189,6 +183,20 @@ def setting_options(f: F) -> F:
             click.option(
                 "--experimental-features", multiple=True, metavar="FEATURES", expose_value=False,
                 callback=_collect("experimental-features", identity), help="Set the experimental features.",
+            ),
+            click.option(
+                "--substituters", metavar="URIS", expose_value=False, callback=_collect("substituters", identity),
+                help="Space-separated binary caches (replaces the configured ones).",
+            ),
+            click.option(
+                "--trusted-public-keys", metavar="KEYS", expose_value=False,
+                callback=_collect("trusted-public-keys", identity),
+                help="Space-separated 'name:base64' keys whose signatures are trusted (replaces config).",
+            ),
+            click.option(
+                "--no-substitute", is_flag=True, expose_value=False,
+                callback=_collect("substitute", lambda v: "false" if v else None),
+                help="Build everything locally; use no binary cache.",
             ),
         ],
     )

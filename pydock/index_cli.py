@@ -19,10 +19,13 @@ from typing import Any
 
 import click
 
+from pydock.error_report import errors_reported
+from pydock.errors import PydockError
+
 __all__ = ["index", "query_nix_env"]
 
 
-class IndexCommandError(Exception):
+class IndexCommandError(PydockError):
     """nix-env is missing or failed, or the output cannot be written."""
 
 
@@ -86,21 +89,18 @@ def _write_atomically(path: str, data: bytes) -> None:
 @click.option("--no-meta", is_flag=True, help="Leave out the packages' meta attributes.")
 def index(nixpkgs: str, attrs: tuple[str, ...], output: str, no_meta: bool) -> None:
     """Write a package index of NIXPKGS with a real Nix (nix-env -qaP --json --out-path --meta)."""
-    from pydock.evaluator.errors import format_error, write_stderr
-
-    try:
+    with errors_reported():
         if sys.stderr.isatty():
             click.echo(f"querying {nixpkgs} with nix-env …", err=True)
         data = query_nix_env(nixpkgs, list(attrs), meta=not no_meta)
         encoded = _encode(data, output)
-        if output == "-":
-            sys.stdout.buffer.write(encoded)
-            sys.stdout.flush()
-        else:
-            _write_atomically(output, encoded)
+        try:
+            if output == "-":
+                sys.stdout.buffer.write(encoded)
+                sys.stdout.flush()
+            else:
+                _write_atomically(output, encoded)
+        except OSError as e:
+            raise IndexCommandError(f"cannot write '{output}': {e.strerror}") from None
         if sys.stderr.isatty():
             click.echo(f"{len(data)} packages written to {output}", err=True)
-    except (IndexCommandError, OSError) as e:
-        msg = str(e) if isinstance(e, IndexCommandError) else f"cannot write '{output}': {e.strerror}"
-        write_stderr(format_error(msg, None))
-        sys.exit(1)

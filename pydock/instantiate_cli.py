@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from .build_cli import _report, open_and_instantiate
-from .cli_options import argument_options, selection_options, substitution_options
+from pydock.cli_options import argument_options, command_settings, selection_options, setting_options
+from pydock.error_report import errors_reported
 
 __all__ = ["instantiate"]
 
@@ -22,7 +22,7 @@ __all__ = ["instantiate"]
 @selection_options
 @click.option("--store", "store_root", metavar="DIR", help="Store root directory (default: $PYDOCK_STORE).")
 @argument_options
-@substitution_options
+@setting_options
 def instantiate(
     files: tuple[str, ...],
     is_expr: bool,
@@ -33,38 +33,21 @@ def instantiate(
     include: tuple[str, ...],
     packages: str | None,
     show_trace: bool,
-    substituters: str | None,
-    trusted_public_keys: str | None,
-    options: tuple[tuple[str, str], ...],
-    no_substitute: bool,
 ) -> None:
     """Instantiate the derivations in FILES or -E expressions into the store and print their paths.
 
     Prebuilt inputs (``builtins.storePath``, package-index paths) are substituted, since a
     ``.drv`` can only be written once its inputs are valid.
     """
-    try:
-        from pydock.store.settings import load_settings
+    with errors_reported(show_trace):
+        from pydock.evaluator.instantiation import EvalRequest, open_and_instantiate
 
-        settings = load_settings(options, substituters, trusted_public_keys, no_substitute)
-        _store, drvs = open_and_instantiate(
-            store_root,
-            list(files),
-            is_expr,
-            list(attr_paths),
-            list(args),
-            list(argstrs),
-            list(include),
-            show_trace,
-            settings,
-            (lambda msg: click.echo(msg, err=True)) if sys.stderr.isatty() else None,
-            packages=packages,
+        eval_settings, settings = command_settings()
+        request = EvalRequest(
+            list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include), packages
         )
-    except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
-        if isinstance(e, SystemExit):
-            raise
-        _report(e, show_trace)
-        sys.exit(1)
+        progress_lines = (lambda msg: click.echo(msg, err=True)) if sys.stderr.isatty() else None
+        _store, drvs = open_and_instantiate(store_root, request, settings, eval_settings, progress_lines, show_trace)
     for ref in drvs:
         if ref.prebuilt_attr is not None:  # an index package has no derivation to write
             click.echo(

@@ -16,6 +16,8 @@ import tempfile
 
 import click
 
+from pydock.error_report import errors_reported
+
 __all__ = ["prefetch_docker"]
 
 
@@ -63,13 +65,12 @@ def prefetch_docker(
     show_trace: bool,
 ) -> None:
     """Pull IMAGE[:TAG] (or IMAGE TAG|DIGEST) and print the pullImage arguments with its hash."""
-    from pydock.build_cli import _report
 
     def say(line: str) -> None:
         if not quiet and sys.stderr.isatty():
             click.echo(line, err=True)
 
-    try:
+    with errors_reported(show_trace):
         from pydock.builders.images.docker_pull import PullRequest, pull_docker_archive
         from pydock.builders.images.registry_auth import parse_image_name
         from pydock.builders.images.registry_client import RegistryClient
@@ -103,11 +104,6 @@ def prefetch_docker(
             path = store.add_path(archive, out_name, FileIngestionMethod.FLAT, "sha256")
         sri = Hash("sha256", bytes.fromhex(sha)).sri
         say(f"-> ImagePath: {store.real_path(path)}")
-    except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
-        if isinstance(e, SystemExit):
-            raise
-        _report(e, show_trace)
-        sys.exit(1)
     values = {"imageName": name, "imageDigest": digest, "hash": sri, "finalImageName": final_name,
               "finalImageTag": final_tag}  # fmt: skip
     click.echo(json.dumps(values, indent=2) if as_json else nix_attrs(values))

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 
+from .errors import StoreError
+
 __all__ = [
     "BASE32_ALPHABET",
     "EncodingError",
@@ -44,7 +46,7 @@ _BASE64_VALUES = {c: i for i, c in enumerate(_BASE64_ALPHABET)}
 _HEX_VALUES = {c: int(c, 16) for c in "0123456789abcdefABCDEF"}
 
 
-class EncodingError(ValueError):
+class EncodingError(StoreError, ValueError):
     """A string is not a valid encoding of a digest.
 
     Messages only name the problem; ``hashes`` wraps them with Nix's wording

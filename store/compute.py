@@ -2,17 +2,17 @@
 
 ``nix-instantiate --eval`` runs in read-only mode: ``toFile``, source imports and
 ``derivation`` compute their store paths without writing anything. pydock's
-``eval`` does the same through this class, which has the interface the evaluator
-expects of any store (``LocalStore`` implements it for real writes):
-``add_text``, ``add_path``, ``add_derivation``, ``read_derivation``,
-``query_references``.
+``eval`` does the same through this class, one of the two implementations of
+``protocol.Store`` (``LocalStore`` is the other, for real writes).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 
 from .derivation import Derivation, DrvHashCache
+from .errors import StoreError
 from .hashes import Hash
 from .paths import FileIngestionMethod, StoreDir
 
@@ -71,3 +71,16 @@ class ComputeOnlyStore:
             out.add(p)
             todo.extend(self._refs.get(p, ()))
         return out
+
+    def is_valid(self, path: str) -> bool:
+        """Whether the host's store has ``path``: read-only evaluation reads the real ``/nix/store``."""
+        return os.path.lexists(path)
+
+    def ensure_valid(self, paths: Iterable[str], describe: Callable[[str], str | None] | None = None) -> None:
+        """Nothing to do: in read-only mode Nix's ``storePath`` does not ensure the path either."""
+
+    def real_path(self, store_path: str) -> str:
+        """Store paths are read where they are named: evaluation reads the host's store directly."""
+        if not self.store_dir.is_in_store(store_path):
+            raise StoreError(f"path '{store_path}' is not in the Nix store")
+        return store_path

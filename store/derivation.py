@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .errors import StoreError
 from .hashes import Hash, hash_bytes, parse_hash_type
 from .paths import (
     DRV_EXTENSION,
@@ -55,7 +56,7 @@ IMPURE_OUTPUT_HASH = hash_bytes("sha256", "impure")
 _DEFAULT_STORE = StoreDir()
 
 
-class DerivationError(ValueError):
+class DerivationError(StoreError, ValueError):
     """A malformed ``.drv`` text or an inconsistent derivation; Nix's wording where it has one."""
 
 

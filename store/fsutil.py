@@ -21,6 +21,8 @@ import os
 import shutil
 import stat
 
+from .errors import StoreError
+
 __all__ = ["MTIME_STORE", "UnsupportedFileType", "canonicalise", "delete_path", "move_path"]
 
 MTIME_STORE = 1
@@ -30,7 +32,7 @@ _IGNORED_XATTRS = frozenset({"security.selinux", "system.nfs4_acl"})
 """Nix's default ``ignored-acls``: attributes that are left alone (removing them fails or is pointless)."""
 
 
-class UnsupportedFileType(ValueError):
+class UnsupportedFileType(StoreError, ValueError):
     """A socket, device or FIFO where a store object may only hold files, directories and symlinks."""
 
 

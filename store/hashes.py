@@ -28,6 +28,7 @@ from .base32 import (
     encode_base32,
     encode_base64,
 )
+from .errors import StoreError
 
 __all__ = [
     "HASH_SIZES",
@@ -49,7 +50,7 @@ HASH_SIZES: dict[str, int] = {"md5": 16, "sha1": 20, "sha256": 32, "sha512": 64}
 _READ_CHUNK = 65536
 
 
-class BadHash(ValueError):
+class BadHash(StoreError, ValueError):
     """A hash string or algorithm name that Nix would reject, worded as Nix does."""
 
 

@@ -23,6 +23,7 @@ import stat
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from .errors import StoreError
 from .hashes import Hash, parse_hash_type
 
 __all__ = [
@@ -50,7 +51,7 @@ _CHUNK = 65536
 _MAX_TOKEN = 1 << 20  # names, symlink targets and keywords; file contents are streamed
 
 
-class NarError(Exception):
+class NarError(StoreError):
     """A file tree that cannot be archived, or a byte stream that is not a valid NAR."""
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .base32 import BASE32_ALPHABET, compress_hash, encode_base32
+from .errors import StoreError
 from .hashes import Hash, hash_bytes, hash_file
 from .nar import PathFilter, hash_path
 
@@ -49,7 +50,7 @@ _NAME_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS
 _HASH_CHARS = frozenset(BASE32_ALPHABET)
 
 
-class BadStorePath(ValueError):
+class BadStorePath(StoreError, ValueError):
     """A store path or name Nix would reject; messages use Nix's wording."""
 
 

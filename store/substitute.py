@@ -495,15 +495,15 @@ def open_store(
 ) -> LocalStore:
     """A ``LocalStore`` at ``root`` substituting as ``settings`` say (none when ``settings`` is None).
 
-    ``settings.warnings`` (unknown settings) are reported through ``warn`` here, once.
+    ``warn`` receives substitution warnings (a cache that cannot be reached).
+    ``settings.warnings`` (unknown settings) are left to whoever loaded the settings:
+    the CLI prints them once, with those of every other subsystem.
     """
     from .local import LocalStore
     from .substituters import make_substituters
 
     if settings is None:
         return LocalStore(root)
-    for w in settings.warnings:
-        warn(w)
     return LocalStore(
         root,
         substituters=make_substituters(settings),

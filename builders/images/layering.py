@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from pydock.builders.errors import BuildError
 from pydock.builders.images.cpython_order import frozenset_hash, set_order, str_hash
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
 Node = Mapping[str, Any]
 
 
-class LayeringError(ValueError):
+class LayeringError(BuildError, ValueError):
     """A layering request nixpkgs would refuse (its build fails with a similar message)."""
 
 

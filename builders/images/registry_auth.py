@@ -22,6 +22,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from pydock.builders.errors import BuildError
+
 __all__ = [
     "DOCKER_HUB",
     "Credentials",
@@ -43,7 +45,7 @@ _TAG = re.compile(r"[\w][\w.-]{0,127}")
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
-class ReferenceError(ValueError):
+class ReferenceError(BuildError, ValueError):
     """An image name, tag or digest that is not well formed."""
 
 

@@ -70,7 +70,7 @@ class RegistryError(BuildError):
     """A registry request that failed for good (after retries where retrying makes sense)."""
 
 
-class _Retryable(Exception):
+class _Retryable(RegistryError):
     """A failure worth another attempt: a 429/5xx answer or a broken connection."""
 
     def __init__(self, what: str, retry_after: float | None = None) -> None:

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydock.builders.errors import BuildError
 from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
 from pydock.builders.realisation.logicalfs import LogicalFS
 
@@ -36,7 +37,7 @@ DIRECTORY = ""  # a tree entry that is a directory rather than a symlink
 PROPAGATED_PRIORITY = 1000
 
 
-class BuildEnvError(Exception):
+class BuildEnvError(BuildError):
     """A failed buildEnv; the message carries nixpkgs' ``pkgs.buildEnv error:`` prefix."""
 
     def __init__(self, message: str) -> None:

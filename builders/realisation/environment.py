@@ -26,8 +26,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pydock.builders.errors import BuildError, FixedOutputHashMismatch
 from pydock.store.derivation import Derivation, OutputKind, hash_placeholder
-from pydock.store.hashes import Hash, hash_bytes
+from pydock.store.hashes import hash_bytes
 from pydock.store.local import InvalidPath, LocalStore
 
 __all__ = ["BuildError", "FixedOutputHashMismatch", "BuildEnvironment", "host_system", "prepare_environment"]
@@ -35,26 +36,6 @@ __all__ = ["BuildError", "FixedOutputHashMismatch", "BuildEnvironment", "host_sy
 HOME_DIR = "/homeless-shelter"
 _SH_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EXPORT_FILE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-
-
-class BuildError(Exception):
-    """A build that failed; the message is what Nix prints after ``error: ``."""
-
-
-class FixedOutputHashMismatch(BuildError):
-    """A fixed output whose content is not what the derivation declared, in Nix's words.
-
-    Builtin builders that check their result themselves raise it before the
-    output is registered (so nothing lands in the store); the realiser reports
-    it as it stands instead of as a failed builder.
-    """
-
-    def __init__(self, drv_path: str, wanted: Hash, got: Hash) -> None:
-        super().__init__(
-            f"hash mismatch in fixed-output derivation '{drv_path}':\n  specified: {wanted.sri}\n     got:    {got.sri}"
-        )
-        self.wanted = wanted
-        self.got = got
 
 
 def host_system() -> str:

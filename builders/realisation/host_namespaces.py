@@ -26,6 +26,8 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
+from pydock.builders.errors import BuildError
+
 __all__ = ["HOST_PATH", "NamespaceUnavailable", "run_in_host_namespaces"]
 
 HOST_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
@@ -37,7 +39,7 @@ def _namespaces() -> list[str]:
     return _NAMESPACES_AS_ROOT if os.geteuid() == 0 else _NAMESPACES
 
 
-class NamespaceUnavailable(RuntimeError):
+class NamespaceUnavailable(BuildError, RuntimeError):
     """The host cannot create the namespaces (no ``unshare``, or user namespaces disabled)."""
 
 

@@ -27,12 +27,14 @@ import tty
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydock.builders.errors import BuildError
+
 __all__ = ["SandboxError", "SandboxSpec", "run_sandboxed", "describe_status"]
 
 _CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_sandbox_child.py")
 
 
-class SandboxError(Exception):
+class SandboxError(BuildError):
     """The sandbox could not be set up (no namespaces, a failed mount …); the builder never ran."""
 
 

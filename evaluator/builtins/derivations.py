@@ -14,8 +14,10 @@ import stat
 from typing import Any
 
 from pydock.store.derivation import Derivation, DerivationOutput, hash_placeholder
+from pydock.store.errors import StoreError
 from pydock.store.hashes import BadHash, Hash, parse_hash_type_opt
 from pydock.store.paths import BadStorePath, FileIngestionMethod
+from pydock.store.protocol import Store
 
 from ..errors import NO_POS, NixError
 from ..ops import coerce_to_string
@@ -59,7 +61,7 @@ in (builtins.head perOutput).value
 """
 
 
-def _store() -> Any:
+def _store() -> Store:
     return state().store
 
 
@@ -379,14 +381,10 @@ def storePath(p):
     if not sd.is_in_store(path):
         raise NixError(f"path '{path}' is not in the Nix store")
     sp = sd.to_store_path(path)
-    ensure_valid = getattr(st, "ensure_valid", None)
-    if ensure_valid is not None:  # a real store: Nix's ensurePath, substituting what is missing
-        from pydock.store.local import StoreError
-
-        try:
-            ensure_valid([sp])
-        except StoreError as e:
-            raise NixError(str(e)) from None
+    try:
+        st.ensure_valid([sp])  # Nix's ensurePath: a real store substitutes what is missing
+    except StoreError as e:
+        raise NixError(str(e)) from None
     ctx.add(sp)
     return mkstr(path, ctx)
 

@@ -31,13 +31,9 @@ def realise_path(v) -> str:
     sd = store.store_dir
     if sd.is_in_store(p):
         sp = sd.to_store_path(p)
-        is_valid = getattr(store, "is_valid", None)
-        if is_valid is not None:
-            if not is_valid(sp):
-                raise NixError(f"path '{sp}' is not valid")
-            return store.real_path(sp) + p[len(sp) :]
-        if not os.path.lexists(p):
+        if not store.is_valid(sp):
             raise NixError(f"path '{sp}' is not valid")
+        return store.real_path(sp) + p[len(sp) :]
     return p
 
 

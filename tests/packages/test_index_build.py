@@ -3,7 +3,7 @@
 The packages' paths are made valid in pydock's store the way a substituter
 does it (NAR + hash + references, here from real ``nix-store --dump``/``-q``);
 with pydock's substituter merged, ``realise_prebuilt`` hands them to
-``LocalStore.ensure_valid`` instead.
+``LocalStore.ensure_valid`` instead (``builders/realisation/targets.realise_prebuilt``).
 """
 
 from __future__ import annotations
