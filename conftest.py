@@ -12,7 +12,15 @@
    reason.  Keep it short; every entry needs a reason a reviewer can check, and an entry is
    the only way to let a skip through under CI.
 
-3. **The pydock under test is this checkout.**  The suite refuses to run against a ``pydock``
+3. **Test tiers.**  Markers registered in ``pyproject.toml`` say what a test needs and costs:
+   ``nix_oracle`` (real Nix 2.8 is the oracle), ``needs_root`` (root or user namespaces: pydock's
+   build sandbox, chroots), ``image_clients`` (skopeo, umoci, podman or docker-registry) and
+   ``slow`` (an image build, a binary cache, a whole corpus).  :data:`TIERS_BY_PATH` and
+   :data:`TIERS_BY_FIXTURE` below apply them to whole folders, files, or every test using a
+   fixture, where that is true of each test there; single tests carry their own marker.
+   ``pytest -m "not slow and not nix_oracle"`` is the fast tier; CI runs everything.
+
+4. **The pydock under test is this checkout.**  The suite refuses to run against a ``pydock``
    imported from anywhere else (another worktree, an installed copy): the in-process tests
    and every ``python -m pydock.cli`` they start would otherwise test some other code.
 """
@@ -73,6 +81,47 @@ def pytest_make_collect_report(collector: pytest.Collector) -> object:
     report = outcome.get_result()
     if _ci() and report.skipped and not _allowed(report.nodeid):
         _as_failure(report)
+
+
+#: Path prefix (of the node id) -> the tiers of every test under it.
+TIERS_BY_PATH: dict[str, tuple[str, ...]] = {
+    "nix_compat_tests/": ("nix_oracle",),
+    "nix_compat_tests/test_eval_corpus.py": ("slow",),
+    "nix_compat_tests/test_derivation_corpus.py": ("slow",),
+    "nix_compat_tests/test_docker_tools.py": ("slow", "needs_root", "image_clients"),
+    "tests/prelude/": ("nix_oracle",),
+    "tests/prelude/test_prelude_build.py": ("slow", "needs_root"),
+    "tests/docker/": ("slow", "needs_root"),
+    "tests/docker/test_podman_client.py": ("image_clients",),
+    "tests/builders/registry/test_pull_image.py": ("slow", "needs_root", "image_clients"),
+    "tests/substituters/test_substitute_": ("nix_oracle", "slow"),
+    "tests/packages/test_index_build.py": ("slow", "needs_root"),
+    "tests/packages/test_index_image.py": ("slow", "needs_root", "image_clients"),
+    "tests/packages/test_index_from_cache.py": ("slow", "needs_root", "image_clients"),
+}
+
+#: Fixture -> the tiers of every test that uses it (directly or through another fixture).
+TIERS_BY_FIXTURE: dict[str, tuple[str, ...]] = {
+    "nix": ("nix_oracle",),
+    "nix_bins": ("nix_oracle",),
+    "nix_eval": ("nix_oracle",),
+    "nix_store": ("nix_oracle",),
+    "nix_view": ("nix_oracle",),
+    "oracle": ("nix_oracle",),
+    "fake": ("nix_oracle",),  # the package-index tests' fake nixpkgs, built and listed by real Nix
+    "binary_caches": ("nix_oracle", "slow"),  # real caches made by nix-build and nix copy
+    "sandbox": ("needs_root",),
+    "oci_tools": ("image_clients",),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        tiers = {t for prefix, ts in TIERS_BY_PATH.items() if path.startswith(prefix) for t in ts}
+        tiers.update(t for name in getattr(item, "fixturenames", ()) for t in TIERS_BY_FIXTURE.get(name, ()))
+        for tier in sorted(tiers):
+            item.add_marker(tier)
 
 
 def require_this_checkout(where: Path, what: str) -> None:

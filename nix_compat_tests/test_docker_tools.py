@@ -45,9 +45,11 @@ from pathlib import Path
 import pytest
 import zstandard
 
+from nix_compat_tests.support import unavailable
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "docker"))
 
-from docker_support import REPO, build_example, host_shell, logical_paths, skip_unless_ci  # noqa: E402
+from docker_support import REPO, build_example, host_shell, logical_paths  # noqa: E402
 
 EXAMPLE = REPO / "examples" / "docker-tools.nix"
 SOURCE_DIR = REPO / "examples" / "docker-tools-root"  # the path literal the example copies
@@ -133,7 +135,7 @@ def facts(images: Images, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The example evaluated by real Nix 2.8 (with pydock's prelude as `<nixpkgs>`)."""
     nix = shutil.which("nix-instantiate")
     if nix is None:
-        skip_unless_ci("nix-instantiate (Debian package nix-bin) is not installed")
+        unavailable("nix-instantiate (Debian package nix-bin) is not installed")
     store = tmp_path_factory.mktemp("nix-store")
     expr = FACTS_EXPR % {"example": EXAMPLE, "attrs": " ".join(f'"{a}"' for a in ATTRS)}
     shell = str(images.shell) if images.shell else "null"
@@ -148,7 +150,7 @@ def nix_closure(images: Images, *paths: str) -> set[str]:
     """`nix-store -qR` by real Nix, reading pydock's store and database."""
     nix_store = shutil.which("nix-store")
     if nix_store is None:
-        skip_unless_ci("nix-store (Debian package nix-bin) is not installed")
+        unavailable("nix-store (Debian package nix-bin) is not installed")
     cmd = [nix_store, "--store", f"local?root={images.root}", "-qR", *paths]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
     assert proc.returncode == 0, proc.stderr
@@ -163,7 +165,7 @@ def nix_closure(images: Images, *paths: str) -> set[str]:
 def oci_tools() -> None:
     missing = [t for t in ("skopeo", "umoci") if shutil.which(t) is None]
     if missing:
-        skip_unless_ci(f"not installed: {', '.join(missing)} (Debian packages skopeo, umoci)")
+        unavailable(f"not installed: {', '.join(missing)} (Debian packages skopeo, umoci)")
 
 
 @cache
@@ -259,10 +261,10 @@ def unpacked(images: Images, oci_tools, tmp_path_factory: pytest.TempPathFactory
 def run_image(images: Images, rootfs: Path, config: dict, *, bind_store: bool = False) -> subprocess.CompletedProcess:
     """`docker run`: Entrypoint + Cmd with the image's Env, in its WorkingDir, chrooted into `rootfs`."""
     if images.shell is None:
-        skip_unless_ci("no host dash to put in the images")
+        unavailable("no host dash to put in the images")
     unshare, chroot = shutil.which("unshare"), shutil.which("chroot")
     if unshare is None or chroot is None:
-        skip_unless_ci("unshare/chroot (util-linux, coreutils) not found")
+        unavailable("unshare/chroot (util-linux, coreutils) not found")
     argv = (config.get("Entrypoint") or []) + (config.get("Cmd") or [])
     env = dict(entry.split("=", 1) for entry in config.get("Env") or [])  # a later entry wins, as in Docker
     workdir = config.get("WorkingDir") or "/"
@@ -274,7 +276,7 @@ def run_image(images: Images, rootfs: Path, config: dict, *, bind_store: bool = 
         cmd += ["/bin/sh", "-c", mount, "sh", str(rootfs), store_dir, str(images.real(store_dir))]
     proc = subprocess.run([*cmd, *inner], capture_output=True, text=True, env=env, timeout=60)
     if proc.returncode != 0 and "unshare" in proc.stderr:
-        skip_unless_ci(f"cannot chroot here: {proc.stderr.strip()}")
+        unavailable(f"cannot chroot here: {proc.stderr.strip()}")
     return proc
 
 
@@ -484,7 +486,7 @@ def test_uid_gid_own_the_store_layers(images, facts, unpacked):
         assert owners == {(1000, 1000, "user", "user")}
     assert {(m.uid, m.gid) for m in layers[-1].values()} == {(0, 0)}
     if os.geteuid() != 0:
-        skip_unless_ci("unpacking with the image's owners needs root")
+        unavailable("unpacking with the image's owners needs root")
     rootfs = unpacked("nonRoot", rootless=False)
     # umoci resolved `User = "user"` through the image's /etc/passwd for the runtime config.
     user = json.loads((rootfs.parent / "config.json").read_text())["process"]["user"]
@@ -503,7 +505,7 @@ def test_fake_root_commands_chown_is_kept(images, unpacked):
     assert others == {(0, 0)}
     assert layer_files(images, "fakeRoot")[-1]["home/alice/note"] == b"note\n"
     if os.geteuid() != 0:
-        skip_unless_ci("unpacking with the image's owners needs root")
+        unavailable("unpacking with the image's owners needs root")
     rootfs = unpacked("fakeRoot", rootless=False)
     alice, note = (rootfs / "home/alice").stat(), (rootfs / "home/alice/note").stat()
     assert (alice.st_uid, alice.st_gid, note.st_uid, note.st_gid) == (1000, 1000, 1001, 1002)

@@ -1,18 +1,14 @@
 """``pydock prefetch-docker``: nix-prefetch-docker's job, for pasting a ``pullImage`` call into a file.
 
-It resolves a tag to the digest the registry reports (as ``skopeo inspect``
-does), pulls the image exactly as the ``pullImage`` builder will
-(:func:`pydock.builders.images.docker_pull.pull_docker_archive`), adds the archive to
-the store under pullImage's output name (so a later build of that pullImage is
-already done), and prints the attribute set — or JSON with ``--json``.
+The work is :func:`pydock.builders.images.prefetch.prefetch_image` (resolve the tag,
+pull as the ``pullImage`` builder will, add the archive to the store); this command
+prints the attribute set — or JSON with ``--json``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 
 import click
 
@@ -21,17 +17,8 @@ from pydock.error_report import errors_reported
 __all__ = ["prefetch_docker"]
 
 
-def _split_image(image: str) -> tuple[str, str | None, str | None]:
-    """``name[:tag][@digest]`` → (name, tag, digest); a port colon is not a tag."""
-    name, _, digest = image.partition("@")
-    last = name.rsplit("/", 1)[-1]
-    tag = None
-    if ":" in last:
-        name, _, tag = name.rpartition(":")
-    return name, tag, digest or None
-
-
 def nix_attrs(values: dict[str, str]) -> str:
+    """The arguments as a Nix attribute set, ready to paste into a ``pullImage`` call."""
     return "{\n" + "".join(f"  {k} = {json.dumps(v)};\n" for k, v in values.items()) + "}"
 
 
@@ -71,39 +58,14 @@ def prefetch_docker(
             click.echo(line, err=True)
 
     with errors_reported(show_trace):
-        from pydock.builders.images.docker_pull import PullRequest, pull_docker_archive
-        from pydock.builders.images.registry_auth import parse_image_name
-        from pydock.builders.images.registry_client import RegistryClient
-        from pydock.store.hashes import Hash
+        from pydock.builders.images.prefetch import prefetch_image
         from pydock.store.local import LocalStore
-        from pydock.store.paths import FileIngestionMethod
 
-        name, tag, digest = _split_image(image)
-        if tag_or_digest:
-            if tag_or_digest.startswith("sha256:"):
-                digest = tag_or_digest
-            else:
-                tag = tag_or_digest
-        digest = image_digest or digest
-        if digest is None:
-            client = RegistryClient(parse_image_name(name), tls_verify=tls_verify, log=say)
-            digest = client.get_manifest(tag or "latest").digest
-        if arch is None:
-            from pydock.builders.realisation.environment import host_system
-
-            cpu = host_system().split("-")[0]
-            arch = {"x86_64": "amd64", "aarch64": "arm64", "i686": "386", "armv7l": "arm"}.get(cpu, cpu)
-        final_name = final_image_name or name
-        final_tag = final_image_tag or tag or "latest"
-        req = PullRequest(name, digest, final_name, final_tag, os_, arch, variant, tls_verify)
-        out_name = "docker-image-" + f"{final_name}-{final_tag}".replace("/", "-").replace(":", "-") + ".tar"
         store = LocalStore(store_root)
-        with tempfile.TemporaryDirectory(prefix="pydock-prefetch-") as work:
-            archive = os.path.join(work, out_name)
-            sha = pull_docker_archive(req, archive, work, log=say)
-            path = store.add_path(archive, out_name, FileIngestionMethod.FLAT, "sha256")
-        sri = Hash("sha256", bytes.fromhex(sha)).sri
-        say(f"-> ImagePath: {store.real_path(path)}")
-    values = {"imageName": name, "imageDigest": digest, "hash": sri, "finalImageName": final_name,
-              "finalImageTag": final_tag}  # fmt: skip
+        result = prefetch_image(
+            store, image, tag_or_digest, image_digest, os_, arch, variant, final_image_name, final_image_tag,
+            tls_verify, log=say,
+        )  # fmt: skip
+        say(f"-> ImagePath: {store.real_path(result.store_path)}")
+    values = result.arguments
     click.echo(json.dumps(values, indent=2) if as_json else nix_attrs(values))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
+
+from nix_compat_tests.support import require_tool
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -22,11 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def nix_eval():
     """Evaluate an expression with real ``nix-instantiate --eval --strict`` (the oracle)."""
-    exe = shutil.which("nix-instantiate")
-    if exe is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nix-instantiate (Debian package nix-bin) is required under CI=true")
-        pytest.skip("nix-instantiate not installed")
+    exe = require_tool("nix-instantiate")
 
     def run(expr: str, *flags: str) -> subprocess.CompletedProcess:
         return subprocess.run([exe, "--eval", "--strict", *flags, "-E", expr], capture_output=True, text=True)

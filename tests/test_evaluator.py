@@ -203,6 +203,7 @@ def test_arguments_stay_unevaluated_thunks() -> None:
 # -------------------------------------------------------------- deep programs
 
 
+@pytest.mark.slow
 def test_deep_fold_builds_100k_nested_sets() -> None:
     expr = (
         "let deep = builtins.foldl' (acc: i: { inner = acc; }) {} (builtins.genList (i: i) 100000);"
@@ -215,6 +216,7 @@ def test_deep_non_tail_recursion() -> None:
     assert evaluate("let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 100000") == 100000
 
 
+@pytest.mark.slow
 def test_runaway_recursion_is_a_nix_error_not_a_crash() -> None:
     r = pydock("eval", "-E", "let f = n: f (n + 1) + 1; in f 0")
     assert r.returncode == 1
@@ -222,6 +224,7 @@ def test_runaway_recursion_is_a_nix_error_not_a_crash() -> None:
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_deep_list_prints_without_recursion_error() -> None:
     r = pydock("eval", "--strict", "-E", "builtins.foldl' (acc: i: [ acc ]) [ ] (builtins.genList (i: i) 100000)")
     assert r.returncode == 0

@@ -24,10 +24,7 @@ def realise_path(v) -> str:
     """A path to read: store paths map to where the store keeps them (its root may not
     be ``/``); a store path the store does not have is "not valid", as in Nix."""
     p = canon_path(coerce_to_path(v))
-    st = state()
-    if st is None:  # used outside an evaluation (unit tests of single builtins)
-        return p
-    store = st.store
+    store = state().store
     sd = store.store_dir
     if sd.is_in_store(p):
         sp = sd.to_store_path(p)

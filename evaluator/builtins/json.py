@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..compiler import lambda_info
 from ..errors import NO_POS, NixError
 from ..ops import coerce_to_string, decode, encode, format_float
 from ..values import (
@@ -47,8 +48,6 @@ def _lambda_pos(f: Any) -> Any:
     try:
         if meth is not None:
             return meth()[3]
-        from ..compiler import lambda_info  # late: the compiler imports the builtins
-
         return lambda_info(f)[3]
     except Exception:  # the position only improves the message; never fail because of it
         return None

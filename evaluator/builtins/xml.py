@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..compiler import lambda_info
 from ..errors import Pos
 from ..ops import encode, format_float
 from ..values import (
@@ -45,8 +46,6 @@ def _lambda_info(f: Any) -> tuple[str | None, list[str] | None, bool, Pos | None
     meth = getattr(f, "lambda_info", None)
     if meth is not None:
         return meth()
-    from ..compiler import lambda_info  # late: the compiler imports the builtins
-
     return lambda_info(f)
 
 

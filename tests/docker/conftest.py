@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 import pytest
 
+from nix_compat_tests.support import require_tools
+
 sys.path.insert(0, os.path.dirname(__file__))
 
-from docker_support import ATTRS, EXAMPLE, Built, build_example, host_shell, logical_paths, skip_unless_ci  # noqa: E402
+from docker_support import ATTRS, EXAMPLE, Built, build_example, host_shell, logical_paths  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +27,5 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 @pytest.fixture(scope="session")
 def oci_tools() -> bool:
     """skopeo and umoci must be there under CI; elsewhere their absence skips the client checks."""
-    missing = [t for t in ("skopeo", "umoci") if shutil.which(t) is None]
-    if missing:
-        skip_unless_ci(f"not installed: {', '.join(missing)} (Debian packages skopeo, umoci)")
+    require_tools("skopeo", "umoci", package="skopeo, umoci")
     return True

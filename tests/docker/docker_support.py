@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from nix_compat_tests.support import unavailable
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "docker-layered.nix"
 ATTRS = [
@@ -72,7 +74,7 @@ def build_example(example: Path, attrs: list[str], root: Path, shell: Path | Non
     proc = pydock(*args)
     if proc.returncode != 0:
         if "namespaces" in proc.stderr:
-            skip_unless_ci(f"pydock's namespaces are unavailable here: {proc.stderr.strip()[-300:]}")
+            unavailable(f"pydock's namespaces are unavailable here: {proc.stderr.strip()[-300:]}")
         raise AssertionError(f"pydock build failed:\n{proc.stderr[-4000:]}")
     paths = proc.stdout.split()
     assert len(paths) == len(attrs), proc.stdout
@@ -97,15 +99,6 @@ class Built:
 
     def real(self, attr: str) -> Path:
         return self.root / self.paths[attr].lstrip("/")
-
-
-def skip_unless_ci(message: str) -> None:
-    """Skip on a developer machine; under CI=true a missing capability is a failure."""
-    import pytest
-
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (CI=true: this check must run in CI)", pytrace=False)
-    pytest.skip(message)
 
 
 class Podman:

@@ -9,8 +9,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from docker_support import REPO, build_example, example_expr, pydock, skip_unless_ci
+from docker_support import REPO, build_example, example_expr, pydock
 from docker_support import host_shell as _host_shell
+
+from nix_compat_tests.support import unavailable
 
 EXAMPLE = REPO / "examples" / "docker-image.nix"
 ATTRS = ["base", "child", "gz", "zstd"]
@@ -22,7 +24,7 @@ def images(tmp_path_factory):
     # chown to uid 1000 needs pydock to run as root (no user namespace then); the example skips it without chown.
     tools = ("rm", "mkdir", "chown") if os.geteuid() == 0 else ("rm", "mkdir")
     if not _host_shell(work / "shell", tools=tools):
-        skip_unless_ci("no host dash to put in the images (runAsRoot needs a shell)")
+        unavailable("no host dash to put in the images (runAsRoot needs a shell)")
     root = work / "store"
     built = {a: Path(p) for a, p in zip(ATTRS, build_example(EXAMPLE, ATTRS, root, work / "shell"), strict=True)}
     assert all(p.is_relative_to(root) for p in built.values())
@@ -76,7 +78,7 @@ def test_run_as_root_layer(images):
 def test_run_as_root_deletion_hides_the_base_file(images, oci_tools, tmp_path):
     """umoci applies the child's whiteout: /etc/obsolete from the base is gone, /etc stays."""
     if os.geteuid() != 0:
-        skip_unless_ci("the example deletes /etc/obsolete only where chown can run (pydock as root)")
+        unavailable("the example deletes /etc/obsolete only where chown can run (pydock as root)")
     archive = f"docker-archive:{images['child']}"
     subprocess.run(["skopeo", "--insecure-policy", "copy", archive, f"oci:{tmp_path}/layout:v1"], check=True)
     bundle = tmp_path / "bundle"

@@ -7,8 +7,10 @@ import shutil
 import subprocess
 
 import pytest
-from docker_support import EXAMPLE, pydock, skip_unless_ci
+from docker_support import EXAMPLE, pydock
 from pydock.builders.images.docker_conf import iso_seconds, jq_dumps
+
+from nix_compat_tests.support import unavailable
 
 
 def eval_json(expr: str) -> object:
@@ -79,7 +81,7 @@ def _gnu_date(value: str) -> subprocess.CompletedProcess:
     """The oracle: GNU ``date -Iseconds -d VALUE`` as nixpkgs' builder runs it (no TZ: UTC)."""
     date = shutil.which("date")
     if date is None:
-        skip_unless_ci("GNU date (coreutils) not found")
+        unavailable("GNU date (coreutils) not found")
     return subprocess.run([date, "-Iseconds", "-d", value], capture_output=True, text=True, env={"TZ": "UTC0"})
 
 
@@ -115,7 +117,7 @@ def test_jq_dumps_is_jq(doc):
     """The oracle: ``jq .`` (what nixpkgs' builder pipes the conf through) on the same document."""
     jq = shutil.which("jq")
     if jq is None:
-        skip_unless_ci("jq not installed (Debian package jq)")
+        unavailable("jq not installed (Debian package jq)")
     proc = subprocess.run([jq, "."], input=json.dumps(doc), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert jq_dumps(doc) == proc.stdout
@@ -127,7 +129,7 @@ def test_jq_numbers_are_jq():
 
     jq = shutil.which("jq")
     if jq is None:
-        skip_unless_ci("jq not installed (Debian package jq)")
+        unavailable("jq not installed (Debian package jq)")
     rng = random.Random(1406)
     values = [0, -0.0, 2**53 + 1, -(2**63), 2**63 - 1]
     for _ in range(200):

@@ -20,7 +20,9 @@ import sys
 import tarfile
 
 import pytest
-from docker_support import EXAMPLE, example_expr, pydock, skip_unless_ci
+from docker_support import EXAMPLE, example_expr, pydock
+
+from nix_compat_tests.support import unavailable
 
 GOARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
 
@@ -155,14 +157,14 @@ def test_unpacked_tree(built, rootfs):
 
 def test_cmd_runs_in_chroot(built, rootfs):
     if not built.runnable:
-        skip_unless_ci("no host dash to put in the image")
+        unavailable("no host dash to put in the image")
     unshare, chroot = shutil.which("unshare"), shutil.which("chroot")
     if unshare is None or chroot is None:
-        skip_unless_ci("unshare/chroot (util-linux, coreutils) not found")
+        unavailable("unshare/chroot (util-linux, coreutils) not found")
     cmd = [unshare, "--user", "--map-root-user", chroot, rootfs, "/bin/sh", "-c", "cd /data && exec /bin/hello"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={"GREETING": "pydock", "PATH": "/bin"})
     if proc.returncode != 0 and "unshare" in proc.stderr:
-        skip_unless_ci(f"cannot chroot here: {proc.stderr.strip()}")
+        unavailable(f"cannot chroot here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "Hello from a layered image (pydock in /data)\n", proc.stderr
 
@@ -252,7 +254,7 @@ def test_fakechroot_image_runs_and_holds_its_references(built, oci_tools, tmp_pa
     target = os.readlink(rootfs / "opt/app/hello")
     assert (rootfs / target.lstrip("/")).is_file()  # the symlinked store path came along as a layer
     if not built.runnable:
-        skip_unless_ci("no host dash to put in the image")
+        unavailable("no host dash to put in the image")
     run = "cd /opt && exec /opt/app/hello"
     unshare, chroot = shutil.which("unshare"), shutil.which("chroot")
     assert unshare is not None and chroot is not None
@@ -287,6 +289,7 @@ def _build_ok(built, expr: str) -> str:
     return proc.stdout.strip()
 
 
+@pytest.mark.nix_oracle
 def test_debug_logs_the_layers_and_changes_nothing_else(built):
     expr = "e.stream.override { debug = true; }"
     _build_ok(built, expr)
@@ -323,7 +326,7 @@ def test_gzip_is_pigz_ntr_of_the_stream(built):
     """buildLayeredImage's default .tar.gz is byte for byte `pigz -nTR` of the uncompressed image, as in nixpkgs."""
     pigz = shutil.which("pigz")
     if pigz is None:
-        skip_unless_ci("pigz not installed (Debian package pigz)")
+        unavailable("pigz not installed (Debian package pigz)")
     proc = subprocess.run(
         [pigz, "-nTR"], input=built.real("layeredUncompressed").read_bytes(), capture_output=True, check=True
     )

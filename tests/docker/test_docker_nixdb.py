@@ -17,7 +17,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from docker_support import REPO, build_example, logical_paths, pydock, skip_unless_ci
+from docker_support import REPO, build_example, logical_paths, pydock
+
+from nix_compat_tests.support import unavailable
 
 EXAMPLE = REPO / "examples" / "docker-nixdb.nix"
 ATTRS = [
@@ -59,7 +61,7 @@ def in_root(root: Path | str, path: str) -> Path:
 def nix_store() -> str:
     exe = shutil.which("nix-store")
     if exe is None:
-        skip_unless_ci("nix-store (Debian package nix-bin) not installed")
+        unavailable("nix-store (Debian package nix-bin) not installed")
     return exe  # type: ignore[return-value]
 
 

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from archive_factory import Entry, image_archive, layer_tar, tree_of_dir, tree_of_tar
-from docker_support import pydock, skip_unless_ci
+from docker_support import pydock
 from pydock.builders.images.image_unpack import flatten_image
 from pydock.builders.realisation.environment import BuildError
+
+from nix_compat_tests.support import unavailable
 
 THREE_LAYERS = [
     [
@@ -47,12 +49,12 @@ def three_layer_image(tmp_path_factory) -> Path:
 def test_export_equals_umoci_unpack(three_layer_image, tmp_path):
     missing = [t for t in ("skopeo", "umoci") if shutil.which(t) is None]
     if missing:
-        skip_unless_ci(f"not installed: {', '.join(missing)}")
+        unavailable(f"not installed: {', '.join(missing)}")
     expr = (f"(import <nixpkgs> {{ }}).dockerTools.exportImage {{ fromImage = {three_layer_image};"
             ' name = "exported.tar"; diskSize = 2048; }')  # fmt: skip
     proc = pydock("build", "--store", str(tmp_path / "store"), "--no-out-link", "-E", expr)
     if proc.returncode != 0 and "namespaces" in proc.stderr:
-        skip_unless_ci(proc.stderr[-300:])
+        unavailable(proc.stderr[-300:])
     assert proc.returncode == 0, proc.stderr
     exported = Path(proc.stdout.strip())
     assert exported.name.endswith("-exported.tar")

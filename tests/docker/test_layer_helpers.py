@@ -7,7 +7,9 @@ import os
 import tarfile
 from pathlib import Path
 
-from docker_support import host_shell, pydock, skip_unless_ci
+from docker_support import host_shell, pydock
+
+from nix_compat_tests.support import unavailable
 
 PRELUDE = "let pkgs = import <nixpkgs> { }; inherit (pkgs) dockerTools writeTextDir writeText; in "
 BASE_JSON = (
@@ -18,7 +20,7 @@ BASE_JSON = (
 def build(tmp_path: Path, expr: str, *extra: str) -> Path:
     proc = pydock("build", "--store", str(tmp_path / "store"), "--no-out-link", *extra, "-E", PRELUDE + expr)
     if proc.returncode != 0 and "namespaces" in proc.stderr:
-        skip_unless_ci(proc.stderr[-300:])
+        unavailable(proc.stderr[-300:])
     assert proc.returncode == 0, proc.stderr
     return Path(proc.stdout.strip())
 
@@ -81,7 +83,7 @@ def test_mk_pure_layer_has_nixpkgs_layout(tmp_path):
 
 def test_mk_root_layer_runs_as_root(tmp_path):
     if not host_shell(tmp_path / "shell", tools=("mkdir",)):
-        skip_unless_ci("no host dash to put in the layer (runAsRoot needs a shell)")
+        unavailable("no host dash to put in the layer (runAsRoot needs a shell)")
     shell = f'(builtins.path {{ path = {tmp_path / "shell"}; name = "host-shell"; }})'
     out = build(tmp_path, f'dockerTools.mkRootLayer {{ name = "root"; baseJson = {BASE_JSON}; copyToRoot = {shell};'
                           ' runAsRoot = "mkdir /made-by-root"; }')  # fmt: skip

@@ -9,7 +9,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from docker_support import REPO, Podman, build_example, podman_name, skip_unless_ci
+from docker_support import REPO, Podman, build_example, podman_name
+
+from nix_compat_tests.support import unavailable
 
 EXAMPLE = REPO / "tests" / "docker" / "podman-images.nix"
 ATTRS = ["stream", "layeredNone", "layeredGz", "layeredZstd", "buildImage", "merged"]
@@ -20,7 +22,7 @@ ENV = ["A=1", "B=two words"]
 @pytest.fixture(scope="module")
 def archives(tmp_path_factory) -> dict[str, Path]:
     if shutil.which("podman") is None:
-        skip_unless_ci("podman is not installed (Debian package podman)")
+        unavailable("podman is not installed (Debian package podman)")
     work = tmp_path_factory.mktemp("podman")
     paths = dict(zip(ATTRS, map(Path, build_example(EXAMPLE, ATTRS, work / "store", None)), strict=True))
     stream = work / "stream.tar"

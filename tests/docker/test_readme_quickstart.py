@@ -9,7 +9,9 @@ import shutil
 import subprocess
 import sys
 
-from docker_support import REPO, TIMEOUT, skip_unless_ci
+from docker_support import REPO, TIMEOUT
+
+from nix_compat_tests.support import unavailable
 
 
 def quick_start_command() -> str:
@@ -27,7 +29,7 @@ def quick_start_command() -> str:
 def test_quick_start_builds_an_image(tmp_path, oci_tools):
     pydock = shutil.which("pydock") or shutil.which("pydock", path=os.path.dirname(sys.executable))
     if pydock is None:
-        skip_unless_ci("the pydock command is not installed (pip install -e .)")
+        unavailable("the pydock command is not installed (pip install -e .)")
     (tmp_path / "examples").symlink_to(REPO / "examples")
     env = dict(os.environ, PYDOCK_STORE=str(tmp_path / "store"))
     env["PATH"] = os.path.dirname(pydock) + os.pathsep + env.get("PATH", "")

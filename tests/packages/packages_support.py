@@ -11,33 +11,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from nix_compat_tests.support import require_tool, unavailable
 
 HERE = Path(__file__).resolve().parent
 FAKE_NIXPKGS = HERE / "fake_nixpkgs"
 REPO = HERE.parents[1]
 TIMEOUT = 300
-
-
-def skip_unless_ci(message: str) -> None:
-    """Skip on a developer machine; under CI=true a missing oracle or capability is a failure."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (CI=true: this check must run in CI)", pytrace=False)
-    pytest.skip(message)
-
-
-def require_tool(tool: str) -> str:
-    """A real tool the tests need (Nix's, or an image client); without it: fail under CI=true, skip elsewhere."""
-    found = shutil.which(tool)
-    if found is None:
-        skip_unless_ci(f"{tool} is an oracle of the package-index tests and is not installed")
-    return found
 
 
 def nix_env() -> dict[str, str]:
@@ -80,7 +64,7 @@ def build_fake_index(work: Path) -> FakeIndex:
     nix_build = require_tool("nix-build")
     for static in ("/bin/busybox", "/bin/bash-static"):
         if not os.path.exists(static):
-            skip_unless_ci(f"{static} (Debian busybox-static, bash-static) is what the fake packages are made of")
+            unavailable(f"{static} (Debian busybox-static, bash-static) is what the fake packages are made of")
     proc = run([nix_build, str(FAKE_NIXPKGS), "-o", str(work / "result")], nix_env())
     assert proc.returncode == 0, proc.stderr
     proc = run([require_tool("nix-env"), "-f", str(FAKE_NIXPKGS), "-qaP", "--json", "--out-path", "--meta"], nix_env())

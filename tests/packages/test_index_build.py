@@ -13,7 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from packages_support import FakeIndex, import_closure, nix_env, require_tool, run, skip_unless_ci
+from packages_support import FakeIndex, import_closure, nix_env, run
+
+from nix_compat_tests.support import require_tool, unavailable
 
 
 def logical(root: Path, physical: str) -> str:
@@ -100,7 +102,7 @@ def test_write_shell_script_bin_runs_with_the_index_bash(fake: FakeIndex, shell_
         'with import <nixpkgs> { }; writeShellScriptBin "greet" "echo \\"hi from $BASH\\""',
     )
     if proc.returncode != 0 and "sandbox" in proc.stderr.lower():
-        skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
+        unavailable(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
     script = Path(proc.stdout.strip()) / "bin" / "greet"
     bash = fake.out("bash")
@@ -117,7 +119,7 @@ def test_docker_helpers_use_index_packages(fake: FakeIndex, shell_store: Path) -
         "with import <nixpkgs> { }; [ dockerTools.binSh dockerTools.usrBinEnv ]",
     )
     if proc.returncode != 0 and "sandbox" in proc.stderr.lower():
-        skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
+        unavailable(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
     bin_sh, usr_bin_env = (Path(p) for p in proc.stdout.split())
     assert os.readlink(bin_sh / "bin" / "sh") == f"{fake.out('bashInteractive')}/bin/bash"

@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
-from packages_support import FAKE_NIXPKGS, REPO, FakeIndex, nix_env, nix_eval_json, require_tool, run
+from packages_support import FAKE_NIXPKGS, REPO, FakeIndex, nix_env, nix_eval_json, run
 
 from nix_compat_tests.nixpkgs_reference import LIB, nixpkgs_file
+from nix_compat_tests.support import require_tool
 
 # `pkgs` and `lib` are bound differently for the two evaluators; the probe is the same text.
 PROBE = """

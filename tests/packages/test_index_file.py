@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from packages_support import FAKE_NIXPKGS, FakeIndex, nix_env, require_tool, run
+from packages_support import FAKE_NIXPKGS, FakeIndex, nix_env, run
+
+from nix_compat_tests.support import require_tool
 
 HELLO = "(import <nixpkgs> { }).hello.outPath"
 

@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from packages_support import REPO, FakeIndex, nix_env, require_tool, run
+from packages_support import REPO, FakeIndex, nix_env, run
+
+from nix_compat_tests.support import require_tool
 
 EXAMPLE = REPO / "examples" / "docker-packages.nix"
 PACKAGES = ("bash", "bashInteractive", "busybox")

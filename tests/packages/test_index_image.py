@@ -14,7 +14,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from packages_support import REPO, FakeIndex, import_closure, skip_unless_ci
+from packages_support import REPO, FakeIndex, import_closure
+
+from nix_compat_tests.support import unavailable
 
 EXAMPLE = REPO / "examples" / "docker-packages.nix"
 
@@ -22,14 +24,14 @@ EXAMPLE = REPO / "examples" / "docker-packages.nix"
 def test_image_of_index_packages_runs_its_cmd(fake: FakeIndex, tmp_path: Path) -> None:
     tools = {t: shutil.which(t) for t in ("skopeo", "umoci", "unshare", "chroot")}
     if None in tools.values():
-        skip_unless_ci(f"not installed: {[t for t, p in tools.items() if p is None]}")
+        unavailable(f"not installed: {[t for t, p in tools.items() if p is None]}")
     root = tmp_path / "store"
     import_closure(root, [fake.out(p) for p in ("bash", "bashInteractive", "busybox")])
     proc = fake.pydock(
         "build", "--no-out-link", "--store", str(root), "--packages", str(fake.index), str(EXAMPLE), "-A", "layered"
     )
     if proc.returncode != 0 and "sandbox" in proc.stderr.lower():
-        skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
+        unavailable(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
     archive = proc.stdout.strip()
     layout = tmp_path / "layout"
@@ -47,20 +49,20 @@ def test_image_of_index_packages_runs_its_cmd(fake: FakeIndex, tmp_path: Path) -
     cmd = [tools["unshare"], "--user", "--map-root-user", tools["chroot"], str(rootfs), "/bin/greet"]
     run = subprocess.run(cmd, capture_output=True, text=True, env={"PATH": "/bin"})
     if run.returncode != 0 and "unshare" in run.stderr:
-        skip_unless_ci(f"cannot chroot here: {run.stderr.strip()}")
+        unavailable(f"cannot chroot here: {run.stderr.strip()}")
     assert run.stdout == f"hello from {fake.out('bash')}/bin/bash with greet\n", run.stderr
 
 
 def test_streamed_image_of_index_packages(fake: FakeIndex, tmp_path: Path) -> None:
     if shutil.which("skopeo") is None:
-        skip_unless_ci("not installed: skopeo")
+        unavailable("not installed: skopeo")
     root = tmp_path / "store"
     import_closure(root, [fake.out(p) for p in ("bash", "bashInteractive", "busybox")])
     proc = fake.pydock(
         "build", "--no-out-link", "--store", str(root), "--packages", str(fake.index), str(EXAMPLE), "-A", "stream"
     )
     if proc.returncode != 0 and "sandbox" in proc.stderr.lower():
-        skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
+        unavailable(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
     archive = tmp_path / "image.tar"
     with open(archive, "wb") as f:

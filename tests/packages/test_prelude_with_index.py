@@ -13,7 +13,9 @@ import json
 import shutil
 from pathlib import Path
 
-from packages_support import REPO, FakeIndex, nix_env, require_tool, run
+from packages_support import REPO, FakeIndex, nix_env, run
+
+from nix_compat_tests.support import require_tool
 
 PACKAGES = ["bash", "bashInteractive", "coreutils", "cacert", "shadow"]
 

@@ -10,27 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from nix_compat_tests.support import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
 PRELUDE = REPO / "evaluator" / "prelude"
 TIMEOUT = 120
-
-
-def require_oracle(tool: str = "nix-instantiate") -> str:
-    """The path of a real Nix tool; without it: fail under CI=true, skip elsewhere."""
-    found = shutil.which(tool)
-    if found is None:
-        message = f"{tool} (Debian package nix-bin) is the oracle of the prelude tests and is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true)", pytrace=False)
-        pytest.skip(message)
-    return found
 
 
 def nix_env(store_root: Path | None = None) -> dict[str, str]:
@@ -55,7 +43,7 @@ def eval_json(tool: str, expr: str, *, prelude: bool, store_root: Path | None = 
     if tool == "pydock":
         proc = pydock("eval", "--strict", "--json", "-E", expr)
     else:
-        cmd = [require_oracle(), "--eval", "--strict", "--json", "-E", expr]
+        cmd = [require_tool("nix-instantiate"), "--eval", "--strict", "--json", "-E", expr]
         if prelude:
             cmd[1:1] = ["-I", f"nixpkgs={PRELUDE}"]
         if store_root is not None:

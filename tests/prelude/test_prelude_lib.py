@@ -21,9 +21,10 @@ import sys
 
 import pytest
 from lib_cases import CASES, ERROR_CASES, SHARED
-from prelude_support import PRELUDE, TIMEOUT, nix_env, require_oracle
+from prelude_support import PRELUDE, TIMEOUT, nix_env
 
 from nix_compat_tests.nixpkgs_reference import LIB, nixpkgs_file
+from nix_compat_tests.support import require_tool
 
 NAMES = [name for name, _ in CASES]
 assert len(NAMES) == len(set(NAMES)), "duplicate case names"
@@ -52,7 +53,7 @@ def _run(tool: str, expr: str, *, json_out: bool = True) -> subprocess.Completed
         cmd = [sys.executable, "-m", "pydock.cli", "eval", *flags, "-E", expr]
         env = None
     else:
-        cmd = [require_oracle(), "-I", f"nixpkgs={PRELUDE}", "--eval", *flags, "-E", expr]
+        cmd = [require_tool("nix-instantiate"), "-I", f"nixpkgs={PRELUDE}", "--eval", *flags, "-E", expr]
         env = nix_env()
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=TIMEOUT, check=False)
 
@@ -159,7 +160,7 @@ def test_error_message_matches_nixpkgs_lib(name: str, expr: str) -> None:
 
 
 def _error_commands(expr: str) -> list[tuple[str, list[str], dict | None]]:
-    nix = [require_oracle(), "-I", f"nixpkgs={PRELUDE}", "--eval", "--strict", "-E"]
+    nix = [require_tool("nix-instantiate"), "-I", f"nixpkgs={PRELUDE}", "--eval", "--strict", "-E"]
     return [
         ("oracle", [*nix, _with_lib(_nixpkgs_lib(), expr)], nix_env()),
         ("nix-prelude", [*nix, _with_lib(PRELUDE_LIB, expr)], nix_env()),

@@ -10,13 +10,13 @@ temporary directory (``--store local?root=DIR``), never at the machine's own.
 from __future__ import annotations
 
 import importlib
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from nix_compat_tests.support import require_tools
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,18 +50,8 @@ NIX_BINARIES = ("nix-store", "nix-hash", "nix-instantiate", "nix")
 
 @pytest.fixture(scope="session")
 def nix_bins() -> dict[str, str]:
-    """Absolute paths of the Nix binaries; skip (or fail under CI) if any is missing."""
-    found = {name: shutil.which(name) for name in NIX_BINARIES}
-    missing = [name for name, path in found.items() if path is None]
-    if missing:
-        msg = (
-            f"Nix binaries not found on PATH: {', '.join(missing)}; the pydock.store differential "
-            "tests need real Nix 2.8 (Debian package nix-bin)"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
-    return {name: path for name, path in found.items() if path is not None}
+    """Absolute paths of the Nix binaries (the oracles of these tests)."""
+    return require_tools(*NIX_BINARIES)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
+from nix_compat_tests.support import require_file, require_tools
 
 NIX_FLAGS = ["--option", "substituters", "", "--option", "require-sigs", "false"]
 COMPRESSIONS = ("xz", "zstd", "bzip2", "none")
@@ -68,15 +68,6 @@ in rec {{
 ATTRS = ("busybox", "bash", "tools", "app", "built")
 
 
-def require(tool: str) -> str:
-    exe = shutil.which(tool)
-    if exe is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} (Debian package nix-bin) is required under CI=true")
-        pytest.skip(f"{tool} not installed")
-    return exe
-
-
 def run(*cmd: str, cwd: str | None = None) -> str:
     p = subprocess.run(list(cmd), capture_output=True, text=True, cwd=cwd)
     if p.returncode != 0:
@@ -111,14 +102,9 @@ class BinaryCaches:
 
 def make_binary_caches(workdir: Path) -> BinaryCaches:
     """Build, sign and copy the test paths (see the module docstring)."""
-    nix_build = require("nix-build")
-    require("nix-store")
-    require("nix")
-    for exe, package in (("/bin/busybox", "busybox-static"), ("/bin/bash-static", "bash-static")):
-        if not os.path.exists(exe):
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"{exe} (Debian package {package}) is required under CI=true")
-            pytest.skip(f"{exe} not installed")
+    nix_build = require_tools("nix-build", "nix-store", "nix")["nix-build"]
+    require_file("/bin/busybox", "busybox-static")
+    require_file("/bin/bash-static", "bash-static")
     workdir.mkdir(parents=True, exist_ok=True)
     expr = workdir / "packages.nix"
     expr.write_text(EXPRESSION)

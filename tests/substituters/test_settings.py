@@ -8,8 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cache_fixture import require
 from pydock.store.settings import DEFAULT_SUBSTITUTERS, DEFAULT_TRUSTED_PUBLIC_KEYS, SettingsError, load_settings
+
+from nix_compat_tests.support import require_tool
 
 K1 = "k1:" + "A" * 43 + "="
 K2 = "k2:" + "B" * 43 + "="
@@ -48,7 +49,7 @@ def conf_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _nix_show_config() -> dict:
-    require("nix")
+    require_tool("nix")
     out = subprocess.run(
         ["nix", "--extra-experimental-features", "nix-command", "show-config", "--json"],
         capture_output=True,
@@ -59,6 +60,7 @@ def _nix_show_config() -> dict:
     return {k: v["value"] for k, v in json.loads(out).items()}
 
 
+@pytest.mark.nix_oracle
 def test_nix_conf_files_combine_as_in_nix(conf_env: Path) -> None:
     nix = _nix_show_config()
     s = load_settings()
@@ -71,6 +73,7 @@ def test_nix_conf_files_combine_as_in_nix(conf_env: Path) -> None:
     assert s.warnings == []  # unknown settings in Nix's files are the user's business
 
 
+@pytest.mark.nix_oracle
 def test_defaults_are_nixs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for var, d in (("NIX_CONF_DIR", "n"), ("XDG_CONFIG_HOME", "h"), ("XDG_CONFIG_DIRS", "s")):
         monkeypatch.setenv(var, str(tmp_path / d))

@@ -3,7 +3,7 @@
 # and the derivation graph follow nixpkgs' documented behaviour so that
 # `imageTag`, `conf`, `streamScript` and the image bytes come out the same;
 # the steps nixpkgs does with python/jq scripts are pydock builtin builders
-# (pydock/builders/docker_*.py) instead.
+# (builders/images/docker_*.py) instead.
 #
 # Wired into the package set as `dockerTools = import ./docker { inherit lib; pkgs = self; };`.
 { lib, pkgs }:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 import pytest
+
+from nix_compat_tests.support import require_tools
 
 sys.path.insert(0, os.path.dirname(__file__))
 
@@ -23,9 +24,5 @@ def sample(tmp_path_factory):
 @pytest.fixture(scope="session")
 def oci_tools():
     """skopeo and umoci, the real clients that must accept the archives; missing under CI is a failure."""
-    missing = [t for t in ("skopeo", "umoci") if shutil.which(t) is None]
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{', '.join(missing)} required under CI=true (Debian packages skopeo, umoci)")
-        pytest.skip(f"not installed: {', '.join(missing)}")
+    require_tools("skopeo", "umoci", package="skopeo, umoci")
     return True

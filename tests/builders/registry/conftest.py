@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from nix_compat_tests.support import require_tools, unavailable
+
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "docker"))
 
-from docker_support import skip_unless_ci  # noqa: E402
 from registry_support import REPO, Registry, bcrypt_htpasswd, push, push_oci, pydock, start_registry  # noqa: E402
 
 IMAGES_NIX = Path(__file__).with_name("images.nix")
@@ -29,12 +29,6 @@ class Pushed:
     archives: dict[str, Path]
 
 
-def _require(*tools: str) -> None:
-    missing = [t for t in tools if shutil.which(t) is None]
-    if missing:
-        skip_unless_ci(f"not installed: {', '.join(missing)} (Debian packages skopeo, docker-registry)")
-
-
 def _build_sources(work: Path) -> dict[str, Path]:
     attrs = ["hello", "amd64", "arm64"]
     args = ["build", "--store", str(work / "src-store"), "--no-out-link", str(IMAGES_NIX)]
@@ -43,7 +37,7 @@ def _build_sources(work: Path) -> dict[str, Path]:
     proc = pydock(*args)
     if proc.returncode != 0:
         if "namespaces" in proc.stderr:
-            skip_unless_ci(f"pydock's namespaces are unavailable here: {proc.stderr.strip()[-300:]}")
+            unavailable(f"pydock's namespaces are unavailable here: {proc.stderr.strip()[-300:]}")
         raise AssertionError(proc.stderr[-3000:])
     return dict(zip(attrs, map(Path, proc.stdout.split()), strict=True))
 
@@ -51,7 +45,7 @@ def _build_sources(work: Path) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def pushed(tmp_path_factory: pytest.TempPathFactory):
     """A registry holding example/hello, a per-arch pair and a hand-written manifest list over them."""
-    _require("skopeo", "docker-registry")
+    require_tools("skopeo", "docker-registry", package="skopeo, docker-registry")
     import requests
 
     work = tmp_path_factory.mktemp("registry")

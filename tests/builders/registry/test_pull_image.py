@@ -11,8 +11,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from docker_support import Podman, skip_unless_ci
+from docker_support import Podman
 from registry_support import FrontEnd, env_with, pydock, send, skopeo_archive
+
+from nix_compat_tests.support import unavailable
 
 
 def sha256(path: Path) -> str:
@@ -63,7 +65,7 @@ def test_pull_equals_skopeo_and_prefetch(pushed, tmp_path, nix_eval):
 
     # podman loads the pulled archive with the image's configuration.
     if shutil.which("podman") is None:
-        skip_unless_ci("podman is not installed (Debian package podman)")
+        unavailable("podman is not installed (Debian package podman)")
     podman = Podman()
     try:
         assert podman.load(out) == ["docker.io/library/pulled:t1"]
