@@ -48,7 +48,7 @@ def test_every_exception_belongs_to_its_layers_family(package: object, family: t
 def test_the_families_share_one_root() -> None:
     for family in (NixError, StoreError, BuildError):
         assert issubclass(family, PydockError)
-    from pydock.index_cli import IndexCommandError
+    from pydock.evaluator.packages.index_writer import IndexCommandError
 
     assert issubclass(IndexCommandError, PydockError)
 

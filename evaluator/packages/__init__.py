@@ -3,7 +3,8 @@
 Modules: ``index_file`` (read and check the JSON), ``index_cache`` (the per-file
 SQLite/marshal cache that keeps a big index cheap), ``package_values`` (index
 entries as derivation-like values), ``package_set`` (lazy sets and the fill into
-the prelude's package set), ``locate`` (which index a run uses).
+the prelude's package set), ``locate`` (which index a run uses), ``index_writer``
+(``pydock index``: an index made by real ``nix-env``).
 """
 
 from .index_file import PackageIndexError

@@ -2,8 +2,8 @@
 
 The packages' paths are made valid in pydock's store the way a substituter
 does it (NAR + hash + references, here from real ``nix-store --dump``/``-q``);
-with pydock's substituter merged, ``realise_prebuilt`` hands them to
-``LocalStore.ensure_valid`` instead (``builders/realisation/targets.realise_prebuilt``).
+``realise_prebuilt`` (``builders/realisation/targets.py``) hands them to
+``LocalStore.ensure_valid``, which finds them valid.
 """
 
 from __future__ import annotations
