@@ -24,7 +24,10 @@ def realise_path(v) -> str:
     """A path to read: store paths map to where the store keeps them (its root may not
     be ``/``); a store path the store does not have is "not valid", as in Nix."""
     p = canon_path(coerce_to_path(v))
-    store = state().store
+    st = state()
+    if st is None:  # a builtin called outside an evaluation (unit tests of single builtins)
+        return p
+    store = st.store
     sd = store.store_dir
     if sd.is_in_store(p):
         sp = sd.to_store_path(p)

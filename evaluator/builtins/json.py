@@ -44,10 +44,7 @@ def _sort_key(name: str) -> bytes:
 
 def _lambda_pos(f: Any) -> Any:
     """Where a user function was defined: Nix reports conversion errors there."""
-    meth = getattr(f, "lambda_info", None)
     try:
-        if meth is not None:
-            return meth()[3]
         return lambda_info(f)[3]
     except Exception:  # the position only improves the message; never fail because of it
         return None
