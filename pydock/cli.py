@@ -14,6 +14,7 @@ from pydock.cli_options import (
     setting_options,
     warn_unknown_settings,
 )
+from pydock.cli_output import verbosity_options
 
 
 def _fail(e: BaseException, show_trace: bool) -> None:
@@ -49,9 +50,26 @@ def _package_index(flag: str | None) -> str | None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="pydock")
+@click.version_option(package_name="pydock", prog_name="pydock", message="%(prog)s %(version)s")
+@verbosity_options
 def main() -> None:
-    """pydock: evaluate Nix files that use dockerTools, and build their images."""
+    """pydock: evaluate Nix files that use dockerTools, and build their images.
+
+    \b
+    Quick start:
+      pydock build examples/docker-image.nix -A base      # prints the image archive's path
+      podman load < "$(pydock build examples/docker-image.nix -A base)"
+      $(pydock build examples/docker-layered.nix -A stream) | podman load
+
+    \b
+    More:
+      pydock eval --strict examples/hello.nix
+      pydock log result                  # full log of a build
+      pydock store gc                    # delete what no result link reaches
+
+    Shell completion: eval "$(_PYDOCK_COMPLETE=bash_source pydock)" (zsh_source, fish_source).
+    Every command has --help with examples; docs/cli.md is the full reference.
+    """
 
 
 @main.command("eval")
@@ -80,7 +98,15 @@ def eval_cmd(
     parse_only: bool,
     eval_flag: bool,
 ) -> None:
-    """Evaluate FILES (default ./default.nix) or -E expressions, like nix-instantiate --eval."""
+    """Evaluate FILES (default ./default.nix) or -E expressions, like nix-instantiate --eval.
+
+    \b
+    Examples:
+      pydock eval --strict examples/hello.nix
+      pydock eval --json -A message examples/hello.nix
+      pydock eval -E 'builtins.attrNames (import <nixpkgs> {}).dockerTools'
+      pydock eval -A base.imageTag examples/docker-image.nix
+    """
     from pydock.evaluator.errors import TraceSettings
     from pydock.evaluator.runner import run_deep
     from pydock.evaluator.settings import EvalSettings

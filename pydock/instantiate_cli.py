@@ -42,6 +42,11 @@ def instantiate(
 
     Prebuilt inputs (``builtins.storePath``, package-index paths) are substituted, since a
     ``.drv`` can only be written once its inputs are valid.
+
+    \b
+    Examples:
+      pydock instantiate examples/docker-image.nix -A base
+      pydock instantiate --store ./store -E 'derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }'
     """
     try:
         from pydock.store.settings import load_settings

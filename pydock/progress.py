@@ -24,7 +24,7 @@ import threading
 import time
 from typing import TextIO
 
-__all__ = ["Task", "configure", "enabled", "task", "verbosity", "human_bytes"]
+__all__ = ["Task", "configure", "enabled", "human_bytes", "show_messages", "task", "verbosity"]
 
 _quiet = False
 _verbosity = 0
@@ -55,6 +55,14 @@ def enabled(stream: TextIO | None = None) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def show_messages(stream: TextIO | None = None) -> bool:
+    """True when human-oriented messages (builders' output, "building …") should reach stderr.
+
+    On a terminal unless ``--quiet``; anywhere with ``-v``.
+    """
+    return _verbosity > 0 or enabled(stream)
 
 
 def human_bytes(n: float) -> str:

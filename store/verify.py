@@ -6,7 +6,8 @@ Two checks, in Nix's order and with Nix's messages:
   that nothing refers to is dropped from the database ("disappeared, removing
   from database..."); one with valid referrers is an error, since removing it
   would leave them dangling;
-* contents (``check_contents``): the NAR of every valid path is hashed again
+* contents (``check_contents``): the files of ``.links`` must hash to their
+  names, and the NAR of every valid path is hashed again
   and compared with the recorded ``narHash`` (and size), which finds a file
   altered after the path was registered.
 
@@ -22,7 +23,7 @@ from collections.abc import Callable
 
 from .hashes import Hash
 from .local import LocalStore
-from .nar import dump_path
+from .nar import dump_path, nar_hash
 
 __all__ = ["verify_store"]
 
@@ -58,6 +59,8 @@ def verify_store(
             error(f"path '{path}' disappeared, removing from database...")
             _invalidate_one(store, path)
     if check_contents:
+        log("checking link hashes...")
+        errors |= _check_links(store, error)
         log("checking store hashes...")
         gone = set(missing)
         for path in valid:
@@ -83,6 +86,22 @@ def verify_store(
                 error(f"path '{path}' was modified! expected size {info.nar_size}, got {size}")
                 errors = True
     return errors
+
+
+def _check_links(store: LocalStore, error: Log) -> bool:
+    """``.links/<base32 NAR hash>`` files (hard-link deduplication) must still hash to their name."""
+    links = os.path.join(store.real_store_dir, ".links")
+    try:
+        names = sorted(os.listdir(links))
+    except FileNotFoundError:
+        return False
+    bad = False
+    for name in names:
+        current = nar_hash(os.path.join(links, name))[0].to_string("base32")
+        if current != name:
+            error(f"link '{os.path.join(links, name)}' was modified! expected hash '{name}', got '{current}'")
+            bad = True
+    return bad
 
 
 def _invalidate_one(store: LocalStore, path: str) -> None:
