@@ -91,9 +91,7 @@ def verify_cmd(store_root: str | None, check_contents: bool) -> None:
     try:
         s = open_local_store(store_root)
         with progress.task("hashing store paths") as bar:
-            errors = verify_store(
-                s, check_contents, log=_info, error=write_stderr, on_bytes=lambda n: bar.advance(n)
-            )
+            errors = verify_store(s, check_contents, log=_info, error=write_stderr, on_bytes=lambda n: bar.advance(n))
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         fail(e)
         return

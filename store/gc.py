@@ -335,9 +335,7 @@ def delete_paths(store: LocalStore, paths: Iterable[str], log: Log = _no_log) ->
                 raise StillAlive(f"cannot delete path '{path}' since it is still alive ({why})")
             others = store.query_referrers(path) - wanted_set - {path}
             if others:
-                raise StillAlive(
-                    f"cannot delete path '{path}' since it is still alive (referenced by '{min(others)}')"
-                )
+                raise StillAlive(f"cannot delete path '{path}' since it is still alive (referenced by '{min(others)}')")
         result = GCResult()
         _invalidate(store, wanted)
         for path in wanted:
