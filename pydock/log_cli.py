@@ -18,7 +18,7 @@ __all__ = ["log"]
 
 @click.command("log")
 @store_option
-@click.argument("path")
+@click.argument("path", type=click.Path())
 def log(store_root: str | None, path: str) -> None:
     """Print the full build log of PATH (a .drv, an output path or a result link).
 

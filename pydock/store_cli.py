@@ -102,7 +102,7 @@ def verify_cmd(store_root: str | None, check_contents: bool) -> None:
 
 @store.command("path-info", context_settings={"help_option_names": ["--help"]})
 @store_option
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-r", "--recursive", is_flag=True, help="Include the closure of the paths.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON like `nix path-info --json`.")
 @click.option("-s", "--size", "show_size", is_flag=True, help="Show the NAR size of each path.")
@@ -237,7 +237,7 @@ def gc_cmd(store_root: str | None, keep: tuple[str, ...], dry_run: bool, print_l
 
 @store.command("delete")
 @store_option
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @verbosity_options
 def delete_cmd(store_root: str | None, paths: tuple[str, ...]) -> None:
     """Delete PATHS from the store, refusing any that a root or another path still needs.
