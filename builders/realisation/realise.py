@@ -76,7 +76,11 @@ def realise(store: LocalStore, drv_path: str, progress: Progress | None = None) 
             progress(f"  {p}")
     for p in todo:
         build_derivation(store, p, progress)
-    return store.derivation_output_paths(store.read_derivation(drv_path))
+    outputs = store.derivation_output_paths(store.read_derivation(drv_path))
+    # Temporary GC roots, as Nix adds them: a concurrent `pydock store gc` keeps the outputs
+    # until this process exits, e.g. until `pydock build` has made its result links.
+    store.temp_roots.add_many(sorted(outputs.values()))
+    return outputs
 
 
 def _substitute_outputs(store: LocalStore, drv_path: str, todo: list[str]) -> list[str]:
@@ -206,6 +210,7 @@ def build_derivation(store: LocalStore, drv_path: str, progress: Progress | None
         for p in outputs.values():
             store.delete_if_invalid(p)
         input_paths = _input_closure(store, drv_path, drv)
+        store.temp_roots.add_many(sorted(input_paths | set(outputs.values())))  # no GC under a running build
         with store.temp_dir("-build") as base:
             scratch = _Scratch.create(base)
             progress(f"building '{drv_path}'...")

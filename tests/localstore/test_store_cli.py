@@ -184,3 +184,34 @@ def test_delete_refuses_a_referenced_path(project: Path, store_root: Path, nix_v
     assert (r.returncode, r.stdout[:24]) == (0, "2 store paths deleted, 0"), r.stderr
     assert not (store_root / base.lstrip("/")).exists()
     nix_view.verify()
+
+
+HOLDER = """
+import sys
+from pydock.store.local import LocalStore
+store = LocalStore(sys.argv[1])
+print(store.add_text("held.txt", "kept by a temporary root\\n", []), flush=True)
+sys.stdin.read()  # hold the root until the test closes our stdin
+"""
+
+
+def test_gc_keeps_temporary_roots_of_live_processes(store_root: Path, nix_view: NixStore) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(store_root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        held = holder.stdout.readline().strip()  # type: ignore[union-attr]
+        assert held.endswith("-held.txt")
+        assert held not in nix_view.lines("--gc", "--print-dead")  # real Nix honours pydock's temp roots
+        r = pydock("store", "gc", "--store", str(store_root))
+        assert r.returncode == 0, r.stderr
+        assert (store_root / held.lstrip("/")).exists()
+        assert held in pydock("store", "gc", "--print-roots", "--store", str(store_root)).stdout
+    finally:
+        holder.stdin.close()  # type: ignore[union-attr]
+        holder.wait()
+    r = pydock("store", "gc", "--store", str(store_root))
+    assert r.returncode == 0 and r.stdout.startswith("1 store paths deleted")
+    assert f"removing stale temporary roots file '{store_root}/nix/var/nix/temproots/{holder.pid}'" in r.stderr
+    assert not (store_root / held.lstrip("/")).exists()
+    nix_view.verify()
