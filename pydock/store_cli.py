@@ -90,7 +90,8 @@ def verify_cmd(store_root: str | None, check_contents: bool) -> None:
 
     try:
         s = open_local_store(store_root)
-        with progress.task("hashing store paths") as bar:
+        total = s.db.query("select sum(narSize) from ValidPaths")[0][0] if check_contents else None
+        with progress.task("hashing store paths", total_bytes=total) as bar:
             errors = verify_store(s, check_contents, log=_info, error=write_stderr, on_bytes=lambda n: bar.advance(n))
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         fail(e)
