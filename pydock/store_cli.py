@@ -9,6 +9,7 @@ and ``store/gc.py``.  Messages never send the user to a ``nix`` command.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -34,11 +35,15 @@ def store_option(f: F) -> F:
 
 def open_local_store(store_root: str | None) -> Any:
     """Open the store (``DIR`` or ``local?root=DIR``) without substituters: these commands never download."""
+    from pydock.store.errors import StoreError
     from pydock.store.local import LocalStore, default_store_root
 
     if store_root is not None and store_root.startswith("local?root="):
         store_root = store_root[len("local?root=") :]
     root = store_root if store_root is not None else default_store_root()
+    if not os.path.isdir(root):
+        # a mistyped --store must not quietly create an empty store and report on it
+        raise StoreError(f"there is no store at '{root}' (pydock build creates one)")
     return LocalStore(root)
 
 

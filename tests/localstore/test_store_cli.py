@@ -91,6 +91,10 @@ def test_log_of_an_output_path_and_of_a_path_without_log(project: Path, store_ro
     assert r.stderr == f"error: build log of '/nix/store/{note}' is not available\n"
     r = pydock("log", "--store", str(store_root), "/etc/passwd")
     assert (r.returncode, r.stderr) == (1, "error: path '/etc/passwd' is not in the Nix store\n")
+    typo = store_root.parent / "no-such-store"
+    r = pydock("store", "verify", "--store", str(typo))
+    assert (r.returncode, r.stderr) == (1, f"error: there is no store at '{typo}' (pydock build creates one)\n")
+    assert not typo.exists()
 
 
 def test_verify_reports_an_altered_file_as_nix_does(project: Path, store_root: Path, nix_view: NixStore) -> None:
