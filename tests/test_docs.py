@@ -3,6 +3,7 @@ and every example says how to run it."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -22,6 +23,7 @@ CLI_DOC = ROOT / "docs" / "cli.md"
 EXAMPLES_FROM_OTHER_BRANCH = {"pullImage", "exportImage", "mergeImages"}
 
 
+@functools.cache
 def docker_tools_attributes() -> list[str]:
     """What the prelude's dockerTools exports, asked through the CLI as a user would."""
     expr = "builtins.attrNames (import <nixpkgs> {}).dockerTools"

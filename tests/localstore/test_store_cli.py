@@ -120,7 +120,7 @@ def test_verify_reports_an_altered_file_as_nix_does(project: Path, store_root: P
 def test_path_info_matches_nix_path_info(project: Path, store_root: Path, nix_view: NixStore) -> None:
     app = build(project, store_root, "app", "result")
     nix = ["nix", "--extra-experimental-features", "nix-command", "path-info"]
-    for flags in (["-r"], ["-rsS", "--sigs"], ["-rsSh"], ["--json", "-r", "-S"], ["--json"]):
+    for flags in (["-r"], ["-rsS", "--sigs"], ["-rsSh"], ["--json", "-r", "-S"]):
         ours = pydock("store", "path-info", "--store", str(store_root), *flags, str(project / "result"))
         assert ours.returncode == 0, ours.stderr
         theirs = nix_view.run(*nix, *flags, app).decode()
