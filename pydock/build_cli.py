@@ -20,12 +20,12 @@ Progress goes to stderr only when stderr is a terminal.  Failures go through
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from pydock.cli_options import argument_options, command_settings, selection_options, setting_options
+from pydock.cli_output import verbosity_options
 from pydock.error_report import errors_reported
+from pydock.progress import show_messages
 
 __all__ = ["build"]
 
@@ -42,6 +42,7 @@ __all__ = ["build"]
 )
 @argument_options
 @setting_options
+@verbosity_options
 def build(
     files: tuple[str, ...],
     is_expr: bool,
@@ -55,8 +56,22 @@ def build(
     packages: str | None,
     show_trace: bool,
 ) -> None:
-    """Build the derivations in FILES (default ./default.nix) or -E expressions, like nix-build."""
-    interactive = sys.stderr.isatty()
+    """Build the derivations in FILES (default ./default.nix) or -E expressions, like nix-build.
+
+    Prints each output's path (its physical place under the store root) and links
+    ./result (-o) to it.  On a terminal the builders' output is shown as they
+    run (with -v also in a pipe); a failed build ends with the `pydock log …`
+    command that prints its full log.
+
+    \b
+    Examples:
+      pydock build examples/docker-image.nix -A base
+      podman load < "$(pydock build --no-out-link examples/docker-image.nix -A base)"
+      $(pydock build examples/docker-layered.nix -A stream) | podman load
+      pydock build -E 'with import <nixpkgs> {}; dockerTools.buildLayeredImage { name = "x"; }'
+      pydock build --store ./store -o img examples/docker-layered.nix -A layered
+    """
+    interactive = show_messages()  # a terminal without --quiet, or -v
 
     def progress(msg: str) -> None:
         if interactive:

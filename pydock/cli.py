@@ -7,13 +7,31 @@ import sys
 import click
 
 from pydock.cli_options import argument_options, command_settings, selection_options, setting_options
+from pydock.cli_output import verbosity_options
 from pydock.error_report import errors_reported
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="pydock")
+@click.version_option(package_name="pydock", prog_name="pydock", message="%(prog)s %(version)s")
+@verbosity_options
 def main() -> None:
-    """pydock: evaluate Nix files that use dockerTools, and build their images."""
+    """pydock: evaluate Nix files that use dockerTools, and build their images.
+
+    \b
+    Quick start:
+      pydock build examples/docker-image.nix -A base      # prints the image archive's path
+      podman load < "$(pydock build examples/docker-image.nix -A base)"
+      $(pydock build examples/docker-layered.nix -A stream) | podman load
+
+    \b
+    More:
+      pydock eval --strict examples/hello.nix
+      pydock log result                  # full log of a build
+      pydock store gc                    # delete what no result link reaches
+
+    Shell completion: eval "$(_PYDOCK_COMPLETE=bash_source pydock)" (zsh_source, fish_source).
+    Every command has --help with examples; docs/cli.md is the full reference.
+    """
 
 
 @main.command("eval")
@@ -42,7 +60,15 @@ def eval_cmd(
     parse_only: bool,
     eval_flag: bool,
 ) -> None:
-    """Evaluate FILES (default ./default.nix) or -E expressions, like nix-instantiate --eval."""
+    """Evaluate FILES (default ./default.nix) or -E expressions, like nix-instantiate --eval.
+
+    \b
+    Examples:
+      pydock eval --strict examples/hello.nix
+      pydock eval --json -A message examples/hello.nix
+      pydock eval -E 'builtins.attrNames (import <nixpkgs> {}).dockerTools'
+      pydock eval -A base.imageTag examples/docker-image.nix
+    """
     with errors_reported(show_trace):
         from pydock.evaluator.errors import TraceSettings
         from pydock.evaluator.packages import resolve_index_path
@@ -79,12 +105,16 @@ def _register_commands() -> None:
     from pydock.build_cli import build
     from pydock.index_cli import index
     from pydock.instantiate_cli import instantiate
+    from pydock.log_cli import log
     from pydock.prefetch_cli import prefetch_docker
+    from pydock.store_cli import store
 
     main.add_command(build)
     main.add_command(index)
     main.add_command(instantiate)
     main.add_command(prefetch_docker)
+    main.add_command(store)
+    main.add_command(log)
 
 
 _register_commands()

@@ -39,7 +39,7 @@ def selection_options(f: F) -> F:
     return _apply(
         f,
         [
-            click.argument("files", nargs=-1),
+            click.argument("files", nargs=-1, type=click.Path()),  # Path: shells complete file names
             click.option("-E", "--expr", "is_expr", is_flag=True, help="Interpret the arguments as Nix expressions."),
             click.option("-A", "--attr", "attr_paths", multiple=True, help="Select an attribute path from the value."),
         ],

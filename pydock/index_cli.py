@@ -21,7 +21,14 @@ __all__ = ["index"]
 @click.option("-o", "--output", "output", default="-", show_default=True, metavar="FILE", help="Where to write.")
 @click.option("--no-meta", is_flag=True, help="Leave out the packages' meta attributes.")
 def index(nixpkgs: str, attrs: tuple[str, ...], output: str, no_meta: bool) -> None:
-    """Write a package index of NIXPKGS with a real Nix (nix-env -qaP --json --out-path --meta)."""
+    """Write a package index of NIXPKGS with a real Nix (nix-env -qaP --json --out-path --meta).
+
+    \b
+    Examples:
+      pydock index --nixpkgs ~/nixpkgs -o packages.json.zst
+      pydock index --nixpkgs ~/nixpkgs -A hello -A bashInteractive -o small.json
+      PYDOCK_PACKAGES=packages.json.zst pydock build examples/docker-packages.nix
+    """
     with errors_reported():
         from pydock.evaluator.packages.index_writer import IndexCommandError, encode_index, query_nix_env, write_index
 

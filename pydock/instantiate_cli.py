@@ -38,6 +38,11 @@ def instantiate(
 
     Prebuilt inputs (``builtins.storePath``, package-index paths) are substituted, since a
     ``.drv`` can only be written once its inputs are valid.
+
+    \b
+    Examples:
+      pydock instantiate examples/docker-image.nix -A base
+      pydock instantiate --store ./store -E 'derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }'
     """
     with errors_reported(show_trace):
         from pydock.evaluator.instantiation import EvalRequest, open_and_instantiate

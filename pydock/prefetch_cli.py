@@ -51,7 +51,13 @@ def prefetch_docker(
     store_root: str | None,
     show_trace: bool,
 ) -> None:
-    """Pull IMAGE[:TAG] (or IMAGE TAG|DIGEST) and print the pullImage arguments with its hash."""
+    """Pull IMAGE[:TAG] (or IMAGE TAG|DIGEST) and print the pullImage arguments with its hash.
+
+    \b
+    Examples:
+      pydock prefetch-docker docker.io/library/alpine 3.19
+      pydock prefetch-docker --json --quiet localhost:5000/base:1 --tls-verify false
+    """
 
     def say(line: str) -> None:
         if not quiet and sys.stderr.isatty():

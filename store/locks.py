@@ -156,6 +156,13 @@ class TempRoots:
             os.close(fd)  # the GC removed it between open and lock
 
     def add(self, store_path: str) -> None:
+        self.add_many([store_path])
+
+    def add_many(self, store_paths: Iterable[str]) -> None:
+        """Append several roots under one acquisition of ``gc.lock`` (a build's whole input closure)."""
+        data = b"".join(p.encode() + b"\0" for p in store_paths)
+        if not data:
+            return
         with self._lock:
             if self._fd is None:
                 self._fd = self._open()
@@ -166,6 +173,6 @@ class TempRoots:
                 assert self._gc_fd is not None
             lock_fd(self._gc_fd, False)
             try:
-                os.write(self._fd, store_path.encode() + b"\0")
+                os.write(self._fd, data)
             finally:
                 fcntl.flock(self._gc_fd, fcntl.LOCK_UN)

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import zstandard
 
+from pydock import progress
+
 from .hashes import BadHash, Hash
 from .local import StoreError, ValidPathInfo
 from .nar import NarError
@@ -84,7 +86,7 @@ class ProgressLine:
     """``[3/10 paths, 12.0/40.1 MiB, 5.6 MB/s]`` rewritten in place on a terminal; silent otherwise."""
 
     def __init__(self, stream: TextIO | None, total_paths: int, total_bytes: int) -> None:
-        self.stream = stream if stream is not None and stream.isatty() else None
+        self.stream = stream if stream is not None and progress.enabled(stream) else None  # not with --quiet
         self.total_paths = total_paths
         self.total_bytes = total_bytes
         self.done_paths = 0

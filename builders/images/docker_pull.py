@@ -34,6 +34,8 @@ from pydock.builders.realisation.builtin_builders import BuildContext, builtin_b
 from pydock.builders.realisation.environment import BuildError, FixedOutputHashMismatch
 from pydock.store.hashes import hash_file
 
+from pydock import progress
+
 __all__ = ["PullRequest", "docker_pull_image", "pull_docker_archive"]
 
 PARALLEL_LAYERS = 3
@@ -84,20 +86,23 @@ def pull_docker_archive(
         if not isinstance(size, int) or size < 0:
             raise RegistryError(f"manifest {manifest.digest} of {client}: layer {i} has no valid size")
 
+    bar = progress.task("pulling layers", total_bytes=sum(d["size"] for d in layer_descs), total_items=len(layer_descs))
+
     def fetch_layer(i: int) -> ArchiveLayer:
         desc = layer_descs[i]
         digest = _descriptor_digest(desc, client)
         log(f"copying blob {digest}")
         blob_path = os.path.join(workdir, f"blob-{i}")
         with open(blob_path, "w+b") as blob:
-            client.download_blob(digest, desc["size"], blob)
+            client.download_blob(digest, desc["size"], _CountingWriter(blob, bar))
+        bar.advance(n_items=1)
         layer = _decompressed_layer(blob_path, os.path.join(workdir, f"layer-{i}.tar"), digest)
         if os.path.exists(blob_path):
             os.unlink(blob_path)
         return layer
 
     # A few layers at a time, as skopeo copies them; the archive still lists them in order.
-    with ThreadPoolExecutor(max_workers=PARALLEL_LAYERS) as pool:
+    with bar, ThreadPoolExecutor(max_workers=PARALLEL_LAYERS) as pool:
         layers = list(pool.map(fetch_layer, range(len(layer_descs))))
     tmp = out_path + ".tmp"
     with open(tmp, "wb") as out:
@@ -105,6 +110,27 @@ def pull_docker_archive(
                              (final.full, req.final_image_tag))  # fmt: skip
     os.replace(tmp, out_path)
     return hash_file("sha256", out_path).hex
+
+
+class _CountingWriter:
+    """A blob file that tells the progress line how many bytes arrived (a restarted transfer counts twice)."""
+
+    def __init__(self, f: BinaryIO, bar: progress.Task) -> None:
+        self._f = f
+        self._bar = bar
+
+    def write(self, data: bytes) -> int:
+        self._bar.advance(len(data))
+        return self._f.write(data)
+
+    def seek(self, *args: int) -> int:
+        return self._f.seek(*args)
+
+    def truncate(self, *args: int) -> int:
+        return self._f.truncate(*args)
+
+    def flush(self) -> None:
+        self._f.flush()
 
 
 def _descriptor_digest(desc: dict, client: RegistryClient) -> str:

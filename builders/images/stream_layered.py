@@ -44,6 +44,8 @@ from pydock.builders.images.layer_cache import (
 from pydock.builders.images.store_layer import Ownership, RealPath, member_from_lstat, store_layer_chunks
 from pydock.builders.images.tarformat import Member, TarWriter, file_chunks
 
+from pydock import progress
+
 __all__ = ["NIX_SANDBOX_OWNER", "LayerRecord", "SandboxOwner", "StreamResult", "main", "stream_layered_image"]
 
 SandboxOwner = tuple[int, int, str, str]  # uid, gid, uname, gname
@@ -195,8 +197,9 @@ def _add_store_layer(
     known = cache.get(key) if cache is not None and key is not None else None
     if known is None:
         probe = _Hashing(store_layer_chunks(paths, real_path, owner))
-        for _ in probe:
-            pass
+        with progress.task(f"hashing layer ({len(paths)} paths)") as bar:  # drawn on a terminal only
+            for chunk in probe:
+                bar.advance(len(chunk))
         digest, size = probe.sha.hexdigest(), probe.size
     else:
         digest, size = known

@@ -10,7 +10,7 @@ follows Nix 2.8's ``LocalDerivationGoal``:
 2. run the builder in a scratch directory of the store: a pydock builtin
    (``builtin:pydock-<name>``, a Python function), Nix's ``builtin:fetchurl``
    (``file://`` only), or a program in the sandbox (see ``sandbox.py``), with
-   the log saved for ``nix-store -l``;
+   the log saved where ``pydock log`` (and ``nix-store -l``) read it;
 3. for each output: it must exist; canonicalise it, scan its NAR for the hash
    parts of the input closure and of the outputs (its references), hash it;
    check fixed-output hashes and ``allowedReferences`` & co.;
@@ -76,7 +76,11 @@ def realise(store: LocalStore, drv_path: str, progress: Progress | None = None) 
             progress(f"  {p}")
     for p in todo:
         build_derivation(store, p, progress)
-    return store.derivation_output_paths(store.read_derivation(drv_path))
+    outputs = store.derivation_output_paths(store.read_derivation(drv_path))
+    # Temporary GC roots, as Nix adds them: a concurrent `pydock store gc` keeps the outputs
+    # until this process exits, e.g. until `pydock build` has made its result links.
+    store.temp_roots.add_many(sorted(outputs.values()))
+    return outputs
 
 
 def _substitute_outputs(store: LocalStore, drv_path: str, todo: list[str]) -> list[str]:
@@ -136,14 +140,33 @@ def _needs_build(store: LocalStore, drv_path: str) -> bool:
     return len(paths) < len(drv.outputs) or not all(store.is_valid(p) for p in paths.values())
 
 
-def failure_message(drv_path: str, status: str, tail: Iterable[str]) -> str:
-    """Nix's wording for a failed builder, with the last log lines."""
+def failure_message(drv_path: str, status: str, tail: Iterable[str], log_command: str | None = None) -> str:
+    """Nix's wording for a failed builder, with the last log lines.
+
+    Where Nix sends the user to ``nix log``, pydock names its own command
+    (``log_command``, see ``log_command_for``): a pydock user may have no Nix.
+    """
     lines = list(tail)
     msg = f"builder for '{drv_path}' {status}"
     if lines:
         msg += f";\nlast {len(lines)} log lines:\n" + "".join(f"> {line}\n" for line in lines)
-        msg += f"For full logs, run 'nix log {drv_path}'."
+        msg += f"For full logs, run '{log_command or f'pydock log {drv_path}'}'."
     return msg
+
+
+def log_command_for(store: LocalStore, drv_path: str) -> str:
+    """The ``pydock log`` command line that prints ``drv_path``'s log from ``store``.
+
+    ``--store`` is spelled out unless the store is the default one, so the line
+    can be pasted as is.
+    """
+    import shlex
+
+    from pydock.store.local import default_store_root
+
+    if os.path.realpath(default_store_root()) == store.root:
+        return f"pydock log {drv_path}"
+    return f"pydock log --store {shlex.quote(store.root)} {drv_path}"
 
 
 @dataclass
@@ -187,6 +210,7 @@ def build_derivation(store: LocalStore, drv_path: str, progress: Progress | None
         for p in outputs.values():
             store.delete_if_invalid(p)
         input_paths = _input_closure(store, drv_path, drv)
+        store.temp_roots.add_many(sorted(input_paths | set(outputs.values())))  # no GC under a running build
         with store.temp_dir("-build") as base:
             scratch = _Scratch.create(base)
             progress(f"building '{drv_path}'...")
@@ -245,7 +269,9 @@ def _run_builder(
         rc = run_sandboxed(spec, log.write)
         if rc != 0:
             log.close()
-            raise BuildError(failure_message(drv_path, describe_status(rc), log.tail))
+            raise BuildError(
+                failure_message(drv_path, describe_status(rc), log.tail, log_command_for(store, drv_path))
+            )
         return
     ctx = BuildContext(
         drv_path=drv_path,
@@ -265,7 +291,9 @@ def _run_builder(
         log.write_file_only("".join(traceback.format_exception(e)).encode())
         log.line(f"error: {e}")
         log.close()
-        raise BuildError(failure_message(drv_path, "failed with exit code 1", log.tail)) from e
+        raise BuildError(
+            failure_message(drv_path, "failed with exit code 1", log.tail, log_command_for(store, drv_path))
+        ) from e
 
 
 def _run_builtin(drv: Derivation, ctx: BuildContext) -> None:

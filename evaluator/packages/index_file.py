@@ -69,7 +69,7 @@ def read_index(path: str, store_dir: str = "/nix/store") -> dict[str, dict[str, 
     if not isinstance(data, dict):
         raise PackageIndexError(
             f"package index '{path}' must be a JSON object of attribute paths "
-            "(the output of 'nix-env -qaP --json --out-path')"
+            "(as 'pydock index' writes it: nix-env -qaP --json --out-path's output)"
         )
     for attr_path, entry in data.items():
         validate_entry(path, attr_path, entry, store_dir)
@@ -95,7 +95,10 @@ def validate_entry(index: str, attr_path: str, entry: Any, store_dir: str) -> No
             raise bad(f"'{key}' must be a string")
     outputs = entry.get("outputs")
     if not isinstance(outputs, dict) or not outputs:
-        raise bad("'outputs' must be an object of output names and store paths (run nix-env with --out-path)")
+        raise bad(
+            "'outputs' must be an object of output names and store paths "
+            "(write the index with 'pydock index', which asks nix-env for out paths)"
+        )
     prefix = store_dir.rstrip("/") + "/"
     for output, out_path in outputs.items():
         if not isinstance(out_path, str) or not out_path.startswith(prefix) or "/" in out_path[len(prefix) :]:

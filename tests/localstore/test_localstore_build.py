@@ -193,7 +193,7 @@ def test_failed_build_registers_nothing(store: LocalStore, nix_store: NixStore, 
     # Nix has already streamed the log to stderr, so its message stops where pydock adds the tail
     theirs = nix_info.value.stderr[nix_info.value.stderr.index("error: ") :].rstrip()
     assert ours.startswith(theirs + ";\n       last 10 log lines:\n       > line 4\n")
-    assert ours.endswith(f"> oops\n       For full logs, run 'nix log {drv_path}'.")
+    assert ours.endswith(f"> oops\n       For full logs, run 'pydock log --store {store.root} {drv_path}'.")
     nix_view.verify()
 
 
@@ -301,7 +301,7 @@ def test_pydock_builtin_builder(store: LocalStore, nix_view: NixStore) -> None:
         realise(store, failing)
     assert str(e.value) == (
         f"builder for '{failing}' failed with exit code 1;\nlast 1 log lines:\n> error: boom\n"
-        f"For full logs, run 'nix log {failing}'."
+        f"For full logs, run 'pydock log --store {store.root} {failing}'."
     )
     with pytest.raises(BuildError, match="unsupported builtin builder 'pydock-nope'"):
         realise(store, _builtin_drv(store, "builtin:pydock-nope"))
