@@ -257,6 +257,21 @@ def _report(e: BaseException, show_trace: bool) -> None:
     metavar="DIR",
     help="Store root directory (default: $PYDOCK_STORE, else $XDG_DATA_HOME/pydock/store).",
 )
+@click.option(
+    "--format",
+    "image_format",
+    type=click.Choice(["docker-archive", "oci-dir", "oci-archive"]),
+    default="docker-archive",
+    show_default=True,
+    help="Image output: the derivation's own output (nixpkgs'), or an OCI layout directory/archive written to -o.",
+)
+@click.option(
+    "--layer-compression",
+    type=click.Choice(["none", "gzip", "zstd"]),
+    default="gzip",
+    show_default=True,
+    help="Layer compression of OCI output.",
+)
 @argument_options
 @substitution_options
 def build(
@@ -275,6 +290,8 @@ def build(
     trusted_public_keys: str | None,
     options: tuple[tuple[str, str], ...],
     no_substitute: bool,
+    image_format: str = "docker-archive",
+    layer_compression: str = "gzip",
 ) -> None:
     """Build the derivations in FILES (default ./default.nix) or -E expressions, like nix-build."""
     interactive = sys.stderr.isatty()
@@ -301,6 +318,14 @@ def build(
             progress if interactive else None,
             packages=packages,
         )
+        if image_format != "docker-archive":
+            from pydock.oci_output import write_oci_results
+
+            out_paths = write_oci_results(store, drvs, image_format, layer_compression, out_link,
+                                          progress if interactive else None)  # fmt: skip
+            for p in out_paths:
+                click.echo(p)
+            return
         counters: dict[str, int] = {}
         built: dict[str, dict[str, str]] = {}
         prebuilt = [ref for ref in drvs if ref.prebuilt_attr is not None]
