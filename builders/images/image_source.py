@@ -503,8 +503,8 @@ def image_from_conf(
         else:
             digest, size = known
 
-        def chunks(paths: list[str] = list(paths), diff_id: str = "sha256:" + digest) -> Iterator[bytes]:
-            return _checked(store_layer_chunks(paths, real_path, owner), diff_id, f"layer of {paths}")
+        def chunks(paths: tuple[str, ...] = tuple(paths), diff_id: str = "sha256:" + digest) -> Iterator[bytes]:
+            return _checked(store_layer_chunks(paths, real_path, owner), diff_id, f"layer of {list(paths)}")
 
         layers.append(SourceLayer("sha256:" + digest, chunks, store_paths=list(paths), size=size))
         history_paths.append(list(paths))
