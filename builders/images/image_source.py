@@ -167,6 +167,8 @@ def decompressed_chunks(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
         for chunk in chunks:
             yield feed(chunk)
         yield finish()
+    except ImageFormatError:
+        raise
     except Exception as e:  # zlib.error, zstandard.ZstdError
         raise ImageFormatError(f"{what} cannot be decompressed: {e}") from None
 
@@ -209,11 +211,10 @@ def open_image_file(path: str) -> SourceImage:
     plain, cleanup = _plain_tar(path)
     try:
         try:
-            tar = tarfile.open(plain)
-        except (tarfile.TarError, OSError) as e:
-            raise ImageFormatError(f"'{path}' is not an image archive: {e}") from None
-        with tar:
-            names = set(tar.getnames())
+            with tarfile.open(plain, "r:") as tar:
+                names = set(tar.getnames())
+        except (tarfile.TarError, OSError, EOFError) as e:
+            raise ImageFormatError(f"'{path}' is not an image archive (a tar): {e}") from None
         if "oci-layout" in names or "./oci-layout" in names:
             image = _open_oci_archive(path, plain)
         else:
@@ -252,7 +253,7 @@ class _TarMembers:
         self.path = path
         self.label = label
         try:
-            with tarfile.open(path) as tar:
+            with tarfile.open(path, "r:") as tar:
                 self.members = {m.name.removeprefix("./"): m for m in tar.getmembers()}
         except (tarfile.TarError, OSError, EOFError) as e:
             raise ImageFormatError(f"{label} is not a valid tar archive: {e}") from None
