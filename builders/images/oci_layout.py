@@ -357,7 +357,11 @@ def write_oci_archive(oci: OciImage, dest: str, ref: str | None) -> None:
 
 
 def _check_replaceable(dest: str, is_dir: bool) -> None:
+    """Refuse to overwrite anything but an OCI image pydock wrote or a result link into a store."""
     if not os.path.lexists(dest):
+        return
+    if os.path.islink(dest) and "/nix/store/" in os.readlink(dest):
+        os.unlink(dest)  # a result link of an earlier docker-archive build
         return
     if is_dir and os.path.isdir(dest) and not os.path.islink(dest) and os.path.isfile(os.path.join(dest, "oci-layout")):
         return

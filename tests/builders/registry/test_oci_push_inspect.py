@@ -24,6 +24,7 @@ rec {
     contents = [ (writeTextDir "share/greeting" "${greeting}\\n") (writeTextDir "etc/motd" "motd\\n") ];
     config = { Cmd = [ cmd ]; Env = [ "A=1" ]; ExposedPorts."80/tcp" = { }; User = "1000"; };
   };
+  layeredGz = layered.override { compressor = "gz"; };
   stream = dockerTools.streamLayeredImage {
     name = "example/oci"; tag = "v1"; maxLayers = 4;
     contents = [ (writeTextDir "share/greeting" "${greeting}\\n") (writeTextDir "etc/motd" "motd\\n") ];
@@ -219,10 +220,24 @@ def test_push_digest_skips_and_changed_layers(images: Images, tmp_path: Path) ->
         sk = skopeo("inspect", "--tls-verify=false", f"docker://{registry.host}/sk:v1", work=tmp_path)
         assert json.loads(sk.stdout)["Digest"] == digest
 
-        # The archive buildLayeredImage writes, pushed as a file: same digest again.
-        archive = images.build("layered")
-        from_file = push(images, [str(archive)], f"{proxy.host}/file:v1")
-        assert from_file.returncode == 0 and from_file.stdout.strip() == digest, from_file.stderr
+        # The archive buildLayeredImage writes (plain and gzip'd), pushed as a file: same digest again,
+        # and its blobs are mounted from the repository pydock pushed them to, not uploaded.
+        before = len(proxy.uploads())
+        for n, attr_name in enumerate(("layered", "layeredGz")):
+            from_file = push(images, [str(images.build(attr_name))], f"{proxy.host}/file{n}:v1")
+            assert from_file.returncode == 0 and from_file.stdout.strip() == digest, from_file.stderr
+        assert len(proxy.uploads()) == before
+        assert any(m == "POST" and "mount=" in p and "/file0/" in p for m, p in proxy.seen)
+
+        # inspect reads the registry image without its layers: store paths from the history comments.
+        remote = pydock("inspect", "--json", "--tls-verify=false", f"docker://{registry.host}/app:v1")
+        assert remote.returncode == 0, remote.stderr
+        local = pydock("inspect", "--json", *attr)
+        remote_info, local_info = json.loads(remote.stdout), json.loads(local.stdout)
+        assert remote_info["digest"] == digest and remote_info["config_digest"] == local_info["config_digest"]
+        assert [la["store_paths"] for la in remote_info["layers"][:-1]] == [
+            la["store_paths"] for la in local_info["layers"][:-1]
+        ]
 
         # A new tag: nothing uploaded.
         before = len(proxy.uploads())
@@ -359,3 +374,64 @@ def test_inspect_and_push_refuse_corrupt_images(images: Images, tmp_path: Path) 
     out = tmp_path / "never"
     proc = pydock("push", str(not_image), "docker://127.0.0.1:1/x:y", "--tls-verify=false")
     assert proc.returncode == 1 and "has no manifest.json" in proc.stderr and not out.exists()
+
+
+def _error_json(code: str, message: str) -> bytes:
+    return json.dumps({"errors": [{"code": code, "message": message}]}).encode()
+
+
+def _answer(handler: BaseHTTPRequestHandler, status: int, body: bytes = b"", headers: dict | None = None) -> None:
+    handler.send_response(status)
+    for k, v in (headers or {}).items():
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def test_push_bad_registry_answers(images: Images, tmp_path: Path) -> None:
+    """5xx answers are retried; a refused blob or a registry storing another digest fails with no tag made."""
+    registry = start_registry(tmp_path / "registry")
+    proxy = CountingProxy(registry.host)
+    attr = images.args("stream")
+    state = {"errors": 0}
+
+    def blob_put(handler: BaseHTTPRequestHandler) -> bool:
+        return handler.command == "PUT" and "/blobs/uploads/" in handler.path
+
+    def two_503s(handler: BaseHTTPRequestHandler) -> bool:
+        if blob_put(handler) and state["errors"] < 2:
+            state["errors"] += 1
+            _answer(handler, 503, _error_json("UNAVAILABLE", "try later"))
+            return True
+        return False
+
+    def refuse(handler: BaseHTTPRequestHandler) -> bool:
+        if blob_put(handler):
+            _answer(handler, 403, _error_json("DENIED", "quota exceeded"), {"Content-Type": "application/json"})
+            return True
+        return False
+
+    def other_digest(handler: BaseHTTPRequestHandler) -> bool:
+        if blob_put(handler):
+            _answer(handler, 201, b"", {"Docker-Content-Digest": "sha256:" + "0" * 64})
+            return True
+        return False
+
+    try:
+        proxy.on_request = two_503s
+        ok = push(images, attr, f"{proxy.host}/retried:v1", "--layer-compression", "zstd")
+        assert ok.returncode == 0, ok.stderr
+        assert state["errors"] == 2
+        info = skopeo("inspect", "--tls-verify=false", f"docker://{registry.host}/retried:v1", work=tmp_path)
+        assert json.loads(info.stdout)["Digest"] == ok.stdout.strip()
+        for behaviour, wanted in ((refuse, "HTTP 403: quota exceeded"), (other_digest, "the registry stored it as")):
+            proxy.on_request = behaviour
+            failed = push(images, attr, f"{proxy.host}/bad:v1", "--layer-compression", "none")
+            assert failed.returncode == 1 and failed.stdout == ""
+            assert failed.stderr.startswith("error: ") and wanted in failed.stderr, failed.stderr
+            assert "Traceback" not in failed.stderr
+            assert requests.get(f"http://{registry.host}/v2/bad/manifests/v1", timeout=5).status_code == 404
+    finally:
+        proxy.stop()
+        registry.stop()
