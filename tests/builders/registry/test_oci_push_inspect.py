@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -25,6 +26,10 @@ rec {
     config = { Cmd = [ cmd ]; Env = [ "A=1" ]; ExposedPorts."80/tcp" = { }; User = "1000"; };
   };
   layeredGz = layered.override { compressor = "gz"; };
+  plain = dockerTools.buildImage {
+    name = "example/plain"; tag = "v1"; copyToRoot = writeTextDir "share/greeting" "${greeting}\n";
+    config.Cmd = [ cmd ];
+  };
   stream = dockerTools.streamLayeredImage {
     name = "example/oci"; tag = "v1"; maxLayers = 4;
     contents = [ (writeTextDir "share/greeting" "${greeting}\\n") (writeTextDir "etc/motd" "motd\\n") ];
@@ -88,54 +93,81 @@ def skopeo(*args: str, work: Path) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
 
 
-def test_oci_layouts_accepted_by_clients_and_reproducible(images: Images, tmp_path: Path) -> None:
+@pytest.mark.parametrize("compression", ["none", "gzip", "zstd"])
+def test_oci_layouts_accepted_by_clients_and_reproducible(images: Images, tmp_path: Path, compression: str) -> None:
     _require("umoci", "podman")
     archive = images.build("layered")
-    for compression in ("none", "gzip", "zstd"):
-        layout = images.oci("stream", "oci-dir", compression, tmp_path / f"dir-{compression}")
-        again = images.oci("stream", "oci-dir", compression, tmp_path / f"again-{compression}")
-        assert manifest_digest(layout) == manifest_digest(again)
-        assert sorted(os.listdir(layout / "blobs/sha256")) == sorted(os.listdir(again / "blobs/sha256"))
-        info = skopeo("inspect", f"oci:{layout}", work=tmp_path)
-        assert info.returncode == 0, info.stderr
-        inspected = json.loads(info.stdout)
-        assert inspected["Digest"] == manifest_digest(layout)
-        media = {m["mediaType"] for m in json.loads(
-            skopeo("inspect", "--raw", f"oci:{layout}", work=tmp_path).stdout)["layers"]}  # fmt: skip
-        suffix = {"none": "tar", "gzip": "tar+gzip", "zstd": "tar+zstd"}[compression]
-        assert media == {f"application/vnd.oci.image.layer.v1.{suffix}"}
-        index = json.loads((layout / "index.json").read_text())
-        assert index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] == "example/oci:v1"
-        if compression != "zstd":  # umoci 0.4.7 (Debian 12) knows no zstd layers
-            bundle = tmp_path / f"bundle-{compression}"
-            unpack = subprocess.run(["umoci", "unpack", "--rootless", "--image", f"{layout}:example/oci:v1",
-                                     str(bundle)], capture_output=True, text=True)  # fmt: skip
-            assert unpack.returncode == 0, unpack.stderr
-            greeting = list((bundle / "rootfs/nix/store").glob("*-greeting/share/greeting"))
-            assert [g.read_text() for g in greeting] == ["hello\n"]
-        oci_archive = images.oci("stream", "oci-archive", compression, tmp_path / f"image-{compression}.tar")
-        assert skopeo("inspect", f"oci-archive:{oci_archive}", work=tmp_path).returncode == 0
-        podman = Podman()
-        try:
-            assert podman.load(oci_archive) == ["localhost/example/oci:v1"]
-            loaded = podman.inspect("localhost/example/oci:v1")
-        finally:
-            podman.close()
-        # The config is kept byte for byte, so the image id is the docker-archive's.
-        assert "sha256:" + loaded["Id"] == inspected_config_digest(archive)
-        assert loaded["Config"]["Cmd"] == ["/bin/hello"] and loaded["Config"]["User"] == "1000"
-    # The layered image (an archive in the store) converted gives the stream's very manifest.
-    converted = images.oci("layered", "oci-dir", "gzip", tmp_path / "from-archive")
-    assert manifest_digest(converted) == manifest_digest(tmp_path / "dir-gzip")
+    layout = images.oci("stream", "oci-dir", compression, tmp_path / f"dir-{compression}")
+    again = images.oci("stream", "oci-dir", compression, tmp_path / f"again-{compression}")
+    assert manifest_digest(layout) == manifest_digest(again)
+    assert sorted(os.listdir(layout / "blobs/sha256")) == sorted(os.listdir(again / "blobs/sha256"))
+    info = skopeo("inspect", f"oci:{layout}", work=tmp_path)
+    assert info.returncode == 0, info.stderr
+    inspected = json.loads(info.stdout)
+    assert inspected["Digest"] == manifest_digest(layout)
+    media = {m["mediaType"] for m in json.loads(
+        skopeo("inspect", "--raw", f"oci:{layout}", work=tmp_path).stdout)["layers"]}  # fmt: skip
+    suffix = {"none": "tar", "gzip": "tar+gzip", "zstd": "tar+zstd"}[compression]
+    assert media == {f"application/vnd.oci.image.layer.v1.{suffix}"}
+    index = json.loads((layout / "index.json").read_text())
+    assert index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"] == "example/oci:v1"
+    if compression != "zstd":  # umoci 0.4.7 (Debian 12) knows no zstd layers
+        bundle = tmp_path / f"bundle-{compression}"
+        unpack = subprocess.run(["umoci", "unpack", "--rootless", "--image", f"{layout}:example/oci:v1",
+                                 str(bundle)], capture_output=True, text=True)  # fmt: skip
+        assert unpack.returncode == 0, unpack.stderr
+        greeting = list((bundle / "rootfs/nix/store").glob("*-greeting/share/greeting"))
+        assert [g.read_text() for g in greeting] == ["hello\n"]
+    oci_archive = images.oci("stream", "oci-archive", compression, tmp_path / f"image-{compression}.tar")
+    assert skopeo("inspect", f"oci-archive:{oci_archive}", work=tmp_path).returncode == 0
+    podman = Podman()
+    try:
+        assert podman.load(oci_archive) == ["localhost/example/oci:v1"]
+        loaded = podman.inspect("localhost/example/oci:v1")
+    finally:
+        podman.close()
+    # The config is kept byte for byte, so the image id is the docker-archive's.
+    assert "sha256:" + loaded["Id"] == inspected_config_digest(archive)
+    assert loaded["Config"]["Cmd"] == ["/bin/hello"] and loaded["Config"]["User"] == "1000"
+    # buildLayeredImage (a file in the store) gives the stream's very manifest: both come from the conf.
+    assert manifest_digest(images.oci("layered", "oci-dir", compression, tmp_path / "layered")) == manifest_digest(
+        layout
+    )
+    # buildImage's archive is converted: same config bytes, the same layers compressed.
+    converted = images.oci("plain", "oci-dir", compression, tmp_path / "from-archive")
+    plain_archive = images.build("plain")
+    converted_info = json.loads(skopeo("inspect", f"oci:{converted}", work=tmp_path).stdout)
+    assert converted_info["Digest"] == manifest_digest(converted)
+    config_blob = converted / "blobs/sha256" / inspected_config_digest(plain_archive)[7:]
+    assert config_blob.read_bytes() == archive_config(plain_archive)
+    manifest = json.loads((converted / "blobs/sha256" / manifest_digest(converted)[7:]).read_bytes())
+    unpacked = [hashlib.sha256(decompress((converted / "blobs/sha256" / d["digest"][7:]).read_bytes())).hexdigest()
+                for d in manifest["layers"]]  # fmt: skip
+    assert ["sha256:" + h for h in unpacked] == json.loads(archive_config(plain_archive))["rootfs"]["diff_ids"]
 
 
-def inspected_config_digest(archive: Path) -> str:
-    import hashlib
+def decompress(data: bytes) -> bytes:
+    import gzip
+
+    import zstandard
+
+    if data[:2] == b"\x1f\x8b":
+        return gzip.decompress(data)
+    if data[:4] == b"\x28\xb5\x2f\xfd":
+        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    return data
+
+
+def archive_config(archive: Path) -> bytes:
     import tarfile
 
     with tarfile.open(archive) as tar:
         entry = json.load(tar.extractfile("manifest.json"))[0]  # type: ignore[arg-type]
-        return "sha256:" + hashlib.sha256(tar.extractfile(entry["Config"]).read()).hexdigest()  # type: ignore[union-attr]
+        return tar.extractfile(entry["Config"]).read()  # type: ignore[union-attr]
+
+
+def inspected_config_digest(archive: Path) -> str:
+    return "sha256:" + hashlib.sha256(archive_config(archive)).hexdigest()
 
 
 class CountingProxy:
