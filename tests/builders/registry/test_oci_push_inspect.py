@@ -251,6 +251,14 @@ def test_push_digest_skips_and_changed_layers(images: Images, tmp_path: Path) ->
         assert copied.returncode == 0, copied.stderr
         sk = skopeo("inspect", "--tls-verify=false", f"docker://{registry.host}/sk:v1", work=tmp_path)
         assert json.loads(sk.stdout)["Digest"] == digest
+        oci_archive = images.oci("stream", "oci-archive", "gzip", tmp_path / "image.tar")
+        copied = skopeo("copy", "-q", "--dest-tls-verify=false", f"oci-archive:{oci_archive}",
+                        f"docker://{registry.host}/ska:v1", work=tmp_path)  # fmt: skip
+        assert copied.returncode == 0, copied.stderr
+        ska = skopeo("inspect", "--tls-verify=false", f"docker://{registry.host}/ska:v1", work=tmp_path)
+        assert json.loads(ska.stdout)["Digest"] == digest
+        from_archive = push(images, [str(oci_archive)], f"{proxy.host}/pa:v1")
+        assert from_archive.returncode == 0 and from_archive.stdout.strip() == digest, from_archive.stderr
 
         # The archive buildLayeredImage writes (plain and gzip'd), pushed as a file: same digest again,
         # and its blobs are mounted from the repository pydock pushed them to, not uploaded.
