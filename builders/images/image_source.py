@@ -27,6 +27,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -143,15 +144,13 @@ def _decompressor(head: bytes) -> Callable[[BinaryIO], BinaryIO] | None:
 
 def decompressed_chunks(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
     """The bytes of ``chunks`` decompressed by their magic (gzip/zstd/bzip2/xz), or as they are."""
-    import zlib
 
     first = b""
     for first in chunks:
         if first:
             break
     if first.startswith(b"\x1f\x8b"):
-        d = zlib.decompressobj(31)
-        feed, finish = d.decompress, d.flush
+        feed, finish = _gzip_members()
     elif first.startswith(b"\x28\xb5\x2f\xfd"):
         import zstandard
 
@@ -171,6 +170,26 @@ def decompressed_chunks(chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
         raise
     except Exception as e:  # zlib.error, zstandard.ZstdError
         raise ImageFormatError(f"{what} cannot be decompressed: {e}") from None
+
+
+def _gzip_members() -> tuple[Callable[[bytes], bytes], Callable[[], bytes]]:
+    """Feed/finish functions that decompress concatenated gzip members (what ``gzip -d`` reads)."""
+    import zlib
+
+    state = {"d": zlib.decompressobj(31)}
+
+    def feed(data: bytes) -> bytes:
+        out = []
+        while data:
+            d = state["d"]
+            out.append(d.decompress(data))
+            if not d.eof:
+                break
+            data = d.unused_data
+            state["d"] = zlib.decompressobj(31)
+        return b"".join(out)
+
+    return feed, lambda: state["d"].flush()
 
 
 def _checked(chunks: Iterator[bytes], digest: str, what: str, size: int | None = None) -> Iterator[bytes]:
@@ -384,7 +403,8 @@ def _open_oci_archive(path: str, plain: str) -> SourceImage:
 
 
 def _blob_name(digest: Any, label: str) -> str:
-    if not isinstance(digest, str) or not digest.startswith("sha256:") or len(digest) != 71:
+    """``blobs/sha256/<hex>``; anything but a sha256 digest is refused (it could name a path outside ``blobs/``)."""
+    if not isinstance(digest, str) or not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
         raise ImageFormatError(f"{label} names an invalid digest '{digest}'")
     return "blobs/sha256/" + digest[7:]
 
@@ -440,10 +460,8 @@ def _open_layout(files: _LayoutFiles, label: str) -> SourceImage:
         blob = Blob(str(ld.get("mediaType", "")), ld["digest"], ld["size"], raw, ld.get("annotations"))
         layers.append(SourceLayer(diff_id, tar_chunks, blob))
     ref = (desc.get("annotations") or {}).get("org.opencontainers.image.ref.name")
-    image = SourceImage(label, config, layers, [ref] if isinstance(ref, str) else [], manifest,
-                        str(doc.get("mediaType") or desc.get("mediaType") or OCI_MANIFEST))  # fmt: skip
-    image.config_media_type = str(doc["config"].get("mediaType", ""))  # type: ignore[attr-defined]
-    return image
+    return SourceImage(label, config, layers, [ref] if isinstance(ref, str) else [], manifest,
+                       str(doc.get("mediaType") or desc.get("mediaType") or OCI_MANIFEST))  # fmt: skip
 
 
 # -- streamLayeredImage conf -----------------------------------------------------------------

@@ -403,6 +403,12 @@ def test_inspect_and_push_refuse_corrupt_images(images: Images, tmp_path: Path) 
     layer.unlink()
     proc = pydock("inspect", str(layout))
     assert proc.returncode == 1 and proc.stderr.startswith("error: layer sha256:") and "is missing from" in proc.stderr
+    # A digest that would name a file outside blobs/ is refused before anything is opened.
+    index = json.loads((layout / "index.json").read_text())
+    index["manifests"][0]["digest"] = "sha256:" + "../" * 18 + "etc/passwd"  # 64 characters, like a hex digest
+    (layout / "index.json").write_text(json.dumps(index))
+    proc = pydock("inspect", str(layout))
+    assert proc.returncode == 1 and "names an invalid digest" in proc.stderr
     truncated = tmp_path / "truncated.tar"
     truncated.write_bytes(images.build("layered").read_bytes()[:15000])
     proc = pydock("inspect", str(truncated))
