@@ -282,15 +282,17 @@ class RegistryClient:
 
     def _base(self) -> str:
         if self._scheme is None:
-            self._scheme = "https"
+            # Decided in a local first: other threads (parallel blob pushes) must not see a guess.
+            scheme = "https"
             if not self.tls_verify:
                 try:
                     self.session.get(f"https://{self.host}/v2/", verify=False, timeout=self.retry.timeout,
                                      allow_redirects=False).close()  # fmt: skip
                 except requests.exceptions.SSLError:
-                    self._scheme = "http"
+                    scheme = "http"
                 except requests.exceptions.ConnectionError:
-                    self._scheme = "http"
+                    scheme = "http"
+            self._scheme = scheme
         return f"{self._scheme}://{self.host}/v2/{self.name.path}/"
 
     def _request(

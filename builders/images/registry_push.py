@@ -2,7 +2,10 @@
 
 Layers stream from where they are (the store, an archive, a layout) through
 :class:`~pydock.builders.images.registry_client.RegistryClient`, which brings
-the authentication, TLS rules and error wording of pulls.  Per blob:
+the authentication, TLS rules and error wording of pulls.
+
+Up to three blobs travel at once (each one streamed, so memory stays at a few
+chunks).  Per blob:
 
 1. ``HEAD blobs/<digest>``: a blob the repository already has is not sent;
 2. a cross-repository mount (``POST blobs/uploads/?mount=<digest>&from=<repo>``)
@@ -21,9 +24,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pydock.builders.images.image_source import Blob
@@ -33,6 +38,7 @@ from pydock.builders.images.registry_client import RegistryClient, RegistryError
 __all__ = ["DEFAULT_CHUNK_SIZE", "PushRecord", "PushStats", "push_image"]
 
 DEFAULT_CHUNK_SIZE = 16 << 20
+PARALLEL_BLOBS = 3
 
 
 @dataclass
@@ -57,12 +63,13 @@ class PushRecord:
             path = os.path.join(base, "pydock", "pushed-blobs.sqlite")
         self.path = path
         self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()  # blobs are pushed from several threads
 
     def _db(self) -> sqlite3.Connection | None:
         if self._conn is None:
             try:
                 os.makedirs(os.path.dirname(self.path), exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+                conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
                 conn.execute(
                     "create table if not exists Pushed (host text not null, digest text not null,"
                     " repository text not null, primary key (host, digest, repository))"
@@ -73,6 +80,10 @@ class PushRecord:
         return self._conn
 
     def repositories(self, host: str, digest: str) -> list[str]:
+        with self._lock:
+            return self._repositories(host, digest)
+
+    def _repositories(self, host: str, digest: str) -> list[str]:
         db = self._db()
         if db is None:
             return []
@@ -83,16 +94,20 @@ class PushRecord:
             return []
 
     def add(self, host: str, digest: str, repository: str) -> None:
-        db = self._db()
-        if db is not None:
+        with self._lock:
+            db = self._db()
+            if db is None:
+                return
             try:
                 db.execute("insert or ignore into Pushed values (?, ?, ?)", (host, digest, repository))
             except sqlite3.Error:
                 pass
 
     def forget(self, host: str, digest: str, repository: str) -> None:
-        db = self._db()
-        if db is not None:
+        with self._lock:
+            db = self._db()
+            if db is None:
+                return
             try:
                 db.execute("delete from Pushed where host = ? and digest = ? and repository = ?",
                            (host, digest, repository))  # fmt: skip
@@ -223,16 +238,26 @@ def push_image(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     record: PushRecord | None = None,
     log: Callable[[str], None] | None = None,
+    parallel: int = PARALLEL_BLOBS,
 ) -> tuple[str, PushStats]:
     """Push ``oci`` as ``tag`` of ``client``'s repository; the manifest digest and what was sent."""
     say = log or (lambda _line: None)
     stats = PushStats()
     pusher = _Pusher(client, chunk_size, record, say, stats)
-    done: set[str] = set()
+    unique: dict[str, tuple[str, Blob]] = {}
     for kind, blob in [("layer", b) for b in oci.layers] + [("config", oci.config)]:
-        if blob.digest not in done:
-            pusher.push_blob(blob, kind)
-            done.add(blob.digest)
+        unique.setdefault(blob.digest, (kind, blob))
+    client._base()  # settle http/https once, before the threads start
+    # A few blobs at a time, as skopeo does; the first failure cancels what has not started.
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        futures = [pool.submit(pusher.push_blob, blob, kind) for kind, blob in unique.values()]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
     what = f"manifest {tag} of {client}"
     with client._request("PUT", f"manifests/{tag}", what, {"Content-Type": oci.media_type}, oci.manifest) as resp:
         stored = resp.headers.get("Docker-Content-Digest")
