@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,7 @@ LAYER_MEDIA_TYPES = {
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 REF_NAME = "org.opencontainers.image.ref.name"
 CREATED = "org.opencontainers.image.created"
+PARALLEL_COMPRESSION = 3
 GZIP_LEVEL = 6
 ZSTD_LEVEL = 3
 _OUT_CHUNK = 1 << 20
@@ -178,6 +180,13 @@ def layer_blob(
     return Blob(media_type, digest, size, chunks), spooled
 
 
+def _cached_blob(layer: SourceLayer, compression: str, cache: LayerDigestCache | None) -> tuple[Blob, None] | None:
+    """The blob of ``layer`` when its compressed digest is already known (no compression pass)."""
+    if cache is None or compression == "none" or cache.get(_cache_key(layer.diff_id, compression)) is None:
+        return None
+    return layer_blob(layer, compression, cache)[0], None
+
+
 def _descriptor(media_type: str, digest: str, size: int, annotations: dict[str, str] | None = None) -> dict:
     d: dict[str, Any] = {"mediaType": media_type, "digest": digest, "size": size}
     if annotations:
@@ -227,15 +236,33 @@ def oci_image(
     say = log or (lambda _line: None)
     blobs: list[Blob] = []
     spooled: list[str | None] = []
-    try:
-        for num, layer in enumerate(image.layers, start=1):
-            say(f"layer {num}/{len(image.layers)}: {layer.diff_id} ({compression})")
-            blob, spool = layer_blob(layer, compression, cache, spool_dir)
-            blobs.append(blob)
-            spooled.append(spool)
-    except BaseException:
-        OciImage(b"", config, blobs, spooled=spooled).cleanup()
-        raise
+
+    def one(num: int) -> tuple[Blob, str | None]:
+        layer = image.layers[num]
+        say(f"layer {num + 1}/{len(image.layers)}: {layer.diff_id} ({compression})")
+        return layer_blob(layer, compression, cache if not threaded else None, spool_dir)
+
+    # zlib and zstd release the GIL, so layers compress side by side; the digest cache (an
+    # SQLite connection of the calling thread) is consulted and filled here, not in the workers.
+    threaded = len(image.layers) > 1
+    known = [_cached_blob(layer, compression, cache) for layer in image.layers]
+    results: list[tuple[Blob, str | None] | None] = list(known)
+    todo = [i for i, k in enumerate(known) if k is None]
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_COMPRESSION, max(len(todo), 1))) as pool:
+        futures = {i: pool.submit(one, i) for i in todo}
+    failure = next((f.exception() for f in futures.values() if f.exception() is not None), None)
+    if failure is not None:  # every worker has finished: remove what the others spooled
+        done = [f.result()[1] for f in futures.values() if f.exception() is None]
+        OciImage(b"", config, [], spooled=done).cleanup()
+        raise failure
+    for i, future in futures.items():
+        results[i] = result = future.result()
+        if cache is not None and compression != "none":
+            cache.put(_cache_key(image.layers[i].diff_id, compression), result[0].digest[7:], result[0].size)
+    for result in results:
+        assert result is not None
+        blobs.append(result[0])
+        spooled.append(result[1])
     manifest: dict[str, Any] = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
