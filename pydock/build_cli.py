@@ -40,6 +40,21 @@ __all__ = ["build"]
     metavar="DIR",
     help="Store root directory (default: $PYDOCK_STORE, else $XDG_DATA_HOME/pydock/store).",
 )
+@click.option(
+    "--format",
+    "image_format",
+    type=click.Choice(["docker-archive", "oci-dir", "oci-archive"]),
+    default="docker-archive",
+    show_default=True,
+    help="Image output: the derivation's own output (nixpkgs'), or an OCI layout directory/archive written to -o.",
+)
+@click.option(
+    "--layer-compression",
+    type=click.Choice(["none", "gzip", "zstd"]),
+    default="gzip",
+    show_default=True,
+    help="Layer compression of OCI output.",
+)
 @argument_options
 @setting_options
 @verbosity_options
@@ -55,6 +70,8 @@ def build(
     include: tuple[str, ...],
     packages: str | None,
     show_trace: bool,
+    image_format: str = "docker-archive",
+    layer_compression: str = "gzip",
 ) -> None:
     """Build the derivations in FILES (default ./default.nix) or -E expressions, like nix-build.
 
@@ -87,6 +104,12 @@ def build(
         )
         progress_lines = progress if interactive else None
         store, drvs = open_and_instantiate(store_root, request, settings, eval_settings, progress_lines, show_trace)
+        if image_format != "docker-archive":
+            from pydock.oci_output import write_oci_results
+
+            for p in write_oci_results(store, drvs, image_format, layer_compression, out_link, progress_lines):
+                click.echo(p)
+            return
         out_paths = [store.real_path(p) for p in realise_targets(store, drvs, progress)]
         if not no_out_link:
             counters: dict[str, int] = {}

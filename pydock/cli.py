@@ -104,15 +104,19 @@ def eval_cmd(
 def _register_commands() -> None:
     from pydock.build_cli import build
     from pydock.index_cli import index
+    from pydock.inspect_cli import inspect
     from pydock.instantiate_cli import instantiate
     from pydock.log_cli import log
     from pydock.prefetch_cli import prefetch_docker
+    from pydock.push_cli import push
     from pydock.store_cli import store
 
     main.add_command(build)
     main.add_command(index)
+    main.add_command(inspect)
     main.add_command(instantiate)
     main.add_command(prefetch_docker)
+    main.add_command(push)
     main.add_command(store)
     main.add_command(log)
 

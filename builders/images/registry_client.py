@@ -282,29 +282,66 @@ class RegistryClient:
 
     def _base(self) -> str:
         if self._scheme is None:
-            self._scheme = "https"
+            # Decided in a local first: other threads (parallel blob pushes) must not see a guess.
+            scheme = "https"
             if not self.tls_verify:
                 try:
                     self.session.get(f"https://{self.host}/v2/", verify=False, timeout=self.retry.timeout,
                                      allow_redirects=False).close()  # fmt: skip
                 except requests.exceptions.SSLError:
-                    self._scheme = "http"
+                    scheme = "http"
                 except requests.exceptions.ConnectionError:
-                    self._scheme = "http"
+                    scheme = "http"
+            self._scheme = scheme
         return f"{self._scheme}://{self.host}/v2/{self.name.path}/"
 
-    def _request(self, method: str, path: str, what: str, headers: dict[str, str] | None = None) -> requests.Response:
-        """A successful (2xx) streaming response; the caller closes it (it is a context manager)."""
-        url = self._base() + path
-        return self._retrying(lambda: self._authenticated(method, url, what, headers or {}))
+    def _request(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        headers: dict[str, str] | None = None,
+        data: bytes | None = None,
+        allow: tuple[int, ...] = (),
+        retry: bool = True,
+    ) -> requests.Response:
+        """A successful (2xx, or ``allow``ed) streaming response; the caller closes it (a context manager).
 
-    def _authenticated(self, method: str, url: str, what: str, headers: dict[str, str]) -> requests.Response:
-        resp = self._follow(method, url, what, headers)
+        ``path`` is relative to the repository (``blobs/…``), or an upload ``Location`` the
+        registry returned (absolute, or starting with ``/``).  ``retry=False`` lets a
+        retryable failure (:class:`_Retryable`) reach the caller, for requests whose
+        retry must start further back (a blob upload starts over).
+        """
+        url = self._url(path)
+
+        def once() -> requests.Response:
+            return self._authenticated(method, url, what, headers or {}, data, allow)
+
+        return self._retrying(once) if retry else once()
+
+    def _url(self, path: str) -> str:
+        base = self._base()
+        if path.startswith(("http://", "https://")):
+            return path
+        if path.startswith("/"):
+            return f"{self._scheme}://{self.host}{path}"
+        return base + path
+
+    def _authenticated(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        headers: dict[str, str],
+        data: bytes | None = None,
+        allow: tuple[int, ...] = (),
+    ) -> requests.Response:
+        resp = self._follow(method, url, what, headers, data)
         if resp.status_code == 401 and resp.url.startswith(self._base_origin()):
             challenge = resp.headers.get("WWW-Authenticate", "")
             resp.close()
             self._authorize(challenge, what)
-            resp = self._follow(method, url, what, headers)
+            resp = self._follow(method, url, what, headers, data)
             if resp.status_code == 401 and resp.url.startswith(self._base_origin()):
                 resp.close()
                 if self.credentials is None:
@@ -319,13 +356,17 @@ class RegistryClient:
                 f"{what}: the registry redirected to '{host}', which asks for credentials;"
                 " pydock sends registry credentials only to the registry itself"
             )
+        if resp.status_code in allow:
+            return resp
         self._check_status(resp, what)
         return resp
 
     def _base_origin(self) -> str:
         return f"{self._scheme}://{self.host}/"
 
-    def _follow(self, method: str, url: str, what: str, headers: dict[str, str]) -> requests.Response:
+    def _follow(
+        self, method: str, url: str, what: str, headers: dict[str, str], data: bytes | None = None
+    ) -> requests.Response:
         """One request with redirects followed by hand, so that credentials never leave the registry host."""
         for _ in range(MAX_REDIRECTS + 1):
             same_host = urllib.parse.urlsplit(url).netloc == self.host
@@ -333,7 +374,7 @@ class RegistryClient:
             if same_host and self._authorization:
                 sent["Authorization"] = self._authorization
             try:
-                resp = self.session.request(method, url, headers=sent, stream=True, allow_redirects=False,
+                resp = self.session.request(method, url, headers=sent, stream=True, allow_redirects=False, data=data,
                                             timeout=self.retry.timeout, verify=self.tls_verify)  # fmt: skip
             except requests.exceptions.SSLError as e:
                 raise RegistryError(f"{what}: TLS error talking to '{urllib.parse.urlsplit(url).netloc}': "
