@@ -9,7 +9,6 @@ comparison is about how the compressor is fed).  gz output must be byte-identica
 
 from __future__ import annotations
 
-import os
 import shlex
 import tempfile
 

@@ -76,7 +76,7 @@ def _fill_package(dest: str, budget: int, rng: random.Random, pool: bytes) -> in
     return files
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def image_fixture(mib: int, n_paths: int = 40, seed: int = 1) -> ImageFixture:
     """A store holding ``n_paths`` packages of ``mib`` MiB in total, and a conf putting each in its own layer."""
     rng = random.Random(seed)

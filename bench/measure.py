@@ -84,9 +84,7 @@ def best_of(runs: int, sides: dict[str, Callable[[], Measured]]) -> dict[str, Me
             rss[name] = max(rss.get(name, 0.0), m.rss_mb)
             if name not in best or m.wall < best[name].wall:
                 best[name] = m
-    return {
-        name: Measured(m.wall, rss[name], m.nbytes, m.sha256, m.stdout_tail) for name, m in best.items()
-    }
+    return {name: Measured(m.wall, rss[name], m.nbytes, m.sha256, m.stdout_tail) for name, m in best.items()}
 
 
 def row(
