@@ -1,8 +1,10 @@
 """Running one side of a case as a child process: wall time, peak RSS, bytes written.
 
 Every timed side (pydock and its baseline alike) runs as a child so that its peak
-RSS is its own (``wait4``'s ``ru_maxrss``) and interpreter start-up counts the same
-on both sides.  The child's stdout is drained here through one reused buffer, as a
+RSS is its own and interpreter start-up counts the same on both sides.  The peak comes
+from GNU ``time -f %M``: ``wait4``'s ``ru_maxrss`` of a child spawned from this process
+would start at this process' own high-water mark (Linux carries it across ``exec``).
+The child's stdout is drained here through one reused buffer, as a
 consumer such as ``docker load`` would read a pipe; a digest of the output is only
 taken when asked (warm-up runs), so timed runs are not slowed by it.
 """
@@ -11,14 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = sys.executable
+GNU_TIME = shutil.which("time", path="/usr/bin:/bin")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,11 @@ def run_child(
     keep_tail: int = 0,
 ) -> Measured:
     """Run ``cmd``, drain its stdout, and measure it; raise :class:`ChildFailed` on a non-zero exit."""
+    rss_file = None
+    if GNU_TIME:
+        fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
+        os.close(fd)
+        cmd = [GNU_TIME, "-f", "%M", "-o", rss_file, *cmd]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     assert proc.stdout is not None and proc.stderr is not None
@@ -66,9 +76,15 @@ def run_child(
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stdout.close()
     proc.stderr.close()
+    peak_kib = usage.ru_maxrss
+    if rss_file is not None:
+        with open(rss_file) as f:
+            lines = f.read().split()
+        os.unlink(rss_file)
+        peak_kib = int(lines[-1]) if lines and lines[-1].isdigit() else peak_kib
     if proc.returncode != 0:
-        raise ChildFailed(f"{' '.join(cmd[:4])}… exited {proc.returncode}:\n{err.decode(errors='replace')[-2000:]}")
-    return Measured(wall, usage.ru_maxrss / 1024, nbytes, sha.hexdigest() if sha else None, tail)
+        raise ChildFailed(f"{' '.join(cmd[:6])}… exited {proc.returncode}:\n{err.decode(errors='replace')[-2000:]}")
+    return Measured(wall, peak_kib / 1024, nbytes, sha.hexdigest() if sha else None, tail)
 
 
 def best_of(runs: int, sides: dict[str, Callable[[], Measured]]) -> dict[str, Measured]:

@@ -123,9 +123,7 @@ def evaluate_derivations(
     from pydock.evaluator.toplevel import find_along_attr_path
 
     drvs: list[DrvRef] = []
-    state = EvalState(
-        search_path=include, store=store, store_dir=store.store_dir.path, package_index=package_index
-    )
+    state = EvalState(search_path=include, store=store, store_dir=store.store_dir.path, package_index=package_index)
     auto_args = make_auto_args(state, args, argstrs)
     sources: list[str] = []
     for f in files:
@@ -257,6 +255,11 @@ def _report(e: BaseException, show_trace: bool) -> None:
     metavar="DIR",
     help="Store root directory (default: $PYDOCK_STORE, else $XDG_DATA_HOME/pydock/store).",
 )
+@click.option(
+    "--verify-layers",
+    is_flag=True,
+    help="Re-hash image layers whose digest is cached instead of trusting the store's NarHashes.",
+)
 @argument_options
 @substitution_options
 def build(
@@ -275,9 +278,12 @@ def build(
     trusted_public_keys: str | None,
     options: tuple[tuple[str, str], ...],
     no_substitute: bool,
+    verify_layers: bool,
 ) -> None:
     """Build the derivations in FILES (default ./default.nix) or -E expressions, like nix-build."""
     interactive = sys.stderr.isatty()
+    if verify_layers:  # read by the image builders (builders/images/docker_stream.py), in this process
+        os.environ["PYDOCK_VERIFY_LAYERS"] = "1"
 
     def progress(msg: str) -> None:
         if interactive:
