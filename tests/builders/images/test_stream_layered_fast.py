@@ -143,7 +143,7 @@ def test_every_kind_of_output_gets_the_same_bytes(registered, tmp_path, target):
             assert got == expected
 
 
-def test_cli_verify_layers(registered, tmp_path):
+def test_cli_verify_layers(registered, tmp_path, monkeypatch):
     """The stream program keeps trusted digests in the store's table; --verify-layers re-hashes them."""
     fake, conf, _ = registered
     conf_file = tmp_path / "conf.json"
@@ -165,4 +165,11 @@ def test_cli_verify_layers(registered, tmp_path):
     assert run() != expected  # trusted as it is ...
     with pytest.raises(OSError, match="changed while being written"):
         run("--verify-layers")  # ... unless verifying, which drops the bad rows
+    assert run() == expected
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"update LayerDigests set sha256 = ? where rowid = {first}", ("0" * 64,))
+    conn.close()
+    monkeypatch.setenv("PYDOCK_VERIFY_LAYERS", "1")  # what `pydock build --verify-layers` sets for its builders
+    with pytest.raises(OSError, match="changed while being written"):
+        run()
     assert run() == expected
