@@ -193,7 +193,7 @@ def popularity_contest(graph: Sequence[Node]) -> list[str]:
     # the order of the Python set nixpkgs collects them in.
     # Only computed when some path is missing: the set order costs a SipHash per path.
     seen = set(ordered)
-    if any(n["path"] not in seen or any(r not in seen for r in n["references"]) for n in graph):
+    if (lookup.keys() | referenced) - seen:
         everything = sorted([n["path"] for n in graph] + [r for n in graph for r in n["references"]])
         ordered += [p for p in set_order(everything, str_hash) if p not in seen]
     return ordered
