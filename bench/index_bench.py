@@ -39,14 +39,8 @@ REPO = os.path.dirname(HERE)
 OUT = os.path.join(HERE, "out")
 B32 = "0123456789abcdfghijklmnpqrsvwxyz"
 LICENSES = [("MIT", "mit"), ("GPL-3.0-or-later", "gpl3Plus"), ("Apache-2.0", "asl20"), ("BSD-3-Clause", "bsd3")]
-NESTED = {
-    "python3Packages": 9000,
-    "haskellPackages": 8000,
-    "perlPackages": 3000,
-    "nodePackages": 2000,
-    "pkgsStatic": 600,
-    "linuxPackages": 400,
-}
+NESTED = {"python3Packages": 9000, "haskellPackages": 8000, "perlPackages": 3000, "nodePackages": 2000,
+          "pkgsStatic": 600, "linuxPackages": 400}
 USED = ["bash", "bashInteractive", "coreutils", "cacert", "shadow", "jq"]
 
 TYPICAL = """{ pkgs ? import <nixpkgs> { } }:
@@ -91,15 +85,8 @@ def entry(rng: random.Random, pname: str, i: int) -> dict:
         "outputsToInstall": ["out"],
         "position": f"/nix/store/xxx-source/pkgs/by-name/{pname[:2]}/{pname}/package.nix:{rng.randint(1, 200)}",
     }
-    return {
-        "name": name,
-        "pname": pname,
-        "version": version,
-        "system": "x86_64-linux",
-        "outputName": "bin" if "bin" in outputs else "out",
-        "outputs": outputs,
-        "meta": meta,
-    }
+    return {"name": name, "pname": pname, "version": version, "system": "x86_64-linux",
+            "outputName": "bin" if "bin" in outputs else "out", "outputs": outputs, "meta": meta}
 
 
 def generate(path: str, n: int, rng: random.Random) -> dict:
@@ -208,42 +195,29 @@ def main() -> None:
 
     print(f"\nbest of {a.runs} wall times, baseline and index runs alternating (cold = first run, converting)")
     print(f"{'file':<34} {'baseline':>10} {'120k index':>11} {'overhead':>10} {'ratio':>7}")
-    print(
-        f"{'typical.nix (6 index packages)':<34} {t_small * 1e3:>8.0f}ms {t_big * 1e3:>9.0f}ms "
-        f"{(t_big - t_small) * 1e3:>8.0f}ms {t_big / t_small:>7.2f}"
-    )
-    print(
-        f"{'  cold (cache being built)':<34} {t_small * 1e3:>8.0f}ms {t_cold * 1e3:>9.0f}ms "
-        f"{(t_cold - t_small) * 1e3:>8.0f}ms {t_cold / t_small:>7.2f}"
-    )
-    print(
-        f"{'docker-layered.nix (no packages)':<34} {t_none_layered * 1e3:>8.0f}ms {t_big_layered * 1e3:>9.0f}ms "
-        f"{(t_big_layered - t_none_layered) * 1e3:>8.0f}ms {t_big_layered / t_none_layered:>7.2f}"
-    )
+    print(f"{'typical.nix (6 index packages)':<34} {t_small * 1e3:>8.0f}ms {t_big * 1e3:>9.0f}ms "
+          f"{(t_big - t_small) * 1e3:>8.0f}ms {t_big / t_small:>7.2f}")
+    print(f"{'  cold (cache being built)':<34} {t_small * 1e3:>8.0f}ms {t_cold * 1e3:>9.0f}ms "
+          f"{(t_cold - t_small) * 1e3:>8.0f}ms {t_cold / t_small:>7.2f}")
+    print(f"{'docker-layered.nix (no packages)':<34} {t_none_layered * 1e3:>8.0f}ms {t_big_layered * 1e3:>9.0f}ms "
+          f"{(t_big_layered - t_none_layered) * 1e3:>8.0f}ms {t_big_layered / t_none_layered:>7.2f}")
     nix = shutil.which("nix-instantiate")
     if nix:
         prelude = nix_prelude(small, os.path.join(work, "prelude"))
         nix_env = {k: v for k, v in os.environ.items() if not k.startswith("NIX_")}
         t_nix = best([nix, "--eval", "-I", f"nixpkgs={prelude}", typical, "-A", "drvPath"], nix_env, a.runs)
-        t_nix_layered = best(
-            [nix, "--eval", "-I", f"nixpkgs={prelude}", layered, "-A", "stream.drvPath"], nix_env, a.runs
-        )
-        print(
-            f"\nnix-instantiate --eval for context: typical.nix {t_nix * 1e3:.0f}ms "
-            f"(pydock/nix {t_big / t_nix:.1f}x with the 120k index), docker-layered.nix {t_nix_layered * 1e3:.0f}ms"
-        )
+        t_nix_layered = best([nix, "--eval", "-I", f"nixpkgs={prelude}", layered, "-A", "stream.drvPath"], nix_env,
+                             a.runs)
+        print(f"\nnix-instantiate --eval for context: typical.nix {t_nix * 1e3:.0f}ms "
+              f"(pydock/nix {t_big / t_nix:.1f}x with the 120k index), docker-layered.nix {t_nix_layered * 1e3:.0f}ms")
     else:
         print("\nnix-instantiate not installed: no context figures")
     overhead = (t_big - t_small) * 1e3
     cpu_overhead = (cpu_big - cpu_small) * 1e3
-    print(
-        f"\nCPU time (user + sys) of typical.nix: {cpu_small * 1e3:.0f} ms baseline, {cpu_big * 1e3:.0f} ms with "
-        f"the 120k index: {cpu_overhead:.0f} ms more"
-    )
-    print(
-        f"warm overhead of the 120k index: {overhead:.0f} ms wall, {cpu_overhead:.0f} ms CPU (target <= 100 ms): "
-        f"{'OK' if min(overhead, cpu_overhead) <= 100 else 'OVER'}"
-    )
+    print(f"\nCPU time (user + sys) of typical.nix: {cpu_small * 1e3:.0f} ms baseline, {cpu_big * 1e3:.0f} ms with "
+          f"the 120k index: {cpu_overhead:.0f} ms more")
+    print(f"warm overhead of the 120k index: {overhead:.0f} ms wall, {cpu_overhead:.0f} ms CPU (target <= 100 ms): "
+          f"{'OK' if min(overhead, cpu_overhead) <= 100 else 'OVER'}")
     shutil.rmtree(work, ignore_errors=True)
 
 
