@@ -123,7 +123,9 @@ def evaluate_derivations(
     from pydock.evaluator.toplevel import find_along_attr_path
 
     drvs: list[DrvRef] = []
-    state = EvalState(search_path=include, store=store, store_dir=store.store_dir.path, package_index=package_index)
+    state = EvalState(
+        search_path=include, store=store, store_dir=store.store_dir.path, package_index=package_index
+    )
     auto_args = make_auto_args(state, args, argstrs)
     sources: list[str] = []
     for f in files:
