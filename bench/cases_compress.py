@@ -42,7 +42,7 @@ COMPRESSORS = {"gz": "pigz -nTR", "zstd": "zstd -T0 -q -c"}
 
 def run(quick: bool) -> list[dict]:
     mib = 64 if quick else 512
-    runs = 2 if quick else 3
+    runs = 3
     fx = image_fixture(mib)
     rows = []
     with tempfile.TemporaryDirectory() as build_dir:
