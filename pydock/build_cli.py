@@ -20,6 +20,8 @@ Progress goes to stderr only when stderr is a terminal.  Failures go through
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from pydock.cli_options import argument_options, command_settings, selection_options, setting_options
@@ -55,6 +57,11 @@ __all__ = ["build"]
     show_default=True,
     help="Layer compression of OCI output.",
 )
+@click.option(
+    "--verify-layers",
+    is_flag=True,
+    help="Re-hash image layers whose digest is cached instead of trusting the store's NarHashes.",
+)
 @argument_options
 @setting_options
 @verbosity_options
@@ -72,6 +79,7 @@ def build(
     show_trace: bool,
     image_format: str = "docker-archive",
     layer_compression: str = "gzip",
+    verify_layers: bool = False,
 ) -> None:
     """Build the derivations in FILES (default ./default.nix) or -E expressions, like nix-build.
 
@@ -89,6 +97,8 @@ def build(
       pydock build --store ./store -o img examples/docker-layered.nix -A layered
     """
     interactive = show_messages()  # a terminal without --quiet, or -v
+    if verify_layers:  # read by the image builders (builders/images/docker_stream.py), in this process
+        os.environ["PYDOCK_VERIFY_LAYERS"] = "1"
 
     def progress(msg: str) -> None:
         if interactive:

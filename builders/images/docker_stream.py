@@ -24,7 +24,7 @@ import subprocess
 import sys
 from typing import BinaryIO
 
-from pydock.builders.images.layer_cache import default_digest_cache
+from pydock.builders.images.layer_cache import default_digest_cache, store_nar_hashes
 from pydock.builders.images.stream_layered import NIX_SANDBOX_OWNER, stream_layered_image
 from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
 
@@ -78,6 +78,8 @@ def _stream_into(conf: dict, out: BinaryIO, ctx: BuildContext) -> None:
         cache=default_digest_cache(ctx.store.state_dir),
         log=ctx.log,
         customisation_owner=NIX_SANDBOX_OWNER,
+        nar_hash=store_nar_hashes(ctx.store.state_dir),
+        verify=os.environ.get("PYDOCK_VERIFY_LAYERS") == "1",
     )
 
 

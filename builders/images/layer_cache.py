@@ -1,15 +1,22 @@
-"""Remembering layer digests, so that re-streaming an image reads every file once.
+"""Remembering layer digests, so that re-streaming an image reads every file once, and hashes none.
 
 A docker-archive member header carries the layer's size and its name carries the
 layer's sha256, and both come *before* the layer bytes.  Without knowing the digest,
 the layer has to be produced twice (once to hash, once to write) — what nixpkgs does.
-Store paths are immutable, so (the ordered store paths of a layer, the ownership
-stamped on it) determine the layer bytes, and a digest learnt once can be reused;
-the layer is then written in a single pass and hashed on the way to check the claim.
 
-The key also carries a cheap fingerprint of each store path's top-level inode
-(device, inode, ctime): a path that was deleted and re-created (garbage-collected and
-rebuilt, or a test fixture rebuilt under the same name) gets a new key.
+Two kinds of key name a layer:
+
+* :func:`layer_content_key` — what makes the layer's bytes: its store paths in order,
+  each with the NarHash the store registered for it, and the ownership and mtime
+  stamped on every entry.  A store path's contents are fixed by its NarHash (store
+  files are canonical: modes 0444/0555, no owners or times of their own), so a digest
+  found under this key is trusted and the layer is written without being hashed again
+  (``--verify-layers`` re-hashes it anyway).  :class:`NarHashes` reads the hashes from
+  the store's database (Nix's own, or pydock's in Nix's schema).
+* :func:`layer_cache_key` — for paths no database vouches for (a bare directory tree):
+  the paths with a cheap fingerprint of their top-level inode (device, inode, ctime),
+  so a path deleted and re-created gets a new key.  A digest found under it is checked
+  by hashing the bytes on their way out.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pathlib
 import sqlite3
 import tempfile
 from collections.abc import Sequence
@@ -29,9 +37,12 @@ __all__ = [
     "LayerDigestCache",
     "MemoryDigestCache",
     "SqliteDigestCache",
+    "NarHashes",
     "default_digest_cache",
     "layer_cache_key",
+    "layer_content_key",
     "store_digest_db",
+    "store_nar_hashes",
 ]
 
 # Bump when the layer byte layout changes, so old entries stop matching.
@@ -56,6 +67,60 @@ def layer_cache_key(paths: Sequence[str], real_path: RealPath, owner: Ownership)
         prints.append([p, st.st_dev, st.st_ino, st.st_ctime_ns])
     doc = [_LAYOUT_VERSION, owner.mtime, owner.uid, owner.gid, owner.uname, owner.gname, prints]
     return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def layer_content_key(paths: Sequence[str], nar_hashes: Sequence[str], owner: Ownership) -> str:
+    """A hex key for the layer of ``paths`` (their registered NarHashes are ``nar_hashes``) stamped with ``owner``."""
+    doc = [
+        _LAYOUT_VERSION,
+        "nar",
+        owner.mtime,
+        owner.uid,
+        owner.gid,
+        owner.uname,
+        owner.gname,
+        [[p, h] for p, h in zip(paths, nar_hashes, strict=True)],
+    ]
+    return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class NarHashes:
+    """``path -> NarHash`` from a store database in Nix's schema, opened read-only; ``None`` when unknown.
+
+    A database that is missing, unreadable or not Nix's answers ``None`` for every
+    path (the caller then falls back to checked inode keys); it is never created.
+    """
+
+    def __init__(self, db_file: str) -> None:
+        self.db_file = db_file
+        self._conn: sqlite3.Connection | None = None
+        self._broken = False
+
+    def __call__(self, path: str) -> str | None:
+        if self._broken:
+            return None
+        try:
+            if self._conn is None:
+                if not os.path.exists(self.db_file):
+                    self._broken = True
+                    return None
+                uri = pathlib.Path(self.db_file).absolute().as_uri() + "?mode=ro"
+                self._conn = sqlite3.connect(uri, uri=True, timeout=10, check_same_thread=False)
+            row = self._conn.execute("select hash from ValidPaths where path = ?", (path,)).fetchone()
+        except sqlite3.Error:
+            self._broken = True
+            return None
+        return row[0] if row is not None and isinstance(row[0], str) and row[0] else None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def store_nar_hashes(state_dir: str) -> NarHashes:
+    """The NarHashes of the store whose Nix state lives in ``state_dir`` (``db/db.sqlite`` there)."""
+    return NarHashes(os.path.join(state_dir, "db", "db.sqlite"))
 
 
 class MemoryDigestCache:

@@ -154,14 +154,22 @@ def popularity_contest(graph: Sequence[Node]) -> list[str]:
     referenced = {r for n in graph for r in n["references"] if r != n["path"]}
     roots = list(dict.fromkeys(n["path"] for n in graph if n["path"] not in referenced))
 
-    below: dict[str, dict[str, int]] = {}  # path -> popularity within the forest of its children
+    # path -> for every path below it, (its popularity within the forest of the path's
+    # children) + 1: what one occurrence of the path adds to each of them one level up.
+    below: dict[str, dict[str, int]] = {}
 
-    def contest(children: Iterable[str]) -> dict[str, int]:
-        pop: dict[str, int] = defaultdict(int)
+    def contest(children: Sequence[str]) -> dict[str, int]:
+        if not children:
+            return {}
+        # Start from a copy of the largest child's table (a copy runs in C) and add the rest.
+        largest = max(children, key=lambda c: len(below[c]))
+        pop = dict(below[largest])
+        get = pop.get
         for child in children:
-            pop[child] += 1
-            for sub, count in below[child].items():
-                pop[sub] += count + 1
+            pop[child] = get(child, 0) + 1
+            if child is not largest:
+                for sub, count in below[child].items():
+                    pop[sub] = get(sub, 0) + count
         return pop
 
     for root in roots:  # post-order without recursion: dependency trees can be deep
@@ -171,7 +179,7 @@ def popularity_contest(graph: Sequence[Node]) -> list[str]:
             if path in below:
                 continue
             if expanded:
-                below[path] = contest(lookup[path])
+                below[path] = {sub: count + 1 for sub, count in contest(lookup[path]).items()}
                 continue
             stack.append((path, True))
             stack.extend((c, False) for c in lookup[path] if c not in below)
@@ -184,9 +192,11 @@ def popularity_contest(graph: Sequence[Node]) -> list[str]:
 
     # Paths never reached from a root (only possible with reference cycles) follow, in
     # the order of the Python set nixpkgs collects them in.
-    everything = sorted([n["path"] for n in graph] + [r for n in graph for r in n["references"]])
+    # Only computed when some path is missing: the set order costs a SipHash per path.
     seen = set(ordered)
-    ordered += [p for p in set_order(everything, str_hash) if p not in seen]
+    if (lookup.keys() | referenced) - seen:
+        everything = sorted([n["path"] for n in graph] + [r for n in graph for r in n["references"]])
+        ordered += [p for p in set_order(everything, str_hash) if p not in seen]
     return ordered
 
 

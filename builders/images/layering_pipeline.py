@@ -89,8 +89,18 @@ class Graph:
 
     def __add__(self, other: Graph) -> Graph:
         """Disjoint union: ``other``'s vertices after ours."""
-        shift = len(self.names)
-        return Graph(self.names + other.names, self.succ + tuple(tuple(s + shift for s in ss) for ss in other.succ))
+        return Graph.union([self, other])
+
+    @staticmethod
+    def union(graphs: Sequence[Graph]) -> Graph:
+        """Disjoint union of ``graphs`` in order, built at once (adding them pairwise is quadratic)."""
+        names: list[str] = []
+        succ: list[tuple[int, ...]] = []
+        for g in graphs:
+            shift = len(names)
+            names.extend(g.names)
+            succ.extend(tuple(s + shift for s in ss) if shift and ss else ss for ss in g.succ)
+        return Graph(tuple(names), tuple(succ))
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -175,10 +185,7 @@ def limit_layers(max_count: int, graphs: Iterable[Graph]) -> list[Graph]:
             f"limit_layers {max_count}: only {len(items)} graphs to limit; nixpkgs' flatten_references_graph "
             "fails here too (reduce() of empty iterable)"
         )
-    merged = tail[0]
-    for g in tail[1:]:
-        merged = merged + g
-    return [*head, merged]
+    return [*head, Graph.union(tail)]
 
 
 def flatten(value: Any) -> Iterator[Any]:

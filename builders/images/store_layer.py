@@ -20,11 +20,13 @@ Names in the archive are logical (``/nix/store/...``); files are read from
 from __future__ import annotations
 
 import grp
+import hashlib
 import os
 import pwd
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 from pydock.builders.images.tarformat import (
     BLKTYPE,
@@ -33,18 +35,31 @@ from pydock.builders.images.tarformat import (
     FIFOTYPE,
     REGTYPE,
     SYMTYPE,
+    ByteSink,
     Member,
     archive_end,
     encode_member,
     padding,
 )
 
-__all__ = ["Ownership", "RealPath", "member_from_lstat", "store_layer_chunks", "walk_store_path"]
+__all__ = [
+    "FileData",
+    "LayerPiece",
+    "Ownership",
+    "RealPath",
+    "digest_pieces",
+    "member_from_lstat",
+    "store_layer_chunks",
+    "store_layer_pieces",
+    "walk_store_path",
+    "write_pieces",
+]
 
 RealPath = Callable[[str], str]
 
 _FLUSH_AT = 1 << 16
 _READ_SIZE = 1 << 20
+_SMALL_FILE = 1 << 16  # read into the write batch rather than copied on its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,18 +157,100 @@ def _children(logical: str, physical: str) -> Iterator[tuple[str, str]]:
         yield logical + "/" + name, physical + "/" + name
 
 
-def _store_member(name: str, physical: str, st: os.stat_result, owner: Ownership) -> Member:
-    m = member_from_lstat(name, physical, st)
-    m.mtime, m.uid, m.gid, m.uname, m.gname = owner.mtime, owner.uid, owner.gid, owner.uname, owner.gname
-    return m
+@dataclass(frozen=True, slots=True)
+class FileData:
+    """A regular file's bytes inside a layer: the first ``size`` bytes of ``physical``."""
+
+    physical: str
+    size: int
 
 
-def store_layer_chunks(paths: Sequence[str], real_path: RealPath, owner: Ownership) -> Iterator[bytes]:
-    """The bytes of the layer tar for ``paths``, in chunks of about 64 KiB (file data may come larger).
+LayerPiece = bytes | FileData
 
-    Nothing is kept beyond the current chunk and one directory listing per open
-    directory level, so memory does not grow with the layer.
+
+class _HeaderMaker:
+    """Store-layer headers, with ``encode_member``'s bytes, built fast for the common case.
+
+    Every entry of a store layer carries the same owner and mtime, so those fields are
+    encoded once; an entry whose name or link target needs a PAX record (long or not
+    ASCII), or a device, goes through :func:`encode_member` instead.
     """
+
+    def __init__(self, owner: Ownership) -> None:
+        self.owner = owner
+        simple = (
+            owner.uname.isascii()
+            and owner.gname.isascii()
+            and len(owner.uname) <= 32
+            and len(owner.gname) <= 32
+            and 0 <= owner.uid < 8**7
+            and 0 <= owner.gid < 8**7
+            and 0 <= owner.mtime < 8**11
+            and isinstance(owner.mtime, int)
+        )
+        self._fast = simple
+        if simple:
+            self._ids = b"%07o\0%07o\0" % (owner.uid, owner.gid)
+            self._mtime = b"%011o\0" % owner.mtime
+            self._tail = (
+                b"ustar\x0000"
+                + owner.uname.encode().ljust(32, b"\0")
+                + owner.gname.encode().ljust(32, b"\0")
+                + b"\0" * (16 + 155 + 12)
+            )
+
+    def header(self, name: str, physical: str, st: os.stat_result) -> tuple[bytes, int]:
+        """The header block(s) of one entry and the size of the data that follows."""
+        mode = st.st_mode
+        if stat.S_ISREG(mode):
+            kind, size, link = REGTYPE, st.st_size, ""
+        elif stat.S_ISDIR(mode):
+            kind, size, link = DIRTYPE, 0, ""
+            name += "/"
+        elif stat.S_ISLNK(mode):
+            kind, size, link = SYMTYPE, 0, os.readlink(physical)
+        else:
+            kind = None
+        if (
+            kind is None
+            or not self._fast
+            or len(name) > 100
+            or len(link) > 100
+            or not name.isascii()
+            or not link.isascii()
+            or size >= 8**11
+        ):
+            return self._slow(name.rstrip("/") if kind == DIRTYPE else name, physical, st)
+        block = b"".join(
+            (
+                name.encode().ljust(100, b"\0"),
+                b"%07o\0" % (mode & 0o7777),
+                self._ids,
+                b"%011o\0" % size,
+                self._mtime,
+                b"        ",
+                kind,
+                link.encode().ljust(100, b"\0"),
+                self._tail,
+            )
+        )
+        return block[:148] + b"%06o\0" % sum(block) + block[155:], size
+
+    def _slow(self, name: str, physical: str, st: os.stat_result) -> tuple[bytes, int]:
+        m = member_from_lstat(name, physical, st)
+        o = self.owner
+        m.mtime, m.uid, m.gid, m.uname, m.gname = o.mtime, o.uid, o.gid, o.uname, o.gname
+        return encode_member(m), m.size
+
+
+def store_layer_pieces(paths: Sequence[str], real_path: RealPath, owner: Ownership) -> Iterator[LayerPiece]:
+    """The layer tar for ``paths`` as header bytes (batched to about 64 KiB) and :class:`FileData` references.
+
+    Consumers decide how file data travels (hashed, copied by the kernel, read in
+    chunks); nothing is kept beyond the current batch and one directory listing per
+    open directory level, so memory does not grow with the layer.
+    """
+    make = _HeaderMaker(owner)
     buf = bytearray()
     offset = 0
     for name in ("/nix", "/nix/store"):
@@ -163,29 +260,109 @@ def store_layer_chunks(paths: Sequence[str], real_path: RealPath, owner: Ownersh
     for store_path in paths:
         store_path = _normalise(store_path)
         for logical, physical, st in walk_store_path(store_path, real_path(store_path)):
-            m = _store_member(logical, physical, st, owner)
-            buf += encode_member(m)
-            if m.size:
-                left = m.size
-                with open(physical, "rb") as f:
-                    while left:
-                        data = f.read(min(_READ_SIZE, left))
-                        if not data:
-                            raise OSError(f"{physical}: file shrank while being archived")
-                        left -= len(data)
-                        if len(buf) + len(data) > _FLUSH_AT:
-                            offset += len(buf)
-                            yield bytes(buf)
-                            buf.clear()
-                        if len(data) >= _FLUSH_AT:
-                            offset += len(data)
-                            yield data
-                        else:
-                            buf += data
-                buf += padding(m.size)
-            if len(buf) >= _FLUSH_AT:
+            header, size = make.header(logical, physical, st)
+            buf += header
+            if size:
+                offset += len(buf) + size
+                yield bytes(buf)
+                buf.clear()
+                yield FileData(physical, size)
+                buf += padding(size)
+            elif len(buf) >= _FLUSH_AT:
                 offset += len(buf)
                 yield bytes(buf)
                 buf.clear()
     buf += archive_end(offset + len(buf))
     yield bytes(buf)
+
+
+def _read_exactly(f: BinaryIO, data: FileData, view: memoryview) -> Iterator[memoryview]:
+    """``data.size`` bytes of ``f`` through ``view`` (reused: consume each slice before the next)."""
+    left = data.size
+    while left:
+        n = f.readinto(view[: min(left, len(view))])
+        if not n:
+            raise OSError(f"{data.physical}: file shrank while being archived")
+        left -= n
+        yield view[:n]
+
+
+def store_layer_chunks(paths: Sequence[str], real_path: RealPath, owner: Ownership) -> Iterator[bytes]:
+    """The bytes of the layer tar for ``paths``, in chunks of at most about 1 MiB."""
+    for piece in store_layer_pieces(paths, real_path, owner):
+        if isinstance(piece, bytes):
+            yield piece
+            continue
+        with open(piece.physical, "rb", buffering=0) as f:
+            buf = memoryview(bytearray(min(piece.size, _READ_SIZE)))
+            for chunk in _read_exactly(f, piece, buf):
+                yield bytes(chunk)
+
+
+def digest_pieces(pieces: Iterable[LayerPiece], advance: Callable[[int], None] | None = None) -> tuple[str, int]:
+    """sha256 (hex) and size of a layer, reading each file once through one reused buffer.
+
+    ``advance`` (a progress line's) hears the bytes of each piece once it is hashed.
+    """
+    sha = hashlib.sha256()
+    size = 0
+    view = memoryview(bytearray(_READ_SIZE))
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            sha.update(piece)
+            size += len(piece)
+            if advance is not None:
+                advance(len(piece))
+            continue
+        with open(piece.physical, "rb", buffering=0) as f:
+            for chunk in _read_exactly(f, piece, view):
+                sha.update(chunk)
+        size += piece.size
+        if advance is not None:
+            advance(piece.size)
+    return sha.hexdigest(), size
+
+
+def write_pieces(pieces: Iterable[LayerPiece], sink: ByteSink, sha: Any = None) -> int:
+    """Write a layer to ``sink``; returns its size.  With ``sha`` (a hashlib object) every byte is hashed too.
+
+    Headers and small files are gathered into writes of about 1 MiB; without ``sha``,
+    larger files are copied by the kernel when the sink allows it.
+    """
+    size = 0
+    pending = bytearray()
+    view = memoryview(bytearray(_READ_SIZE))
+    direct = sha is None and sink.direct
+
+    def flush() -> None:
+        if pending:
+            if sha is not None:
+                sha.update(pending)
+            sink.write(pending)
+            pending.clear()
+
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            pending += piece
+            size += len(piece)
+            if len(pending) >= _READ_SIZE:
+                flush()
+            continue
+        size += piece.size
+        with open(piece.physical, "rb", buffering=0) as f:
+            if piece.size <= _SMALL_FILE:
+                for chunk in _read_exactly(f, piece, view):
+                    pending += chunk
+                if len(pending) >= _READ_SIZE:
+                    flush()
+                continue
+            flush()
+            if direct:
+                sink.copy_from(f.fileno(), piece.size, piece.physical)
+                continue
+            for chunk in _read_exactly(f, piece, view):
+                if sha is not None:
+                    sha.update(chunk)
+                sink.write(chunk)
+    flush()
+    return size

@@ -13,8 +13,10 @@ the uncompressed archive ``stream_layered_image.py`` prints, member by member:
 
 then the archive end.  Store paths in the conf are logical; ``real_path`` says where
 their files are.  Memory stays flat: layers are streamed, and each layer's digest is
-either recalled from a :class:`LayerDigestCache` (one read of the files, hashed on the way
-as a check) or learnt in a first hashing pass, as nixpkgs does.
+either recalled from a :class:`LayerDigestCache` or learnt in a first hashing pass, as
+nixpkgs does.  A digest recalled under the store's NarHashes is trusted (store paths are
+immutable), so the layer is written in one pass and not hashed at all, its file data
+copied by the kernel when ``out`` is a plain file or pipe; ``verify`` re-hashes it.
 
 Run as ``python -m pydock.builders.images.stream_layered CONF.json [-t REPO_TAG]`` to write the
 image to stdout — what the image's ``streamScript`` executes.
@@ -30,7 +32,7 @@ import os
 import re
 import sys
 import tarfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, TextIO
@@ -40,18 +42,37 @@ from pydock.builders.images.layer_cache import (
     LayerDigestCache,
     default_digest_cache,
     layer_cache_key,
+    layer_content_key,
+    store_nar_hashes,
 )
-from pydock.builders.images.store_layer import Ownership, RealPath, member_from_lstat, store_layer_chunks
-from pydock.builders.images.tarformat import Member, TarWriter, file_chunks
+from pydock.builders.images.store_layer import (
+    Ownership,
+    RealPath,
+    digest_pieces,
+    member_from_lstat,
+    store_layer_pieces,
+    write_pieces,
+)
+from pydock.builders.images.tarformat import Member, TarWriter
 
 from pydock import progress
 
-__all__ = ["NIX_SANDBOX_OWNER", "LayerRecord", "SandboxOwner", "StreamResult", "main", "stream_layered_image"]
+__all__ = [
+    "NIX_SANDBOX_OWNER",
+    "LayerRecord",
+    "NarHashOf",
+    "SandboxOwner",
+    "StreamResult",
+    "main",
+    "stream_layered_image",
+]
 
 SandboxOwner = tuple[int, int, str, str]  # uid, gid, uname, gname
 # How a root-owned store file looks from inside Nix's build sandbox: the unmapped
 # id 65534, which the sandbox's /etc/passwd and /etc/group call nobody/nogroup.
 NIX_SANDBOX_OWNER: SandboxOwner = (65534, 65534, "nobody", "nogroup")
+# The NarHash a store registered for a path (any stable text, e.g. Nix's "sha256:<hex>"), or None.
+NarHashOf = Callable[[str], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,21 +101,6 @@ def _identity(path: str) -> str:
 def parse_time(value: str, now: datetime) -> datetime:
     """A conf time: ``"now"`` (one instant shared by ``created`` and ``mtime``) or ISO 8601."""
     return now if value == "now" else datetime.fromisoformat(value)
-
-
-class _Hashing:
-    """Counts and hashes the chunks that pass through, so every layer's digest is checked."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = chunks
-        self.sha = hashlib.sha256()
-        self.size = 0
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._chunks:
-            self.sha.update(chunk)
-            self.size += len(chunk)
-            yield chunk
 
 
 # -- base image ------------------------------------------------------------------------------
@@ -187,20 +193,25 @@ def _add_store_layer(
     real_path: RealPath,
     owner: Ownership,
     cache: LayerDigestCache | None,
+    nar_hash: NarHashOf | None = None,
+    verify: bool = False,
 ) -> LayerRecord:
     """One store-path layer: digest from the cache (one pass) or from a hashing pass (two).
 
-    The written bytes are hashed either way; a mismatch with a cached digest means the
-    archive just written is wrong, so the entry is dropped and the stream fails loudly.
+    A digest recalled under the paths' NarHashes is trusted and the bytes go out unhashed
+    (unless ``verify``); one recalled under inode fingerprints is checked on the way.  A
+    mismatch means the archive just written is wrong: the entry is dropped and the
+    stream fails loudly.
     """
-    key = layer_cache_key(paths, real_path, owner) if cache is not None else None
+    hashes = [nar_hash(p) for p in paths] if nar_hash is not None else None
+    trusted = hashes is not None and all(hashes)
+    key: str | None = None
+    if cache is not None:
+        key = layer_content_key(paths, hashes, owner) if trusted else layer_cache_key(paths, real_path, owner)  # type: ignore[arg-type]
     known = cache.get(key) if cache is not None and key is not None else None
     if known is None:
-        probe = _Hashing(store_layer_chunks(paths, real_path, owner))
         with progress.task(f"hashing layer ({len(paths)} paths)") as bar:  # drawn on a terminal only
-            for chunk in probe:
-                bar.advance(len(chunk))
-        digest, size = probe.sha.hexdigest(), probe.size
+            digest, size = digest_pieces(store_layer_pieces(paths, real_path, owner), bar.advance)
     else:
         digest, size = known
 
@@ -209,17 +220,19 @@ def _add_store_layer(
             cache.discard(key)
 
     name = f"{digest}/layer.tar"
-    body = _Hashing(store_layer_chunks(paths, real_path, owner))
+    sha = hashlib.sha256() if verify or (known is not None and not trusted) else None
+    tar.add_header(Member(name, size=size, mtime=owner.mtime))
     try:
-        tar.add(Member(name, size=size, mtime=owner.mtime), body)
+        written = write_pieces(store_layer_pieces(paths, real_path, owner), tar.sink, sha)
     except OSError:
         forget()
         raise
-    if body.sha.hexdigest() != digest:
+    if written != size or (sha is not None and sha.hexdigest() != digest):
         forget()
-        raise OSError(
-            f"layer of {list(paths)} changed while being written (sha256 {body.sha.hexdigest()}, not {digest})"
-        )
+        got = f"sha256 {sha.hexdigest()}" if sha is not None else f"{written} bytes"
+        want = digest if sha is not None else f"{size} bytes"
+        raise OSError(f"layer of {list(paths)} changed while being written ({got}, not {want})")
+    tar.advance(size)
     if cache is not None and key is not None and known is None:
         cache.put(key, digest, size)
     return LayerRecord(name, digest, list(paths))
@@ -244,7 +257,11 @@ def _add_customisation_layer(
     member.mtime = mtime
     if owner is not None:
         member.uid, member.gid, member.uname, member.gname = owner
-    tar.add(member, file_chunks(layer, member.size) if member.size else ())
+    tar.add_header(member)
+    if member.size:
+        with open(layer, "rb", buffering=0) as f:
+            tar.sink.copy_from(f.fileno(), member.size, layer)
+    tar.advance(member.size)
     return LayerRecord(name, checksum, [store_path])
 
 
@@ -265,13 +282,17 @@ def stream_layered_image(
     log: Callable[[str], None] | None = None,
     now: datetime | None = None,
     customisation_owner: SandboxOwner | None = None,
+    nar_hash: NarHashOf | None = None,
+    verify: bool = False,
 ) -> StreamResult:
     """Write the image described by ``conf`` to ``out``; return the layer ids and JSON written.
 
     ``repo_tag`` overrides ``conf["repo_tag"]`` (the script's ``--repo_tag``).  ``now`` is
     the instant ``"now"`` stands for (default: the current time).  ``conf["config"]`` is
     not modified.  ``customisation_owner`` (e.g. :data:`NIX_SANDBOX_OWNER`) overrides the
-    owner ``lstat`` gives the customisation layer's member.
+    owner ``lstat`` gives the customisation layer's member.  ``nar_hash`` gives the
+    NarHash the store registered for a path (see :class:`layer_cache.NarHashes`): with it,
+    cached digests are trusted and layers are not re-hashed; ``verify`` re-hashes anyway.
     """
     say = log or (lambda _line: None)
     now = now or datetime.now(tz=UTC)
@@ -292,7 +313,7 @@ def stream_layered_image(
         invalid = [p for p in paths if not p.startswith(store_dir)]
         if invalid:
             raise ValueError(f"Expecting absolute paths from {store_dir}, but got: {invalid}")
-        layers.append(_add_store_layer(tar, paths, real_path, owner, cache))
+        layers.append(_add_store_layer(tar, paths, real_path, owner, cache, nar_hash, verify))
     say(f"Creating layer {len(layers) + 1} with customisation...")
     layers.append(_add_customisation_layer(tar, conf["customisation_layer"], real_path, mtime, customisation_owner))
 
@@ -364,6 +385,13 @@ def main(argv: list[str] | None = None, stdout: BinaryIO | None = None, stderr: 
         " nix/var/nix/pydock/layer-digests.sqlite when writable, else ~/.cache/pydock/layer-digests)",
     )
     parser.add_argument("--no-digest-cache", action="store_true", help="hash every layer in a separate pass")
+    parser.add_argument(
+        "--verify-layers",
+        action="store_true",
+        default=os.environ.get("PYDOCK_VERIFY_LAYERS") == "1",
+        help="re-hash layers whose digest is cached, failing if a store path no longer matches"
+        " (default: $PYDOCK_VERIFY_LAYERS=1)",
+    )
     args = parser.parse_args(argv)
     err = stderr or sys.stderr
     with open(args.conf, encoding="utf-8") as f:
@@ -375,6 +403,7 @@ def main(argv: list[str] | None = None, stdout: BinaryIO | None = None, stderr: 
     elif not args.no_digest_cache:
         cache = default_digest_cache(os.path.join(args.store_root, "nix/var/nix") if args.store_root else None)
     out = stdout or sys.stdout.buffer
+    state_dir = os.path.join(args.store_root, "nix/var/nix") if args.store_root else "/nix/var/nix"
     stream_layered_image(
         conf,
         out,
@@ -382,6 +411,8 @@ def main(argv: list[str] | None = None, stdout: BinaryIO | None = None, stderr: 
         repo_tag=args.repo_tag,
         cache=cache,
         log=lambda line: print(line, file=err),
+        nar_hash=store_nar_hashes(state_dir),
+        verify=args.verify_layers,
     )
     out.flush()
     return 0

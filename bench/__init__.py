@@ -1,0 +1,1 @@
+"""pydock's benchmarks: ``python -m bench [--quick] [--json]`` runs every ``bench/cases_*.py``."""
