@@ -334,16 +334,19 @@ class LocalStore:
             self._drvs[drv_path] = drv
         return drv
 
-    def add_derivation(self, drv: Derivation) -> str:
+    def add_derivation(self, drv: Derivation, describe: Callable[[str], str | None] | None = None) -> str:
         """Fill in the output paths of ``drv``, write its ``.drv`` and register it; returns the ``.drv`` path.
 
         The ``.drv`` is a text object whose references are its input sources and
-        input derivations, which must already be valid.  Registration records the
-        ``DerivationOutputs`` rows and checks the output paths, as Nix does.
+        input derivations, which must already be valid (or be substituted now).
+        Registration records the ``DerivationOutputs`` rows and checks the output
+        paths, as Nix does.  ``describe(path)`` says where an input came from
+        (e.g. "attribute 'redis' of the package index") in the error about it.
         """
         drv_path = self.drv_hashes.instantiate(drv)
         self._drvs[drv_path] = drv
-        self._add_text(drv.name + DRV_EXTENSION, drv.to_aterm().encode("utf-8", "surrogateescape"), drv.references)
+        data = drv.to_aterm().encode("utf-8", "surrogateescape")
+        self._add_text(drv.name + DRV_EXTENSION, data, drv.references, describe)
         return drv_path
 
     def derivation_output_paths(self, drv: Derivation) -> dict[str, str]:
@@ -385,17 +388,22 @@ class LocalStore:
         data = contents.encode("utf-8", "surrogateescape") if isinstance(contents, str) else bytes(contents)
         return self._add_text(name, data, set(references))
 
-    def _add_text(self, name: str, data: bytes, references: Iterable[str]) -> str:
+    def _add_text(
+        self, name: str, data: bytes, references: Iterable[str], describe: Callable[[str], str | None] | None = None
+    ) -> str:
         refs = set(references)
         path = self.store_dir.text_path(name, data, refs)
         self.temp_roots.add(path)
         if self.is_valid(path):
             return path
         # A text object (a .drv, a toFile) may only be registered once what it refers to is valid;
-        # prebuilt inputs (package index paths, storePath) are substituted here.  Without
-        # substituters, registration reports an invalid reference as before.
+        # prebuilt inputs (package index paths, storePath) are substituted here.
         if self.substituters:
-            self.ensure_valid(refs - {path})
+            self.ensure_valid(refs - {path}, describe)
+        else:
+            for missing in self.invalid_paths(refs - {path}):
+                what = describe(missing) if describe is not None else None
+                raise InvalidPath(f"path '{missing}'" + (f" ({what})" if what else "") + " is not valid")
         nar = dump_string(data)
         info = ValidPathInfo(
             path=path,
