@@ -36,7 +36,6 @@ __all__ = [
 BASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz"
 """Nix's 32 digits: 0-9 and a-z without e, o, u and t."""
 
-_BASE32_VALUES = {c: i for i, c in enumerate(BASE32_ALPHABET)}
 
 _BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _BASE64_VALUES = {c: i for i, c in enumerate(_BASE64_ALPHABET)}
