@@ -13,7 +13,12 @@ a fresh store twice, side by side:
 and prints both wall times, the ratio (pydock / Nix; ≤ 1.0 is the target) and
 pydock's peak RSS (which must stay flat in closure size).
 
-    python bench/substitute_bench.py [-n 2] [--compression xz] [--jobs N]
+    python bench/substitute_bench.py [-n 2] [--compression xz] [--jobs N] [--baseline DIR]
+
+``--baseline DIR`` times a second pydock in the same rounds (``DIR`` holds a ``pydock``
+package importable with ``PYTHONPATH=DIR``, e.g. an older commit unpacked with
+``git archive`` and its ``store``/``evaluator``/``builders``/``grammar`` folders linked
+into its ``pydock`` folder), so before/after figures share one machine state.
 """
 
 from __future__ import annotations
@@ -73,10 +78,10 @@ def serve(cache: Path) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of a child process."""
     t = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - t
     if os.waitstatus_to_exitcode(status) != 0:
@@ -102,6 +107,7 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=2, help="rounds (best wall time is reported)")
     ap.add_argument("--compression", default="xz")
     ap.add_argument("--jobs", type=int, default=0, help="pydock's parallel transfers (default: its own)")
+    ap.add_argument("--baseline", help="a second pydock tree to time in the same rounds (see above)")
     a = ap.parse_args()
     root, cache, key = prepare(a.compression)
     closure = subprocess.run(["nix-store", "-qR", root], capture_output=True, text=True, check=True).stdout.split()
@@ -121,8 +127,9 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="subst-bench-") as tmp:
             for r in range(a.n):
-                for who in ("nix", "pydock"):
+                for who in ("nix", "pydock", *(("baseline",) if a.baseline else ())):
                     dest = Path(tmp) / f"{who}-{r}"
+                    env = None
                     if who == "nix":
                         cmd = [
                             *NIX3, "copy", "--option", "trusted-public-keys", key, "--option", "substituters", "",
@@ -130,11 +137,13 @@ def main() -> None:
                         ]  # fmt: skip
                     else:
                         cmd = [sys.executable, "-c", PYDOCK_SNIPPET, str(dest), url, key, str(a.jobs), root]
-                    wall, peak = timed(cmd)
+                        if who == "baseline":
+                            env = dict(os.environ, PYTHONPATH=a.baseline)
+                    wall, peak = timed(cmd, env)
                     if who == "pydock":
                         rss = max(rss, peak)
                     best[who] = min(best.get(who, wall), wall)
-                    print(f"  round {r + 1}: {who:6s} {wall:6.2f} s", flush=True)
+                    print(f"  round {r + 1}: {who:8s} {wall:6.2f} s", flush=True)
                     shutil.rmtree(dest, ignore_errors=True)
     finally:
         server.kill()
@@ -142,6 +151,8 @@ def main() -> None:
     print(f"nix copy --from http: {best['nix']:.2f} s")
     print(f"pydock ensure_valid:  {best['pydock']:.2f} s")
     print(f"ratio pydock/nix:     {ratio:.2f}x  (target <= 1.0)")
+    if a.baseline:
+        print(f"baseline pydock:      {best['baseline']:.2f} s  (ratio to nix {best['baseline'] / best['nix']:.2f}x)")
     print(f"pydock peak RSS:      {rss / 1024:.0f} MiB")
 
 

@@ -23,9 +23,10 @@ from .builtins.registry import CONSTANTS, FEATURE_OF, PRIMOPS, set_state
 from .compiler import Compiler, RootScope, Scope
 from .errors import NO_POS, NixError, Source
 from .packages import PackageIndex
+from .packages.host_shell import HostShellError, add_host_shell
 from .parser import parse
 from .settings import EvalSettings
-from .values import PrimOp, Thunk
+from .values import PrimOp, Thunk, mkstr
 
 _SYSTEMS = {"x86_64": "x86_64-linux", "amd64": "x86_64-linux", "aarch64": "aarch64-linux", "arm64": "aarch64-linux"}
 
@@ -35,6 +36,9 @@ PRELUDE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prelude"
 # The prelude imports this file for the package index; with --packages pydock
 # gives the index instead of the file's own (empty) value.
 PACKAGE_INDEX_HOOK = os.path.join(PRELUDE_DIR, "package-index.nix")
+# The prelude imports this file for `pydockHostShell`; pydock answers with the host
+# shell's store path (evaluator/packages/host_shell.py), real Nix gets the file's throw.
+HOST_SHELL_HOOK = os.path.join(PRELUDE_DIR, "host-shell.nix")
 
 
 def host_system() -> str:
@@ -143,6 +147,8 @@ class EvalState:
         path = self.resolve_import_path(path)
         if path == PACKAGE_INDEX_HOOK and self.package_index is not None:
             return self.package_index.hook_value()
+        if path == HOST_SHELL_HOOK:
+            return self._host_shell()
         cached = self.file_cache.get(path)
         if cached is not None:
             return cached.force() if isinstance(cached, Thunk) else cached
@@ -154,6 +160,17 @@ class EvalState:
         except BaseException:
             self.file_cache.pop(path, None)
             raise
+
+    def _host_shell(self) -> Any:
+        """``pkgs.pydockHostShell``: the host's /bin/sh with what it loads, added once per session."""
+        cached = self.file_cache.get(HOST_SHELL_HOOK)
+        if cached is None:
+            try:
+                path = add_host_shell(self.store)
+            except HostShellError as e:
+                raise NixError(f"pydockHostShell: {e}") from None
+            cached = self.file_cache[HOST_SHELL_HOOK] = mkstr(path, {path})
+        return cached
 
     def read_source(self, path: str) -> Source:
         try:

@@ -6,7 +6,8 @@
 # The script in the image is `#!/bin/sh`; pass `--arg shell ./dir` with a directory
 # holding a shell at `bin/sh` and the libraries it loads at their absolute paths
 # (`lib64/ld-linux-x86-64.so.2`, …) to make the images runnable (the tests use the
-# host's dash). Without it the images still build and load.
+# host's dash). Without it the images still build and load. `examples/quickstart.nix`
+# shows the other way: `pkgs.pydockHostShell` in `contents`.
 { pkgs ? import <nixpkgs> { }
 , shell ? null
 }:

@@ -38,7 +38,6 @@ __all__ = [
 BASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz"
 """Nix's 32 digits: 0-9 and a-z without e, o, u and t."""
 
-_BASE32_VALUES = {c: i for i, c in enumerate(BASE32_ALPHABET)}
 
 _BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _BASE64_VALUES = {c: i for i, c in enumerate(_BASE64_ALPHABET)}
@@ -60,17 +59,21 @@ def base32_len(size: int) -> int:
 
 
 def encode_base32(digest: bytes) -> str:
-    """Encode ``digest`` in Nix base-32 (as used in store path hash parts)."""
-    size = len(digest)
-    out = []
-    for n in range(base32_len(size) - 1, -1, -1):
-        bit = n * 5
-        i, j = divmod(bit, 8)
-        c = digest[i] >> j
-        if i < size - 1:
-            c |= digest[i + 1] << (8 - j)
-        out.append(BASE32_ALPHABET[c & 0x1F])
-    return "".join(out)
+    """Encode ``digest`` in Nix base-32 (as used in store path hash parts).
+
+    Nix's base-32 is the digest read as one little-endian integer, written most
+    significant digit first; Python's integers do the bit shuffling.
+    """
+    value = int.from_bytes(digest, "little")
+    alphabet = BASE32_ALPHABET
+    return "".join([alphabet[(value >> shift) & 0x1F] for shift in range(5 * base32_len(len(digest)) - 5, -5, -5)])
+
+
+# Nix's alphabet mapped onto the digits int(..., 32) reads; anything else onto a byte it rejects.
+_TO_INT_DIGITS = bytes(
+    ord("0123456789abcdefghijklmnopqrstuv"[BASE32_ALPHABET.index(chr(b))]) if chr(b) in BASE32_ALPHABET else ord("!")
+    for b in range(256)
+)
 
 
 def decode_base32(text: str, size: int | None = None) -> bytes:
@@ -85,20 +88,15 @@ def decode_base32(text: str, size: int | None = None) -> bytes:
         size = len(text) * 5 // 8
     if len(text) != base32_len(size):
         raise EncodingError(f"base-32 string has length {len(text)}, expected {base32_len(size)}")
-    out = bytearray(size)
-    for n in range(len(text)):
-        digit = _BASE32_VALUES.get(text[len(text) - n - 1])
-        if digit is None:
-            raise EncodingError("invalid base-32 character")
-        bit = n * 5
-        i, j = divmod(bit, 8)
-        out[i] |= (digit << j) & 0xFF
-        carry = digit >> (8 - j)
-        if i < size - 1:
-            out[i + 1] |= carry
-        elif carry:
-            raise EncodingError("base-32 string has non-zero bits beyond the digest")
-    return bytes(out)
+    if not text:
+        return b""
+    try:
+        value = int(text.encode("ascii").translate(_TO_INT_DIGITS), 32)
+    except (UnicodeEncodeError, ValueError):
+        raise EncodingError("invalid base-32 character") from None
+    if value >> (8 * size):
+        raise EncodingError("base-32 string has non-zero bits beyond the digest")
+    return value.to_bytes(size, "little")
 
 
 def encode_hex(digest: bytes) -> str:

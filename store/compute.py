@@ -45,8 +45,8 @@ class ComputeOnlyStore:
         self._refs.setdefault(path, set())
         return path
 
-    def add_derivation(self, drv: Derivation) -> str:
-        """Fill in the outputs of a fresh derivation and return its ``.drv`` path."""
+    def add_derivation(self, drv: Derivation, describe: Callable[[str], str | None] | None = None) -> str:
+        """Fill in the outputs of a fresh derivation and return its ``.drv`` path (inputs are not checked)."""
         drv_path = self.drv_hashes.instantiate(drv)
         self._drvs[drv_path] = drv
         self._refs[drv_path] = set(drv.input_srcs) | set(drv.input_drvs)

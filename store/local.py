@@ -15,14 +15,18 @@ Adding an object is crash-safe in the same way everywhere:
    Nix, wait for each other) and re-check validity;
 3. write the object into a fresh temporary directory inside the real store
    directory, canonicalise it, delete whatever invalid leftover sits at the
-   destination, and ``rename`` it into place;
+   destination, and ``rename`` it into place.  Objects unpacked from a NAR
+   (``add_nar``: substitution, imports) skip the temporary directory, as Nix's
+   ``addToStore`` from a NAR does: the leftover is deleted and the NAR unpacked
+   straight at the destination, still under the lock;
 4. register it (and everything added with it) in one SQLite transaction.
 
 A crash before step 4 leaves nothing valid: at worst a temporary directory
 (removed by the next process that opens the store, see ``_remove_stale_temp_dirs``)
 or an unregistered object at its final location (deleted by the next writer of
 that path in step 3, and never trusted, since only the database says what is
-valid).
+valid).  A failure that Python sees (a bad hash, a broken download) deletes what
+was written at once.
 """
 
 from __future__ import annotations
@@ -324,16 +328,19 @@ class LocalStore:
             self._drvs[drv_path] = drv
         return drv
 
-    def add_derivation(self, drv: Derivation) -> str:
+    def add_derivation(self, drv: Derivation, describe: Callable[[str], str | None] | None = None) -> str:
         """Fill in the output paths of ``drv``, write its ``.drv`` and register it; returns the ``.drv`` path.
 
         The ``.drv`` is a text object whose references are its input sources and
-        input derivations, which must already be valid.  Registration records the
-        ``DerivationOutputs`` rows and checks the output paths, as Nix does.
+        input derivations, which must already be valid (or be substituted now).
+        Registration records the ``DerivationOutputs`` rows and checks the output
+        paths, as Nix does.  ``describe(path)`` says where an input came from
+        (e.g. "attribute 'redis' of the package index") in the error about it.
         """
         drv_path = self.drv_hashes.instantiate(drv)
         self._drvs[drv_path] = drv
-        self._add_text(drv.name + DRV_EXTENSION, drv.to_aterm().encode("utf-8", "surrogateescape"), drv.references)
+        data = drv.to_aterm().encode("utf-8", "surrogateescape")
+        self._add_text(drv.name + DRV_EXTENSION, data, drv.references, describe)
         return drv_path
 
     def derivation_output_paths(self, drv: Derivation) -> dict[str, str]:
@@ -375,17 +382,22 @@ class LocalStore:
         data = contents.encode("utf-8", "surrogateescape") if isinstance(contents, str) else bytes(contents)
         return self._add_text(name, data, set(references))
 
-    def _add_text(self, name: str, data: bytes, references: Iterable[str]) -> str:
+    def _add_text(
+        self, name: str, data: bytes, references: Iterable[str], describe: Callable[[str], str | None] | None = None
+    ) -> str:
         refs = set(references)
         path = self.store_dir.text_path(name, data, refs)
         self.temp_roots.add(path)
         if self.is_valid(path):
             return path
         # A text object (a .drv, a toFile) may only be registered once what it refers to is valid;
-        # prebuilt inputs (package index paths, storePath) are substituted here.  Without
-        # substituters, registration reports an invalid reference as before.
+        # prebuilt inputs (package index paths, storePath) are substituted here.
         if self.substituters:
-            self.ensure_valid(refs - {path})
+            self.ensure_valid(refs - {path}, describe)
+        else:
+            for missing in self.invalid_paths(refs - {path}):
+                what = describe(missing) if describe is not None else None
+                raise InvalidPath(f"path '{missing}'" + (f" ({what})" if what else "") + " is not valid")
         nar = dump_string(data)
         info = ValidPathInfo(
             path=path,
@@ -462,7 +474,6 @@ class LocalStore:
         source: BinaryIO | bytes,
         after_restore: Callable[[], None] | None = None,
         stream_digest: Callable[[], tuple[bytes, int]] | None = None,
-        staging_dir: str | None = None,
     ) -> None:
         """Add an object from its NAR (substitution, import), checking the NAR hash and size.
 
@@ -472,8 +483,8 @@ class LocalStore:
         delivers itself (in large chunks, far cheaper than hashing each small read
         of the parser), returns the sha256 and size of the *whole* stream after
         draining it: a stream longer than its NAR then fails the hash check.
-        ``staging_dir``, a ``temp_dir()`` the caller holds for many objects,
-        spares one temporary directory (and its lock file) per object.
+        The NAR is unpacked at the object's final location under its lock (module
+        docstring, step 3): no temporary directory, no rename.
         """
         self.temp_roots.add(info.path)
         if self.is_valid(info.path):
@@ -508,10 +519,14 @@ class LocalStore:
             if after_restore is not None:
                 after_restore()
 
-        self._add_object(info, write, staging_dir)
+        self._add_object(info, write, in_place=True)
 
-    def _add_object(self, info: ValidPathInfo, write: Callable[[str], None], staging_dir: str | None = None) -> None:
-        """Steps 2-4 of the module docstring for one object produced by ``write(staging path)``."""
+    def _add_object(self, info: ValidPathInfo, write: Callable[[str], None], in_place: bool = False) -> None:
+        """Steps 2-4 of the module docstring for one object produced by ``write(path)``.
+
+        ``write`` gets a path in a temporary directory, or with ``in_place`` the final
+        real path (emptied of any invalid leftover first).
+        """
         real = self.real_path(info.path)
         locks = PathLocks()
         locks.lock([real])
@@ -519,22 +534,19 @@ class LocalStore:
             if self.is_valid(info.path):
                 locks.unlock(delete=True)
                 return
-            if staging_dir is not None:
-                staged = os.path.join(staging_dir, os.path.basename(real))
+            delete_path(real)  # an invalid leftover: a crashed writer's, never trusted
+            if in_place:
                 try:
-                    write(staged)
-                    canonicalise(staged)
-                    delete_path(real)
-                    move_path(staged, real)
+                    write(real)
+                    canonicalise(real)
                 except BaseException:
-                    delete_path(staged)
+                    delete_path(real)
                     raise
             else:
                 with self.temp_dir() as tmp:
                     staged = os.path.join(tmp, "x")
                     write(staged)
                     canonicalise(staged)
-                    delete_path(real)
                     move_path(staged, real)
             try:
                 self.register_valid([info])

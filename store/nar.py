@@ -227,7 +227,9 @@ class RestoreSink(ParseSink):
 
     def __init__(self, dest: str | os.PathLike[str]) -> None:
         self.dest = os.fspath(dest)
-        self._file: BinaryIO | None = None
+        # A bare descriptor, not a Python file object: substitution restores thousands of
+        # small files, and unbuffered writes of the parser's 64 KiB chunks lose nothing.
+        self._fd: int | None = None
 
     def _full(self, path: str) -> str:
         return self.dest + path
@@ -237,22 +239,24 @@ class RestoreSink(ParseSink):
 
     def create_regular_file(self, path: str) -> None:
         self.close_regular_file()
-        fd = os.open(self._full(path), os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o666)
-        self._file = os.fdopen(fd, "wb")
+        self._fd = os.open(self._full(path), os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o666)
 
     def set_executable(self) -> None:
-        assert self._file is not None
-        fd = self._file.fileno()
-        os.fchmod(fd, os.fstat(fd).st_mode | 0o111)
+        assert self._fd is not None
+        os.fchmod(self._fd, os.fstat(self._fd).st_mode | 0o111)
 
     def receive_contents(self, data: bytes) -> None:
-        assert self._file is not None
-        self._file.write(data)
+        assert self._fd is not None
+        written = os.write(self._fd, data)
+        if written != len(data):  # short writes are rare (a signal, a full disk on the next try)
+            view = memoryview(data)
+            while written < len(data):
+                written += os.write(self._fd, view[written:])
 
     def close_regular_file(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
 
     def create_symlink(self, path: str, target: str) -> None:
         os.symlink(target, self._full(path))

@@ -14,7 +14,7 @@ the GIL, and most of the rest is waiting on sockets):
    then rename and register in one transaction (``LocalStore.add_nar``).
 
 A failed path leaves nothing behind: ``add_nar`` only registers after every
-check passed, and whatever was staged is deleted.
+check passed, and whatever was unpacked is deleted.
 """
 
 from __future__ import annotations
@@ -252,7 +252,7 @@ class Substitution:
 
     # -- fetch -------------------------------------------------------------------------------
 
-    def _fetch_one(self, found: _Found, progress: ProgressLine, staging: str) -> None:
+    def _fetch_one(self, found: _Found, progress: ProgressLine) -> None:
         info, sub = found.info, found.sub
         vpi = ValidPathInfo(
             path=info.store_path,
@@ -280,7 +280,6 @@ class Substitution:
                         stream.reader,
                         after_restore=stream.finish,
                         stream_digest=stream.digest,
-                        staging_dir=staging,
                     )
                 finally:
                     stream.close()
@@ -327,16 +326,10 @@ class Substitution:
                 referrers[d].append(p)
         ready = sorted(p for p, deps in waiting.items() if not deps)
         progress = ProgressLine(self.progress_stream, len(plan), total)
-        error: BaseException | None = None
-        with self.store.temp_dir("-subst") as staging:
-            try:
-                self._schedule(plan, pool, waiting, referrers, ready, progress, staging)
-            except BaseException as e:  # noqa: BLE001 - re-raised below, after the staging area is gone
-                error = e
-            finally:
-                progress.close()
-        if error is not None:
-            raise error
+        try:
+            self._schedule(plan, pool, waiting, referrers, ready, progress)
+        finally:
+            progress.close()
 
     def _schedule(
         self,
@@ -346,7 +339,6 @@ class Substitution:
         referrers: dict[str, list[str]],
         ready: list[str],
         progress: ProgressLine,
-        staging: str,
     ) -> None:
         """Kahn's algorithm on the pool: submit paths whose references are valid; stop at the first error."""
         running: dict[Future, str] = {}
@@ -354,7 +346,7 @@ class Substitution:
         while ready or running:
             while ready and error is None and len(running) < self.jobs:
                 p = ready.pop()
-                running[pool.submit(self._fetch_one, plan[p], progress, staging)] = p
+                running[pool.submit(self._fetch_one, plan[p], progress)] = p
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)

@@ -33,8 +33,10 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 import requests
+import urllib3
 import zstandard
 from requests.adapters import HTTPAdapter
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from urllib3.util.retry import Retry
 
 from .errors import StoreError
@@ -57,7 +59,22 @@ __all__ = [
 ]
 
 READ_BUFFER = 1 << 20
-"""Size of the buffered reader the NAR parser pulls from: few syscalls, bounded memory."""
+"""Largest buffer between the download, the decompressor and the NAR parser: few calls, bounded memory."""
+
+MIN_BUFFER = 1 << 16
+
+
+def buffer_size(nbytes: int | None) -> int:
+    """The buffer for a transfer of about ``nbytes``: the next power of two within [64 KiB, 1 MiB].
+
+    A closure is mostly small paths.  A fresh 1 MiB buffer per path is above glibc's
+    mmap threshold, so each one is mapped, faulted in page by page and unmapped again
+    (measured: ~200,000 page faults for a 2,000-path closure); a buffer the size of
+    the NAR comes from the heap and is reused.
+    """
+    if not nbytes:
+        return READ_BUFFER
+    return min(READ_BUFFER, max(MIN_BUFFER, 1 << (nbytes - 1).bit_length()))
 
 
 class DownloadError(StoreError):
@@ -105,12 +122,12 @@ class _HashingRaw(io.RawIOBase):
         return n or 0
 
 
-def _hashed(inner: BinaryIO) -> tuple[BinaryIO, Callable[[], tuple[bytes, int]]]:
+def _hashed(inner: BinaryIO, size: int = READ_BUFFER) -> tuple[BinaryIO, Callable[[], tuple[bytes, int]]]:
     raw = _HashingRaw(inner)
-    reader = io.BufferedReader(raw, READ_BUFFER)
+    reader = io.BufferedReader(raw, size)
 
     def digest() -> tuple[bytes, int]:
-        while reader.read(READ_BUFFER):
+        while reader.read(size):
             pass
         return raw.hasher.digest(), raw.size
 
@@ -174,7 +191,7 @@ class _HashingSource(io.RawIOBase):
         return n
 
     def drain(self) -> None:
-        buf = bytearray(READ_BUFFER)
+        buf = bytearray(MIN_BUFFER)  # normally only the end of the file is left
         while self.readinto(buf):
             pass
 
@@ -186,11 +203,16 @@ class _Decompressor(io.RawIOBase):
     larger input blocks mean far fewer calls for the same work.
     """
 
-    def __init__(self, source: io.RawIOBase, make: Callable[[], lzma.LZMADecompressor | bz2.BZ2Decompressor]) -> None:
+    def __init__(
+        self,
+        source: io.RawIOBase,
+        make: Callable[[], lzma.LZMADecompressor | bz2.BZ2Decompressor],
+        size: int = READ_BUFFER,
+    ) -> None:
         self._source = source
         self._make = make
         self._dec = make()
-        self._buf = bytearray(READ_BUFFER)
+        self._buf = bytearray(size)
         self._view = memoryview(self._buf)
 
     def readable(self) -> bool:
@@ -220,19 +242,29 @@ class _Decompressor(io.RawIOBase):
                 return len(out)
 
 
-def _decompressing_reader(compression: str, source: _HashingSource, whence: str) -> BinaryIO:
-    """The uncompressed NAR as a raw (unbuffered) stream; the caller buffers and hashes it."""
+def _decompressing_reader(compression: str, source: _HashingSource, whence: str, size: int) -> BinaryIO:
+    """The uncompressed NAR as a raw (unbuffered) stream, reading ``size`` bytes of input at a time."""
     if compression == "none":
         return source  # type: ignore[return-value]
     if compression == "xz":
-        return _Decompressor(source, lzma.LZMADecompressor)  # type: ignore[return-value]
+        return _Decompressor(source, lzma.LZMADecompressor, size)  # type: ignore[return-value]
     if compression == "bzip2":
-        return _Decompressor(source, bz2.BZ2Decompressor)  # type: ignore[return-value]
+        return _Decompressor(source, bz2.BZ2Decompressor, size)  # type: ignore[return-value]
     if compression == "zstd":
-        return zstandard.ZstdDecompressor().stream_reader(  # type: ignore[return-value]
-            source, read_size=READ_BUFFER, read_across_frames=True
-        )
+        return _zstd().stream_reader(source, read_size=size, read_across_frames=True)  # type: ignore[return-value]
     raise DownloadError(f"unknown compression method '{compression}' in '{whence}'")
+
+
+_PER_THREAD = threading.local()
+
+
+def _zstd() -> zstandard.ZstdDecompressor:
+    """This thread's decompressor: its readers share its context (so no two threads may), and a thread
+    unpacks one NAR at a time, so reusing it spares a context allocation per path."""
+    dctx = getattr(_PER_THREAD, "zstd", None)
+    if dctx is None:
+        dctx = _PER_THREAD.zstd = zstandard.ZstdDecompressor()
+    return dctx
 
 
 class BinaryCache:
@@ -258,6 +290,18 @@ class BinaryCache:
             # parsing, header/auth/cookie merging) would otherwise cost as much as the transfer
             # of a small NAR.
             self._template = self._session.prepare_request(requests.Request("GET", self.base + "/"))
+            # Requests go straight to the session's transport adapter (its urllib3 pool manager,
+            # retry policy and the headers the session prepared, credentials included): requests'
+            # own per-request layer (hooks, cookie jar, response wrapping) cost a third of the CPU
+            # of a small transfer (measured: 0.44 ms against 0.32 ms per narinfo).
+            adapter = self._session.get_adapter(self.base)
+            assert isinstance(adapter, HTTPAdapter)
+            self._pool = adapter.poolmanager
+            self._retry = adapter.max_retries
+            self._headers = dict(self._template.headers)
+            self._timeout = urllib3.Timeout(connect=self.connect_timeout, read=self.read_timeout)
+            if self.base.startswith("https://"):  # verify as requests does: its CA bundle
+                self._pool.connection_pool_kw.update(cert_reqs="CERT_REQUIRED", ca_certs=DEFAULT_CA_BUNDLE_PATH)
 
     # -- transport -------------------------------------------------------------------------
 
@@ -289,11 +333,18 @@ class BinaryCache:
         s.trust_env = False  # netrc-file is the only credential source, as in Nix
         return s
 
-    def _get(self, rel: str, stream: bool) -> requests.Response:
-        assert self._session is not None
-        req = self._template.copy()
-        req.url = self._template.url + urllib.parse.quote(rel)  # type: ignore[operator]
-        return self._session.send(req, timeout=(self.connect_timeout, self.read_timeout), stream=stream)
+    def _get(self, rel: str, stream: bool) -> urllib3.BaseHTTPResponse:
+        """GET ``rel``; raises urllib3's errors (``MaxRetryError`` once the retry policy gives up)."""
+        return self._pool.urlopen(
+            "GET",
+            self._template.url + urllib.parse.quote(rel),  # type: ignore[operator]
+            headers=self._headers,
+            retries=self._retry,
+            timeout=self._timeout,
+            preload_content=not stream,
+            decode_content=True,
+            redirect=True,
+        )
 
     def _file_path(self, rel: str) -> str:
         return urllib.parse.unquote(self.base[len("file://") :]) + "/" + rel
@@ -312,18 +363,19 @@ class BinaryCache:
                 return None
             except OSError as e:
                 raise CacheUnavailable(f"unable to download '{url}': {e.strerror}") from None
-        assert self._session is not None
         try:
             r = self._get(rel, stream=False)
-        except (requests.ConnectionError, requests.Timeout) as e:
+        except urllib3.exceptions.MaxRetryError as e:
+            if isinstance(e.reason, urllib3.exceptions.ResponseError):  # the server kept failing
+                raise TransientError(f"unable to download '{url}': {_reason(e)}") from None
             raise CacheUnavailable(f"unable to download '{url}': {_reason(e)}") from None
-        except requests.RequestException as e:
-            raise TransientError(f"unable to download '{url}': {_reason(e)}") from None
-        if r.status_code in (403, 404):
+        except (urllib3.exceptions.HTTPError, OSError) as e:  # unreachable, dropped, timed out
+            raise CacheUnavailable(f"unable to download '{url}': {_reason(e)}") from None
+        if r.status in (403, 404):
             return None
-        if r.status_code >= 400:
-            raise TransientError(f"unable to download '{url}': HTTP error {r.status_code}")
-        return r.content
+        if r.status >= 400:
+            raise TransientError(f"unable to download '{url}': HTTP error {r.status}")
+        return r.data
 
     def _open(self, rel: str) -> tuple[Callable[[int], bytes], Callable[[], None]]:
         url = self.url(rel)
@@ -335,26 +387,29 @@ class BinaryCache:
             except OSError as e:
                 raise DownloadError(f"unable to download '{url}': {e.strerror}") from None
             return f.read, f.close
-        assert self._session is not None
         try:
             r = self._get(rel, stream=True)
-        except (requests.ConnectionError, requests.Timeout, requests.RequestException) as e:
+        except (urllib3.exceptions.HTTPError, OSError) as e:
             raise TransientError(f"unable to download '{url}': {_reason(e)}") from None
-        if r.status_code in (403, 404):
-            r.close()
+
+        def close() -> None:
+            r.close()  # a connection left mid-body cannot be reused
+            r.release_conn()
+
+        if r.status in (403, 404):
+            close()
             raise DownloadError(f"file '{url}' does not exist in binary cache '{self.uri}'")
-        if r.status_code >= 400:
-            r.close()
-            raise TransientError(f"unable to download '{url}': HTTP error {r.status_code}")
-        r.raw.decode_content = True
+        if r.status >= 400:
+            close()
+            raise TransientError(f"unable to download '{url}': HTTP error {r.status}")
 
         def read(n: int) -> bytes:
             try:
-                return r.raw.read(n)
+                return r.read(n)
             except Exception as e:  # noqa: BLE001 - urllib3 raises several kinds for a broken transfer
                 raise TransientError(f"unable to download '{url}': {_reason(e)}") from None
 
-        return read, r.close
+        return read, close
 
     # -- the Substituter interface ---------------------------------------------------------
 
@@ -398,7 +453,9 @@ class BinaryCache:
         read, close = self._open(info.url)
         source = _HashingSource(read, on_bytes)
         try:
-            reader, digest = _hashed(_decompressing_reader(info.compression, source, url))
+            in_size = buffer_size(info.file_size or info.nar_size)
+            compressed = _decompressing_reader(info.compression, source, url, in_size)
+            reader, digest = _hashed(compressed, buffer_size(info.nar_size))
         except BaseException:
             close()
             raise

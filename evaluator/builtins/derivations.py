@@ -200,7 +200,13 @@ def _derivation_strict(attrs: dict) -> dict:
     else:
         drv.outputs = {o: DerivationOutput() for o in outputs}
     st = _store()
-    drv_path = st.add_derivation(drv)
+    index = state().package_index
+    try:
+        drv_path = st.add_derivation(drv, describe=index.describe if index is not None else None)
+    except StoreError as e:  # an input that is not valid and could not be substituted
+        err = NixError(str(e))
+        err.add_trace(None, f"while writing the derivation '{drv_name}'")
+        raise err from None
     result: dict[str, Any] = {"drvPath": CStr(drv_path, frozenset({"=" + drv_path}))}
     for o, out in sorted(drv.outputs.items()):
         result[o] = CStr(out.path or drv.env.get(o, ""), frozenset({f"!{o}!{drv_path}"}))

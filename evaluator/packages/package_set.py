@@ -38,6 +38,8 @@ class PackageIndex:
         self._cache: IndexCache | None = None
         self._top: dict[str, Thunk] | None = None
         self._hook: dict[str, Any] | None = None
+        # store path -> the attribute it was loaded as, for errors about missing inputs
+        self.origins: dict[str, str] = {}
 
     @property
     def cache(self) -> IndexCache:
@@ -75,12 +77,20 @@ class PackageIndex:
             r.pos = None
             return r
         package = make_package(attr_path, entry)
+        default = package["outputName"]
+        for output, path in entry["outputs"].items():
+            self.origins.setdefault(path, attr_path if output == default else f"{attr_path}.{output}")
         if children:
             for output in [package, *force(package["all"])]:
                 extra = {k: v for k, v in children.items() if k not in output}
                 output.update(extra)
                 output.children = tuple(extra)
         return package
+
+    def describe(self, path: str) -> str | None:
+        """What ``path`` is to the user, if an index package evaluated so far has it as an output."""
+        attr = self.origins.get(path)
+        return f"attribute '{attr}' of the package index" if attr is not None else None
 
     # ------------------------------------------------------------------ the prelude's hook
     def hook_value(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NixError
+from ..errors import ThrownError
 from ..values import Attrs, CStr, Thunk
 
 __all__ = ["IndexPackage", "make_package", "PREBUILT_ATTRS"]
@@ -36,9 +36,28 @@ class IndexPackage(Attrs):
     __slots__ = ("attr_path", "out_path", "children")
 
 
-def _cannot_rebuild(attr_path: str) -> Thunk:
+_HINTS = {
+    "drvPath": (
+        "an index package has an out path but no .drv; printing a derivation with --strict or --xml "
+        "forces its drvPath, as nix-instantiate does (print '{p}.outPath', or use --json, which prints "
+        "a derivation as its out path)"
+    ),
+}
+_OVERRIDE_HINT = "overriding needs nixpkgs' recipe, which a package index does not carry (README: Packages)"
+
+
+def _cannot_rebuild(attr_path: str, attr: str) -> Thunk:
+    """The value of ``attr`` (one of ``PREBUILT_ATTRS``): a ``throw`` naming the package.
+
+    A ``throw`` as real Nix would see it for ``drvPath = throw "…"``: ``tryEval`` catches it,
+    and ``nix-instantiate --eval --strict`` of the package fails with it, since printing a
+    derivation strictly forces every attribute.  The hint says which attribute was forced.
+    """
+
     def fail(_env: Any) -> Any:
-        raise NixError(f"'{attr_path}' comes prebuilt from the package index and cannot be rebuilt")
+        e = ThrownError(f"'{attr_path}' comes prebuilt from the package index and cannot be rebuilt")
+        e.hint = _HINTS.get(attr, _OVERRIDE_HINT).replace("{p}", attr_path)
+        raise e
 
     return Thunk(fail, None)
 
@@ -59,7 +78,7 @@ def _output_value(attr_path: str, common: dict[str, Any], output: str, path: str
     if specified:
         v["outputSpecified"] = True
     for attr in PREBUILT_ATTRS:
-        v[attr] = _cannot_rebuild(attr_path)
+        v[attr] = _cannot_rebuild(attr_path, attr)
     v.pos = None
     v.attr_path = attr_path
     v.out_path = path

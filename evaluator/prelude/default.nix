@@ -45,6 +45,9 @@ let
       # in nixpkgs (`runtimeShellPackage`), else the host's /bin/bash.
       runtimeShellPackage = if fromIndex "bash" then self.bash else null;
       runtimeShell = if fromIndex "bash" then "${self.bash}/bin/bash" else "/bin/bash";
+      # pydock-only (no nixpkgs counterpart, hence the prefix): the host's /bin/sh with
+      # its ELF interpreter and libraries, for images built without a package index.
+      pydockHostShell = import ./host-shell.nix;
 
       # Other package sets of nixpkgs hold only what the index gives them, and
       # the prelude's platform-independent helpers.

@@ -72,3 +72,35 @@ def test_streamed_image_of_index_packages(fake: FakeIndex, tmp_path: Path) -> No
     )
     config = json.loads(info.stdout)["config"]
     assert config["Cmd"] == ["/bin/greet"] and config["Env"] == ["PATH=/bin"]
+
+
+def test_quick_start_example_uses_the_index_shell(fake: FakeIndex, tmp_path: Path) -> None:
+    """examples/quickstart.nix takes nixpkgs' bash from an index that has it, not the host's shell."""
+    tools = {t: shutil.which(t) for t in ("skopeo", "umoci", "unshare")}
+    if None in tools.values():
+        skip_unless_ci(f"not installed: {[t for t, p in tools.items() if p is None]}")
+    root = tmp_path / "store"
+    import_closure(root, [fake.out(p) for p in ("bash", "bashInteractive")])
+    example = REPO / "examples" / "quickstart.nix"
+    proc = fake.pydock("build", "--no-out-link", "--store", str(root), "--packages", str(fake.index), str(example))
+    if proc.returncode != 0 and "sandbox" in proc.stderr.lower():
+        skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    layout, bundle = tmp_path / "layout", tmp_path / "bundle"
+    subprocess.run(
+        ["skopeo", "--insecure-policy", "copy", f"docker-archive:{proc.stdout.strip()}", f"oci:{layout}:v1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(
+        ["umoci", "unpack", "--rootless", "--image", f"{layout}:v1", str(bundle)], check=True, capture_output=True
+    )
+    rootfs = bundle / "rootfs"
+    assert os.readlink(rootfs / "bin" / "sh") == f"{fake.out('bashInteractive')}/bin/bash"
+    assert not any("pydock-host-shell" in p.name for p in (rootfs / "nix" / "store").iterdir())
+    process = json.loads((bundle / "config.json").read_text())["process"]
+    run = subprocess.run(
+        [tools["unshare"], "--user", "--map-root-user", f"--root={rootfs}", f"--wd={process['cwd']}", *process["args"]],
+        capture_output=True, text=True, env=dict(item.split("=", 1) for item in process["env"]),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "Hello from a pydock image (pydock in /data)\n"
