@@ -23,7 +23,9 @@ PACKAGES = ("bash", "bashInteractive", "busybox")
 sys.path.insert(0, str(REPO / "tests" / "docker"))
 
 
-def test_image_of_cached_index_packages_runs_and_loads(fake: FakeIndex, served_cache: ServedCache, tmp_path: Path) -> None:
+def test_image_of_cached_index_packages_runs_and_loads(
+    fake: FakeIndex, served_cache: ServedCache, tmp_path: Path
+) -> None:
     url, key = served_cache.url, served_cache.public_key
     closure = served_cache.closure(*(fake.out(p) for p in PACKAGES))
     tools = {t: require_tool(t) for t in ("skopeo", "umoci", "unshare", "chroot", "podman")}

@@ -116,11 +116,7 @@ def test_run_image_has_the_shell_environment(fake: FakeIndex, images: dict[str, 
     assert ran.returncode == 0, ran.stderr
     busybox = fake.out("busybox")
     assert ran.stdout == (
-        "shellHook ran\n"
-        "hello from the shell\n"
-        "passed as a file\n"
-        f"busybox at {busybox}/bin/busybox\n"
-        "not interactive\n"
+        f"shellHook ran\nhello from the shell\npassed as a file\nbusybox at {busybox}/bin/busybox\nnot interactive\n"
     )
     assert ran.stderr == ""
     # The derivation's own variables, as the image declares them.
