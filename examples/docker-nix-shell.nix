@@ -51,6 +51,7 @@ in
       busybox cat "$notesPath"; echo
       echo "busybox at $(command -v busybox)"
       case $- in *i*) echo interactive ;; *) echo not interactive ;; esac
+      echo "shell options: $-"
     '';
   };
 

@@ -115,9 +115,12 @@ def test_run_image_has_the_shell_environment(fake: FakeIndex, images: dict[str, 
     ran = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert ran.returncode == 0, ran.stderr
     busybox = fake.out("busybox")
-    assert ran.stdout == (
+    lines = ran.stdout.splitlines(keepends=True)
+    assert "".join(lines[:-1]) == (
         f"shellHook ran\nhello from the shell\npassed as a file\nbusybox at {busybox}/bin/busybox\nnot interactive\n"
     )
+    # $stdenv/setup gave errexit and nounset back as the shell had them (off), as nix-shell leaves them.
+    assert lines[-1].startswith("shell options: ") and not set(lines[-1].split(": ")[1]) & set("eu")
     assert ran.stderr == ""
     # The derivation's own variables, as the image declares them.
     shell = evaluate(fake, "{ out = e.shell.outPath; stdenv = e.shell.drvAttrs.stdenv; }")
