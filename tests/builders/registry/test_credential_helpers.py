@@ -200,6 +200,20 @@ def test_pull_with_credentials_skopeo_stored_through_the_helper(auth_registry, t
     assert ["get", auth_registry.host] in helper.requests()[before:]
     assert secret not in proc.stderr + proc.stdout
 
+    # dockerTools.pullImage (a build, into another store) asks the helper too; the secret stays out of the store.
+    before = len(helper.requests())
+    store = tmp_path / "build-store"
+    expr = (f'(import <nixpkgs> {{ }}).dockerTools.pullImage {{ imageName = "{image}"; imageDigest = "{digest}";'
+            f' hash = "{json.loads(proc.stdout)["hash"]}"; finalImageName = "pulled"; finalImageTag = "t1";'
+            " tlsVerify = false; }")  # fmt: skip
+    built = pydock("build", "--store", str(store), "--no-out-link", "-E", expr, env=env)
+    assert built.returncode == 0, built.stderr
+    assert _sha256(Path(built.stdout.strip())) == _sha256(oracle)
+    assert ["get", auth_registry.host] in helper.requests()[before:]
+    for path in (store / "nix").rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert secret.encode() not in path.read_bytes(), path
+
 
 def test_failing_helper_is_an_error_line(auth_registry, tmp_path: Path) -> None:
     helper = Helper(tmp_path / "helper")
