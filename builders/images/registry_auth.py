@@ -7,7 +7,9 @@ Two jobs a registry client needs before it sends a byte:
   skopeo writes into ``RepoTags``;
 * find the user's credentials for that registry in the files podman, skopeo and
   docker read (``$REGISTRY_AUTH_FILE``, ``$XDG_RUNTIME_DIR/containers/auth.json``,
-  ``~/.docker/config.json``).
+  ``~/.docker/config.json``), in the file itself (``auths``) or from the
+  credential helper it names (``credHelpers``, ``credsStore``; see
+  :mod:`~pydock.builders.images.credential_helpers`).
 
 :class:`Credentials` never shows its secret in ``repr``/``str``, so an error
 message or a log line that mentions one cannot leak it.
@@ -23,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from pydock.builders.errors import BuildError
+from pydock.builders.images.credential_helpers import IDENTITY_TOKEN_USER, helper_get
 
 __all__ = [
     "DOCKER_HUB",
@@ -112,10 +115,17 @@ class Credentials:
 
     username: str
     password: str = field(repr=False)
-    source: str = ""  # the file they came from, for messages
+    source: str = ""  # the file (or helper) they came from, for messages
+
+    @property
+    def identity_token(self) -> bool:
+        """True when ``password`` is an identity token (a helper's ``<token>`` user), which only a
+        token server takes (as an OAuth2 refresh token), never a registry directly."""
+        return self.username == IDENTITY_TOKEN_USER
 
     def __str__(self) -> str:
-        return f"credentials of '{self.username}'" + (f" from {self.source}" if self.source else "")
+        who = "identity token" if self.identity_token else f"credentials of '{self.username}'"
+        return who + (f" from {self.source}" if self.source else "")
 
 
 def auth_files() -> list[str]:
@@ -144,8 +154,13 @@ def _auth_keys(registry: str) -> list[str]:
 def find_credentials(registry: str, repository: str = "") -> Credentials | None:
     """The first credentials for ``registry`` (or ``registry/repository`` prefixes) in :func:`auth_files`.
 
-    Unreadable or malformed files are skipped: they are the user's, and a pull
-    of a public image must not fail because of them.
+    In each file, as docker does: the helper ``credHelpers`` names for the
+    registry, else the ``credsStore`` helper, else the ``auths`` entry (also
+    when the helper has nothing for the registry).  Unreadable or malformed
+    files are skipped: they are the user's, and a pull of a public image must
+    not fail because of them.  A helper that is missing or fails is an error
+    (:class:`~pydock.builders.images.credential_helpers.CredentialHelperError`):
+    the user asked for it.
     """
     parts = repository.split("/")
     scoped = [f"{registry}/{'/'.join(parts[:i])}" for i in range(len(parts), 0, -1)] if repository else []
@@ -155,7 +170,12 @@ def find_credentials(registry: str, repository: str = "") -> Credentials | None:
                 data = json.load(f)
         except (OSError, ValueError):
             continue
-        auths = data.get("auths") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            continue
+        creds = _from_helper(data, registry, path)
+        if creds is not None:
+            return creds
+        auths = data.get("auths")
         if not isinstance(auths, dict):
             continue
         for key in scoped + _auth_keys(registry):
@@ -164,6 +184,29 @@ def find_credentials(registry: str, repository: str = "") -> Credentials | None:
             if creds is not None:
                 return creds
     return None
+
+
+def _helper_server(registry: str) -> str:
+    """The server address a helper stores a registry's credentials under (what ``docker login`` uses)."""
+    if registry in (DOCKER_HUB, DOCKER_HUB_API, "index.docker.io"):
+        return "https://index.docker.io/v1/"
+    return registry
+
+
+def _from_helper(data: dict, registry: str, path: str) -> Credentials | None:
+    """Credentials from the helper a file names for ``registry`` (``credHelpers``, then ``credsStore``)."""
+    helper: str | None = None
+    per_registry = data.get("credHelpers")
+    if isinstance(per_registry, dict):
+        helper = next((per_registry[k] for k in _auth_keys(registry) if isinstance(per_registry.get(k), str)), None)
+    if helper is None and isinstance(data.get("credsStore"), str) and data["credsStore"]:
+        helper = data["credsStore"]
+    if helper is None:
+        return None
+    answer = helper_get(helper, _helper_server(registry), path)
+    if answer is None:
+        return None
+    return Credentials(answer.username, answer.secret, f"docker-credential-{helper} (named in {path})")
 
 
 def _decode_entry(entry: dict, source: str) -> Credentials | None:

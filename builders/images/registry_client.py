@@ -409,6 +409,9 @@ class RegistryClient:
                 raise RegistryError(f"{what}: the registry requires authentication, and no credentials were found"
                                     " (looked in $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,"
                                     " ~/.config/containers/auth.json and ~/.docker/config.json)")  # fmt: skip
+            if self.credentials.identity_token:
+                raise RegistryError(f"{what}: the registry asks for a password (Basic authentication), but"
+                                    f" the {self.credentials} can only be given to a token server")  # fmt: skip
             self._authorization = _basic(self.credentials)
             return
         if scheme != "bearer" or not params.get("realm"):
@@ -419,12 +422,22 @@ class RegistryClient:
         realm = params["realm"]
         if urllib.parse.urlsplit(realm).scheme not in ("https", "http"):
             raise RegistryError(f"{what}: the token realm '{realm}' is not an http(s) URL")
-        auth_headers = {"Authorization": _basic(self.credentials)} if self.credentials else {}
         token_what = f"token for {self} from '{urllib.parse.urlsplit(realm).netloc}'"
+        # An identity token is an OAuth2 refresh token: POSTed as a form (docker's way);
+        # a user name and password go as Basic authentication of a GET.
+        refresh = self.credentials is not None and self.credentials.identity_token
+        auth_headers = {"Authorization": _basic(self.credentials)} if self.credentials and not refresh else {}
         for attempt in range(self.retry.attempts):
             try:
-                resp = self.session.get(realm, params=query, headers=auth_headers, timeout=self.retry.timeout,
-                                        verify=self.tls_verify, stream=True, allow_redirects=False)  # fmt: skip
+                if refresh:
+                    assert self.credentials is not None
+                    form = {**query, "grant_type": "refresh_token", "refresh_token": self.credentials.password,
+                            "client_id": "pydock"}  # fmt: skip
+                    resp = self.session.post(realm, data=form, timeout=self.retry.timeout, verify=self.tls_verify,
+                                             stream=True, allow_redirects=False)  # fmt: skip
+                else:
+                    resp = self.session.get(realm, params=query, headers=auth_headers, timeout=self.retry.timeout,
+                                            verify=self.tls_verify, stream=True, allow_redirects=False)  # fmt: skip
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as e:
                 if attempt + 1 >= self.retry.attempts:
                     raise RegistryError(f"{token_what}: connection failed: {_reason(e)}") from None

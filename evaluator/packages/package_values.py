@@ -23,7 +23,7 @@ from ..values import Attrs, CStr, Thunk
 __all__ = ["IndexPackage", "make_package", "PREBUILT_ATTRS"]
 
 # Attributes of a nixpkgs derivation that need its recipe.
-PREBUILT_ATTRS = ("drvPath", "override", "overrideAttrs", "overrideDerivation")
+PREBUILT_ATTRS = ("drvPath", "drvAttrs", "override", "overrideAttrs", "overrideDerivation")
 
 
 class IndexPackage(Attrs):

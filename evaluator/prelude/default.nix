@@ -59,6 +59,10 @@ let
       callPackages = lib.callPackagesWith self;
       newScope = extra: lib.callPackageWith (self // extra);
 
+      devShellTools = import ./build-support/dev-shell-tools.nix { inherit lib; inherit (self) writeText; };
+      mkShell = import ./build-support/mkshell.nix { inherit lib; inherit (self) stdenv; };
+      mkShellNoCC = self.mkShell;
+
       builtinDerivation = import ./build-support/builtin-derivation.nix { inherit lib; };
       closureInfo = import ./build-support/closure-info.nix { inherit (self) builtinDerivation; };
       buildEnv = import ./build-support/build-env.nix {

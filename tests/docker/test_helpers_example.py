@@ -13,7 +13,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from docker_support import REPO, build_example, skip_unless_ci
+from docker_support import REPO, build_example
+
+from nix_compat_tests.support import unavailable
 
 EXAMPLE = REPO / "examples" / "docker-helpers.nix"
 ATTRS = ["withHelpers", "pureLayer", "rootLayer", "popularity", "script", "merged"]
@@ -23,7 +25,7 @@ ATTRS = ["withHelpers", "pureLayer", "rootLayer", "popularity", "script", "merge
 def helpers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for tool in ("/bin/busybox", "/bin/bash-static"):
         if not os.path.exists(tool):
-            skip_unless_ci(f"the example's stand-ins need {tool} (Debian packages busybox-static, bash-static)")
+            unavailable(f"the example's stand-ins need {tool} (Debian packages busybox-static, bash-static)")
     root = tmp_path_factory.mktemp("helpers") / "store"
     paths = build_example(EXAMPLE, ATTRS, root, None)
     return {a: Path(p) for a, p in zip(ATTRS, paths, strict=True)}

@@ -123,3 +123,44 @@ def import_closure(store_root: Path, paths: list[str]) -> None:
             store.add_nar(info, nar)
     finally:
         store.close()
+
+
+# Packages of the fake nixpkgs that the image tests take from a binary cache.
+CACHED_PACKAGES = ("bash", "bashInteractive", "busybox", "coreutils", "cacert")
+
+
+@dataclass(frozen=True)
+class ServedCache:
+    """A binary cache made by real Nix (``nix copy``, signed, zstd) served by ``python3 -m http.server``."""
+
+    url: str
+    public_key: str
+
+    def closure(self, *paths: str) -> set[str]:
+        """Real Nix's ``nix-store -qR`` of ``paths`` (in /nix/store, where the fake packages were built)."""
+        proc = run([require_tool("nix-store"), "-qR", *paths], nix_env())
+        assert proc.returncode == 0, proc.stderr
+        return set(proc.stdout.split())
+
+
+def serve_cache(fake: FakeIndex, work: Path):
+    """Generator of a :class:`ServedCache` holding :data:`CACHED_PACKAGES`; stops the server afterwards."""
+    sys.path.insert(0, str(REPO / "tests" / "substituters"))
+    from cache_fixture import HttpServer
+
+    nix_store = require_tool("nix-store")
+    sk, pk = work / "secret.key", work / "public.key"
+    proc = run([nix_store, "--generate-binary-cache-key", "pydock-index-test-1", str(sk), str(pk)], nix_env())
+    assert proc.returncode == 0, proc.stderr
+    cache = work / "www" / "cache"
+    proc = run(
+        [require_tool("nix"), "--extra-experimental-features", "nix-command", "copy",
+         "--to", f"file://{cache}?compression=zstd&secret-key={sk}", *(fake.out(p) for p in CACHED_PACKAGES)],
+        nix_env(),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    server = HttpServer(work / "www")
+    try:
+        yield ServedCache(f"{server.url}/cache", pk.read_text().strip())
+    finally:
+        server.stop()

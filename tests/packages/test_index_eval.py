@@ -117,7 +117,7 @@ def test_overlays_and_callpackage_see_index_packages(fake: FakeIndex, tmp_path: 
     assert got == [fake.out("hello"), "mine", fake.out("hello", "bin")]
 
 
-@pytest.mark.parametrize("attr", ["drvPath", "override", "overrideAttrs", "overrideDerivation"])
+@pytest.mark.parametrize("attr", ["drvPath", "drvAttrs", "override", "overrideAttrs", "overrideDerivation"])
 def test_rebuilding_an_index_package_is_an_error(fake: FakeIndex, attr: str) -> None:
     proc = fake.pydock("eval", "--packages", str(fake.index), "-E", f"(import <nixpkgs> {{ }}).hello.dev.{attr}")
     assert proc.returncode == 1

@@ -13,52 +13,23 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from packages_support import REPO, FakeIndex, nix_env, run
+from packages_support import REPO, FakeIndex, ServedCache, nix_env, run
 
 from nix_compat_tests.support import require_tool
 
 EXAMPLE = REPO / "examples" / "docker-packages.nix"
 PACKAGES = ("bash", "bashInteractive", "busybox")
 
-sys.path.insert(0, str(REPO / "tests" / "substituters"))
 sys.path.insert(0, str(REPO / "tests" / "docker"))
-
-from cache_fixture import HttpServer  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def served_cache(fake: FakeIndex, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, set[str]]]:
-    """(http URL, public key, closure of the packages) of a signed zstd cache holding the packages."""
-    nix_store = require_tool("nix-store")
-    work = tmp_path_factory.mktemp("index-cache")
-    sk, pk = work / "secret.key", work / "public.key"
-    proc = run([nix_store, "--generate-binary-cache-key", "pydock-index-test-1", str(sk), str(pk)], nix_env())
-    assert proc.returncode == 0, proc.stderr
-    paths = [fake.out(p) for p in PACKAGES]
-    cache = work / "www" / "cache"
-    proc = run(
-        [require_tool("nix"), "--extra-experimental-features", "nix-command", "copy",
-         "--to", f"file://{cache}?compression=zstd&secret-key={sk}", *paths],
-        nix_env(),
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    proc = run([nix_store, "-qR", *paths], nix_env())
-    assert proc.returncode == 0, proc.stderr
-    server = HttpServer(work / "www")
-    try:
-        yield f"{server.url}/cache", pk.read_text().strip(), set(proc.stdout.split())
-    finally:
-        server.stop()
 
 
 def test_image_of_cached_index_packages_runs_and_loads(
-    fake: FakeIndex, served_cache: tuple[str, str, set[str]], tmp_path: Path
+    fake: FakeIndex, served_cache: ServedCache, tmp_path: Path
 ) -> None:
-    url, key, closure = served_cache
+    url, key = served_cache.url, served_cache.public_key
+    closure = served_cache.closure(*(fake.out(p) for p in PACKAGES))
     tools = {t: require_tool(t) for t in ("skopeo", "umoci", "unshare", "chroot", "podman")}
     root = tmp_path / "store"
     proc = fake.pydock(

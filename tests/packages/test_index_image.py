@@ -78,13 +78,13 @@ def test_quick_start_example_uses_the_index_shell(fake: FakeIndex, tmp_path: Pat
     """examples/quickstart.nix takes nixpkgs' bash from an index that has it, not the host's shell."""
     tools = {t: shutil.which(t) for t in ("skopeo", "umoci", "unshare")}
     if None in tools.values():
-        skip_unless_ci(f"not installed: {[t for t, p in tools.items() if p is None]}")
+        unavailable(f"not installed: {[t for t, p in tools.items() if p is None]}")
     root = tmp_path / "store"
     import_closure(root, [fake.out(p) for p in ("bash", "bashInteractive")])
     example = REPO / "examples" / "quickstart.nix"
     proc = fake.pydock("build", "--no-out-link", "--store", str(root), "--packages", str(fake.index), str(example))
     if proc.returncode != 0 and "sandbox" in proc.stderr.lower():
-        skip_unless_ci(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
+        unavailable(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
     layout, bundle = tmp_path / "layout", tmp_path / "bundle"
     subprocess.run(

@@ -21,6 +21,26 @@ let
     passthru.tag = "t";
     meta.mainProgram = "mk";
   });
+  # mkShell and the nix-shell images; the images' packages come from an overlay.
+  shell = pkgs.mkShell {
+    packages = [ bin ];
+    inputsFrom = [ (pkgs.mkShell { nativeBuildInputs = [ text ]; buildInputs = [ app ]; shellHook = "echo from"; }) mk ];
+    buildInputs = [ app ];
+    VAR = "v";
+    shellHook = "echo own";
+  };
+  withPackages = import <nixpkgs> {
+    overlays = [
+      (final: prev: {
+        bash = prev.writeScriptBin "bash" "#!/bin/sh\n";
+        bashInteractive = final.bash;
+        coreutils = prev.writeScriptBin "env" "#!/bin/sh\n";
+        cacert = prev.writeTextDir "etc/ssl/certs/ca-bundle.crt" "";
+      })
+    ];
+  };
+  shellEnv = pkgs.devShellTools.unstructuredDerivationInputEnv { inherit (shell) drvAttrs; }
+    // pkgs.devShellTools.derivationOutputEnv { outputList = mk.outputs; outputMap = mk; };
 in
 {
   drvs = {
@@ -52,6 +72,15 @@ in
     overriddenFinal = mk.overrideAttrs (final: prev: { pname = "mk2"; });
     envOverride = (pkgs.buildEnv { name = "e1"; paths = [ bin ]; }).override { name = "e2"; };
     calledOverride = called.override { extra = "y"; };
+    inherit shell;
+    shellNoCC = pkgs.mkShellNoCC { name = "nocc"; packages = [ text ]; };
+    shellPassAsFile = pkgs.mkShell { big = "x"; passAsFile = [ "big" ]; };
+    nixShellImage = withPackages.dockerTools.streamNixShellImage { drv = shell; run = "echo $VAR"; };
+    nixShellImageCommand = withPackages.dockerTools.streamNixShellImage {
+      drv = mk; name = "mk-shell"; tag = "t"; uid = 7; gid = 8; homeDirectory = "/home/u"; command = "true";
+    };
+    nixShellImageFile = withPackages.dockerTools.buildNixShellImage { drv = shell; compressor = "zstd"; };
+    nixShellConf = (withPackages.dockerTools.streamNixShellImage { drv = shell; }).conf;
   };
   values = {
     appExe = lib.getExe app;
@@ -76,6 +105,10 @@ in
       filter = path: type: builtins.elem (baseNameOf path) [ "keep.txt" "sub" ];
     };
     cleanSourceName = (lib.cleanSourceWith { src = lib.cleanSource ./source_fixture; name = "src"; }).name;
+    shellInputs = { inherit (shell) buildInputs nativeBuildInputs propagatedBuildInputs shellHook phases; };
+    inherit shellEnv;
+    shellValueToString = map pkgs.devShellTools.valueToString [ "s" 1 true false null [ "a" [ "b" 2 ] ] ./called_pkg.nix mk 1.5 ];
+    nixShellImageNames = { inherit (withPackages.dockerTools.buildNixShellImage { drv = shell; }) name imageName imageTag; };
     overlay = (import <nixpkgs> { overlays = [ (final: prev: { answer = 42; twice = final.answer * 2; }) ]; }).twice;
   };
 }

@@ -201,4 +201,6 @@ in
   inherit (import ./archives.nix { inherit lib pkgs defaultArchitecture; }) pullImage exportImage mergeImages;
   inherit (import ./layer-helpers.nix { inherit lib pkgs; layers = buildImageParts; })
     mergeDrvs shellScript mkPureLayer mkRootLayer;
+  inherit (import ./nix-shell.nix { inherit lib pkgs streamLayeredImage compressorForImage helpers; })
+    streamNixShellImage buildNixShellImage;
 }

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from docker_support import Podman, skip_unless_ci
+from docker_support import Podman
 from registry_support import pydock, start_registry
+
+from nix_compat_tests.support import unavailable
 
 IMAGE_NIX = """
 { pkgs ? import <nixpkgs> { }, greeting ? "hello", cmd ? "/bin/hello" }:
@@ -42,7 +44,7 @@ rec {
 def _require(*tools: str) -> None:
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
-        skip_unless_ci(f"not installed: {', '.join(missing)}")
+        unavailable(f"not installed: {', '.join(missing)}")
 
 
 class Images:
@@ -58,7 +60,7 @@ class Images:
     def build(self, attr: str, *extra: str) -> Path:
         proc = pydock("build", "--no-out-link", *self.args(attr, *extra))
         if proc.returncode != 0 and "namespaces" in proc.stderr:
-            skip_unless_ci(f"pydock's namespaces are unavailable here: {proc.stderr.strip()[-300:]}")
+            unavailable(f"pydock's namespaces are unavailable here: {proc.stderr.strip()[-300:]}")
         assert proc.returncode == 0, proc.stderr
         return Path(proc.stdout.strip())
 

@@ -41,7 +41,7 @@ let
   bash = mk {
     pname = "bash";
     version = "5.2";
-    meta = { license = { spdxId = "GPL-3.0-or-later"; free = true; }; platforms = [ "x86_64-linux" "aarch64-linux" ]; };
+    meta = { license = { spdxId = "GPL-3.0-or-later"; free = true; }; platforms = [ "x86_64-linux" "aarch64-linux" ]; mainProgram = "bash"; };
     script = ''
       ${bb} mkdir -p $out/bin
       ${bb} cp /bin/bash-static $out/bin/bash
