@@ -16,7 +16,9 @@ import os
 from pathlib import Path
 
 import pytest
-from prelude_support import pydock, require_oracle, run
+from prelude_support import pydock, run
+
+from nix_compat_tests.support import require_tool
 
 PROBE = """
 let
@@ -68,7 +70,7 @@ def nix_build_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not os.path.exists("/bin/busybox"):
-        require_oracle("busybox")  # Debian's busybox-static: skips, or fails under CI=true
+        require_tool("busybox", package="busybox-static")  # Debian's busybox-static: skips, or fails under CI=true
     work = tmp_path_factory.mktemp("dev-shell-tools")
     (work / "file.txt").write_text("a file\n")
     (work / "probe.nix").write_text(PROBE)
@@ -76,7 +78,7 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_derivation_env_matches_the_builders_environment(probe: Path) -> None:
-    nix_build = require_oracle("nix-build")
+    nix_build = require_tool("nix-build")
     proc = run([nix_build, "--no-out-link", str(probe), "-A", "out", "-A", "dev"], nix_build_env())
     assert proc.returncode == 0, proc.stderr
     out, dev = proc.stdout.split()

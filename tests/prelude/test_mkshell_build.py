@@ -3,7 +3,9 @@ pydock's stdenv cannot run, is reported in the build log (read back with real ``
 
 from __future__ import annotations
 
-from prelude_support import eval_json, nix_env, pydock, require_oracle, run
+from prelude_support import eval_json, nix_env, pydock, run
+
+from nix_compat_tests.support import require_tool
 
 EXPR = """
 let
@@ -31,7 +33,7 @@ def test_mkshell_output_and_setup_hook_warning(tmp_path) -> None:
     path_line = next(line for line in recorded.splitlines() if line.startswith("declare -x PATH="))
     assert f"{paths['tool']}/bin" in path_line
     assert "FROM_HOOK" not in recorded
-    log = run([require_oracle("nix-store"), "--store", f"local?root={root}", "-l", paths["shell"]], nix_env())
+    log = run([require_tool("nix-store"), "--store", f"local?root={root}", "-l", paths["shell"]], nix_env())
     assert log.returncode == 0, log.stderr
     assert log.stdout == (
         "pydock: warning: setup hook not run (pydock's stdenv has no nixpkgs setup.sh): "

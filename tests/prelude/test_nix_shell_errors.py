@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from prelude_support import PRELUDE, nix_env, pydock, require_oracle, run
+from prelude_support import PRELUDE, nix_env, pydock, run
+
+from nix_compat_tests.support import require_tool
 
 CASES = {
     "command-and-run": '(p.dockerTools.streamNixShellImage { drv = p.mkShell { }; command = "a"; run = "b"; })',
@@ -17,7 +19,7 @@ CASES = {
 def test_same_error_as_real_nix(case: str) -> None:
     expr = f"let p = import <nixpkgs> {{ }}; in {CASES[case]}.drvPath"
     ours = pydock("eval", "-E", expr)
-    nix = run([require_oracle(), "-I", f"nixpkgs={PRELUDE}", "--eval", "-E", expr], nix_env())
+    nix = run([require_tool("nix-instantiate"), "-I", f"nixpkgs={PRELUDE}", "--eval", "-E", expr], nix_env())
     assert ours.returncode == 1 and nix.returncode == 1, (ours.stderr, nix.stderr)
     assert "Traceback" not in ours.stderr
     assert ours.stderr.splitlines()[0] == nix.stderr.splitlines()[0]
