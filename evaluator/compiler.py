@@ -268,6 +268,40 @@ class Compiler:
     def c_Attrs(self, node: A.Attrs, scope: Scope) -> Code:
         if node.recursive:
             return self._rec_attrs(node, scope)
+        sources = self._inherit_sources(node)
+        if not sources:
+            return self._plain_attrs(node, scope)
+        # `{ inherit (e) a b; }`: e is evaluated once per set, in a frame of its own
+        inner = Scope({src.key: i + 1 for i, src in enumerate(sources)}, scope)
+        source_makers = [self.delayed(src.expr, scope) for src in sources]
+        code = self._plain_attrs(node, inner)
+        return lambda env: code([env, *[mk(env) for mk in source_makers]])
+
+    def _inherit_sources(self, attrs: A.Attrs) -> list[A.InheritFrom]:
+        """The distinct ``inherit (e)`` sources of ``attrs``, each given a hidden slot name."""
+        sources: dict[int, A.InheritFrom] = {}
+        for d in attrs.attrs.values():
+            e = d.expr
+            if type(e) is A.Select and type(e.expr) is A.InheritFrom and id(e.expr) not in sources:
+                src = e.expr
+                src.key = f"\0inherit-from {len(sources)}"
+                sources[id(src)] = src
+        return list(sources.values())
+
+    def _hidden_sources(self, attrs: A.Attrs, inner: Scope) -> list[A.InheritFrom]:
+        """Give ``rec``/``let`` bindings hidden slots, after the named ones, for their
+        ``inherit (e)`` sources (e is evaluated in the bindings' own scope, as in Nix)."""
+        sources = self._inherit_sources(attrs)
+        assert inner.names is not None
+        for src in sources:
+            inner.names[src.key] = len(inner.names) + 1
+        return sources
+
+    def c_InheritFrom(self, node: A.InheritFrom, scope: Scope) -> Code:
+        ref = self.resolve(node.key, scope)
+        return _slot_forcer(ref[1], ref[2], node.pos)
+
+    def _plain_attrs(self, node: A.Attrs, scope: Scope) -> Code:
         pos = node.pos
         static = [(name, self.delayed(d.expr, scope)) for name, d in node.attrs.items()]
         dynamic = self._dynamic(node, scope)
@@ -323,6 +357,7 @@ class Compiler:
     def _rec_attrs(self, node: A.Attrs, scope: Scope) -> Code:
         names = list(node.attrs)
         inner = Scope({n: i + 1 for i, n in enumerate(names)}, scope)
+        hidden = self._hidden_sources(node, inner)
         makers = []
         for n in names:
             d = node.attrs[n]
@@ -330,6 +365,7 @@ class Compiler:
                 makers.append((True, self.delayed(d.expr, scope)))
             else:
                 makers.append((False, self.delayed(d.expr, inner, binding=True)))
+        makers += [(False, self.delayed(src.expr, inner, binding=True)) for src in hidden]
         dynamic = self._dynamic(node, inner)
         positions = {name: d.name_pos for name, d in node.attrs.items()}
         pos = node.pos
@@ -344,7 +380,7 @@ class Compiler:
             for i, (inherited, mk) in enumerate(makers):
                 if not inherited:
                     env2[i + 1] = mk(env2)
-            r = Attrs(zip(names, env2[1:], strict=True))
+            r = Attrs(zip(names, env2[1:], strict=False))  # hidden `inherit (e)` slots come last
             r.pos = dict(positions) if (dynamic or overrides_idx) else positions
             r.set_pos = brace
             if overrides_idx:
@@ -358,6 +394,7 @@ class Compiler:
     def c_Let(self, node: A.Let, scope: Scope) -> Code:
         names = list(node.attrs.attrs)
         inner = Scope({n: i + 1 for i, n in enumerate(names)}, scope)
+        hidden = self._hidden_sources(node.attrs, inner)
         makers = []
         for n in names:
             d = node.attrs.attrs[n]
@@ -366,6 +403,7 @@ class Compiler:
                 makers.append((True, self.delayed(d.expr, scope)))
             else:
                 makers.append((False, self.delayed(d.expr, inner, binding=True)))
+        makers += [(False, self.delayed(src.expr, inner, binding=True)) for src in hidden]
         body = self.c(node.body, inner)
 
         def let(env):

@@ -549,10 +549,12 @@ class _Builder(Transformer):
         names: _Names = c[5]
         rpar: Token = c[4]
         pos = Pos(self.src, rpar.line, rpar.column + 1)
+        source = A.InheritFrom(src, getattr(src, "pos", None))  # evaluated once for all names
         for name, npos in names.items:
             if name in attrs.attrs:
                 raise self._err(f"attribute '{name}' already defined at {_fmt_pos(attrs.attrs[name].pos)}", pos)
-            attrs.attrs[name] = A.AttrDef(self._inherited(attrs, A.Select(src, [name], None, npos)), pos, name_pos=npos)
+            select = A.Select(source, [name], None, npos)
+            attrs.attrs[name] = A.AttrDef(self._inherited(attrs, select), pos, name_pos=npos)
         if attrs.pos is None:
             attrs.pos = self._pos(c[1])
         return attrs

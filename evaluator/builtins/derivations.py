@@ -17,7 +17,7 @@ from pydock.store.derivation import Derivation, DerivationOutput, hash_placehold
 from pydock.store.hashes import BadHash, Hash, parse_hash_type_opt
 from pydock.store.paths import BadStorePath, FileIngestionMethod
 
-from ..errors import NO_POS, NixError
+from ..errors import NO_POS, NixError, experimental_feature_disabled
 from ..ops import coerce_to_string
 from ..values import (
     CStr,
@@ -136,9 +136,9 @@ def _derivation_strict(attrs: dict) -> dict:
             if ignore_nulls and force(value) is None:
                 continue
             if key == "__contentAddressed" and force_bool(value):
-                raise _experimental("ca-derivations")
+                raise experimental_feature_disabled("ca-derivations")
             if key == "__impure" and force_bool(value):
-                raise _experimental("impure-derivations")
+                raise experimental_feature_disabled("impure-derivations")
             if key == "args":
                 for item in force_list(value):
                     drv.args.append(coerce_to_string(item, ctx, True, True))
@@ -220,13 +220,6 @@ def warn(msg: str) -> None:
     from ..errors import write_stderr
 
     write_stderr(f"warning: {msg}")
-
-
-def _experimental(feature: str) -> NixError:
-    return NixError(
-        f"experimental Nix feature '{feature}' is disabled; "
-        f"use '--extra-experimental-features {feature}' to override"
-    )
 
 
 def _str_with_ctx(value: Any, ctx: set[str]) -> str:

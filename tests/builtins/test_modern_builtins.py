@@ -111,6 +111,54 @@ def test_convert_hash_errors() -> None:
     )
 
 
+# ------------------------------------------------------------------ blake3 (rl-2.27.md)
+
+BLAKE3 = ["--extra-experimental-features", "blake3-hashes"]
+
+
+def test_blake3_hash_string_and_convert_hash() -> None:
+    """The digests of Nix's own unit tests (src/libutil-tests/hash.cc, "abc" and the IETF
+    draft's "IETF"); convertHash moves between every form, the algorithm read from the prefix."""
+    abc = "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"
+    ietf = "83a2de1ee6f4e6ab686889248f4ec0cf4cc5709446a682ffd1cbb4d6165181e2"
+    got = ours_json('map (builtins.hashString "blake3") [ "abc" "IETF" ]', *BLAKE3)
+    assert got == [abc, ietf]
+    sri = ours_json(f'builtins.convertHash {{ hash = "{abc}"; hashAlgo = "blake3"; toHashFormat = "sri"; }}', *BLAKE3)
+    assert isinstance(sri, str) and sri.startswith("blake3-")
+    back = ours_json(
+        f'map (f: builtins.convertHash {{ hash = builtins.convertHash {{ hash = "{sri}"; toHashFormat = f; }};'
+        ' hashAlgo = "blake3"; toHashFormat = "base16"; }) [ "nix32" "base64" "sri" "base16" ]',
+        *BLAKE3,
+    )
+    assert back == [abc] * 4
+
+
+def test_blake3_hash_file_of_many_chunks(tmp_path: Path) -> None:
+    """A 2049-byte file (three chunks: a parent node over a subtree) against the BLAKE3
+    specification's test vector for that input (bytes i % 251)."""
+    (tmp_path / "f").write_bytes(bytes(i % 251 for i in range(2049)))
+    got = ours_json(f'builtins.hashFile "blake3" {tmp_path}/f', *BLAKE3)
+    assert got == "5f4d72f40d7a5f82b15ca2b2e44b1de3c2ef86c426c95c1af0b6879522563030"
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'builtins.hashString "blake3" "abc"',
+        'builtins.hashFile "blake3" /dev/null',
+        'builtins.convertHash { hash = "x"; hashAlgo = "blake3"; toHashFormat = "sri"; }',
+        'builtins.convertHash { hash = "blake3-ZDezrDhGUTP/tjt1JzqNtUjFWEZdedsD/TWcbNW9nYU="; toHashFormat = "sri"; }',
+    ],
+)
+def test_blake3_needs_its_feature(expr: str) -> None:
+    """Current Nix parses the name "blake3" only with ``blake3-hashes`` on, and names the
+    feature otherwise (src/libutil/hash.cc, parseHashAlgoOpt)."""
+    assert ours_error(expr) == (
+        "error: experimental Nix feature 'blake3-hashes' is disabled; "
+        "use '--extra-experimental-features blake3-hashes' to override"
+    )
+
+
 # ------------------------------------------------------------------ warn, break, traceVerbose
 
 
