@@ -7,7 +7,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # Debian's mirror can be briefly unreachable: retry before giving up.
   for attempt in 1 2 3 4 5; do
     if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        nix-bin skopeo umoci podman docker-registry pigz zstd fakeroot busybox-static bash-static jq >/dev/null; then
+        nix-bin skopeo umoci podman docker-registry pigz zstd fakeroot busybox-static bash-static jq b3sum >/dev/null; then
       break
     fi
     [ "$attempt" = 5 ] && exit 1
