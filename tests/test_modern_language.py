@@ -63,3 +63,38 @@ def test_inherit_from_names_missing_from_the_source(kind: str) -> None:
     r = pydock("-E", "(" + kind % "inherit ({ a = 1; }) a b;" + ").b")
     assert r.returncode == 1
     assert r.stderr.startswith("error: attribute 'b' missing")
+
+
+# ------------------------------------------------------------------ `or` as an identifier
+
+CURSED_OR = """let
+  cursed0 = builtins.length (let or = 1; in [ (x: x) or ]);
+  cursed1 = let or = 1; in (x: x * 2) (x: x + 1) or;
+  cursed2 = let or = 1; in { a = 2; }.a or (x:
+    x) or;
+  allowed0 = let or = (x: x); in map or [];
+  allowed1 = let f = (x: x); or = f; in f (f or);
+  allowed2 = let or = 1; in [ ((x: x) or) ];
+in [ cursed0 cursed1 cursed2 allowed0 allowed1 allowed2 ]
+"""
+
+
+def test_cursed_or_warns_where_its_meaning_will_change(nix_eval, tmp_path: Path) -> None:
+    """Suite eval-okay-deprecate-cursed-or: ``f or`` as an argument, list element or ``or``
+    default warns while parsing (values unchanged: Nix 2.8's); elsewhere it does not."""
+    f = tmp_path / "or.nix"
+    f.write_text(CURSED_OR)
+    r = pydock("--strict", str(f))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == nix_eval(CURSED_OR).stdout
+
+    def warning(line: int, col: int, snippet: str) -> str:
+        return (
+            f"warning: at {f}:{line}:{col}: This expression uses `or` as an identifier in a way that will change"
+            " in a future Nix release.\nWrap this entire expression in parentheses to preserve its current"
+            f" meaning:\n    ({snippet})\nGive feedback at https://github.com/NixOS/nix/pull/11121\n"
+        )
+
+    assert r.stderr == (
+        warning(2, 47, "(x: x) or") + warning(3, 39, "(x: x + 1) or") + warning(4, 44, "(x:\n    x) or")
+    )
