@@ -21,12 +21,14 @@ from . import ast as A
 from .errors import NO_POS, AssertionFailed, NixError, Pos, TraceSettings
 from .ops import canon_path, coerce_to_string, less_than, values_equal
 from .values import (
+    CALL_DEPTH,
+    STACK_OVERFLOW,
     Attrs,
     CStr,
     Lambda,
     NixPath,
     Thunk,
-    call_function,
+    apply_function,
     mkstr,
     show_type,
     type_error,
@@ -544,30 +546,40 @@ class Compiler:
 
             def call1(env):
                 f = fn(env)
+                depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
+                if depth > CALL_DEPTH[1]:
+                    raise NixError(STACK_OVERFLOW, pos)
+                CALL_DEPTH[0] = depth + 1
                 try:
                     if type(f) is Lambda:
                         lc = f.code
                         if lc.formal_names is None:
                             return lc.body([f.env, arg0(env)])
                         return lc.apply(f.env, arg0(env))
-                    return call_function(f, arg0(env))
+                    return apply_function(f, arg0(env))
                 except NixError as e:
                     if e.pos is None:
                         e.pos = pos
                     if TraceSettings.enabled:
                         _call_traces(e, f, pos)
                     raise
+                finally:
+                    CALL_DEPTH[0] = depth
 
             return call1
 
         def call(env):
             f = fn(env)
+            depth = CALL_DEPTH[0]
+            if depth > CALL_DEPTH[1]:
+                raise NixError(STACK_OVERFLOW, pos)
+            CALL_DEPTH[0] = depth + 1
             try:
                 for mk in args:
                     if type(f) is Lambda:
                         f = f.code.apply(f.env, mk(env))
                     else:
-                        f = call_function(f, mk(env))
+                        f = apply_function(f, mk(env))
                 return f
             except NixError as e:
                 if e.pos is None:
@@ -575,6 +587,8 @@ class Compiler:
                 if TraceSettings.enabled:
                     _call_traces(e, f, pos)
                 raise
+            finally:
+                CALL_DEPTH[0] = depth
 
         return call
 

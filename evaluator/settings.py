@@ -56,6 +56,7 @@ class EvalSettings:
     abort_on_warn: bool = False
     trace_verbose: bool = False
     impure: bool = False
+    max_call_depth: int = 10000  # current Nix's default; Nix 2.8 has no such limit
     experimental_features: set[str] = field(default_factory=set)
 
     _LINTS = {
@@ -92,6 +93,10 @@ class EvalSettings:
             return True
         if name == "abort-on-warn":
             self.abort_on_warn = _bool(name, value)
+        elif name == "max-call-depth":
+            if not value.isdigit() or int(value) >= 2**32:
+                raise SettingError(f"option '{name}' has invalid value '{value}'")
+            self.max_call_depth = int(value)
         elif name == "trace-verbose":
             self.trace_verbose = _bool(name, value)
         elif name == "pure-eval":

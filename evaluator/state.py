@@ -24,7 +24,7 @@ from .errors import NO_POS, NixError, Source
 from .packages import PackageIndex
 from .parser import parse
 from .settings import EvalSettings
-from .values import PrimOp, Thunk
+from .values import CALL_DEPTH, PrimOp, Thunk
 
 _SYSTEMS = {"x86_64": "x86_64-linux", "amd64": "x86_64-linux", "aarch64": "aarch64-linux", "arm64": "aarch64-linux"}
 
@@ -70,6 +70,7 @@ class EvalState:
     ) -> None:
         load_all()
         self.settings = settings if settings is not None else EvalSettings.from_environment()
+        CALL_DEPTH[1] = self.settings.max_call_depth
         self.store_dir = store_dir
         # read-only evaluation computes paths without writing (as nix-instantiate --eval)
         self.store = store if store is not None else ComputeOnlyStore(store_dir)

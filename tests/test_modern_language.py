@@ -98,3 +98,52 @@ def test_cursed_or_warns_where_its_meaning_will_change(nix_eval, tmp_path: Path)
     assert r.stderr == (
         warning(2, 47, "(x: x) or") + warning(3, 39, "(x: x + 1) or") + warning(4, 44, "(x:\n    x) or")
     )
+
+
+# ------------------------------------------------------------------ max-call-depth
+
+RECURSE = "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f %d"
+NESTED = "builtins.foldl' (acc: i: { inner = acc; }) {} (builtins.genList (i: i) %d)"
+
+
+@pytest.mark.parametrize(
+    "how", [["--max-call-depth", "100"], ["--option", "max-call-depth", "100"]], ids=["flag", "option"]
+)
+def test_max_call_depth_setting(how: list[str]) -> None:
+    """Suite eval-fail-infinite-recursion-lambda (``--max-call-depth 100``): the error and the
+    call site it names. Within the limit the value is Nix 2.8's."""
+    ok = pydock(*how, "-E", RECURSE % 50)
+    assert (ok.returncode, ok.stdout.strip()) == (0, "50")
+    r = pydock(*how, "-E", "(x: x x) (x: x x)")
+    assert r.returncode == 1
+    assert r.stderr.startswith("error: stack overflow; max-call-depth exceeded\n\n       at «string»:1:14:")
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        RECURSE % 20000,
+        f"builtins.deepSeq ({NESTED % 20000}) 1",
+        f"builtins.toJSON ({NESTED % 20000})",
+        NESTED % 20000,  # printed with --strict
+        f'derivation {{ name = "x"; system = "x"; builder = "/x"; __structuredAttrs = true; n = {NESTED % 20000}; }}',
+    ],
+    ids=["calls", "deepSeq", "toJSON", "strict", "structuredAttrs"],
+)
+def test_default_max_call_depth_is_current_nixs(nix_eval, expr: str) -> None:
+    """Current Nix's default of 10000 (suite eval-fail-{deepseq,toJSON,derivation-structuredAttrs}-
+    stack-overflow); a larger setting lets pydock's big stack finish, with Nix 2.8's value."""
+    r = pydock("--strict", "-E", expr)
+    assert r.returncode == 1
+    assert r.stderr.startswith("error: stack overflow; max-call-depth exceeded")
+    assert "Traceback" not in r.stderr
+    if "derivation" not in expr:
+        deep = pydock("--strict", "--max-call-depth", "100000", "-E", expr)
+        assert deep.returncode == 0, deep.stderr
+        assert deep.stdout == nix_eval(expr).stdout
+
+
+def test_bad_max_call_depth() -> None:
+    r = pydock("--max-call-depth", "many", "-E", "1")
+    assert r.returncode == 1
+    assert r.stderr.startswith("error: option 'max-call-depth' has invalid value 'many'")

@@ -10,7 +10,9 @@ from ..compiler import arith, function_args
 from ..errors import NO_POS, Abort, AssertionFailed, NixError, ThrownError
 from ..ops import coerce_to_string, format_float, less_than
 from ..values import (
+    CALL_DEPTH,
     FUNCTION_TYPES,
+    STACK_OVERFLOW,
     CStr,
     Lambda,
     NixPath,
@@ -127,24 +129,36 @@ def seq(a, b):
 
 
 def force_deep(v: Any) -> None:
-    """Force a value and everything inside it, iteratively (no Python recursion)."""
+    """Force a value and everything inside it, iteratively (no Python recursion).
+
+    Each level of nesting is one level of ``max-call-depth`` (current Nix's
+    ``forceValueDeep``), and a thunk is forced at its own level's depth.
+    """
     seen: set[int] = set()
-    stack = [v]
-    while stack:
-        x = stack.pop()
-        if type(x) is Thunk:
-            x = x.force()
-        t = type(x)
-        if t is list:
-            if id(x) in seen:
-                continue
-            seen.add(id(x))
-            stack.extend(reversed(x))
-        elif isinstance(x, dict):
-            if id(x) in seen:
-                continue
-            seen.add(id(x))
-            stack.extend(reversed(list(x.values())))
+    base = CALL_DEPTH[0]
+    limit = CALL_DEPTH[1]
+    stack = [(v, base)]
+    try:
+        while stack:
+            x, depth = stack.pop()
+            if depth > limit:
+                raise NixError(STACK_OVERFLOW)
+            if type(x) is Thunk:
+                CALL_DEPTH[0] = depth + 1
+                x = x.force()
+            t = type(x)
+            if t is list:
+                if id(x) in seen:
+                    continue
+                seen.add(id(x))
+                stack.extend((item, depth + 1) for item in reversed(x))
+            elif isinstance(x, dict):
+                if id(x) in seen:
+                    continue
+                seen.add(id(x))
+                stack.extend((item, depth + 1) for item in reversed(list(x.values())))
+    finally:
+        CALL_DEPTH[0] = base
 
 
 @primop("__deepSeq")

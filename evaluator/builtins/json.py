@@ -14,6 +14,8 @@ from typing import Any
 from ..errors import NO_POS, NixError
 from ..ops import coerce_to_string, decode, encode, format_float
 from ..values import (
+    CALL_DEPTH,
+    STACK_OVERFLOW,
     CStr,
     Lambda,
     NixPath,
@@ -61,14 +63,10 @@ def _unconvertible(v: Any) -> NixError:
     return err
 
 
-# Nix 2.8's printValueAsJSON recurses on the C stack and overflows between 60,000
-# and 80,000 nested levels; report the same error rather than succeeding.
-MAX_JSON_DEPTH = 65536
-
-
 def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) -> None:
-    if depth > MAX_JSON_DEPTH:
-        raise NixError("stack overflow (possible infinite recursion)")
+    # each level of nesting is one level of current Nix's max-call-depth (printValueAsJSON)
+    if depth + CALL_DEPTH[0] > CALL_DEPTH[1]:
+        raise NixError(STACK_OVERFLOW)
     if isinstance(v, Thunk):
         if strict or v.code is None:
             v = v.force()
