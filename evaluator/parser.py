@@ -21,6 +21,7 @@ from . import ast as A
 from .errors import ParseError, Pos, Source, write_stderr
 from .lexer import DISPLAY, TokenListLexer, tokenize
 from .ops import canon_path
+from .purity import home_path_refused
 from .show import show_attr_path
 from .warnings import warn
 
@@ -428,6 +429,8 @@ class _Builder(Transformer):
         pos = self._pos(t)
         self._lint_path(t.type, text, pos)
         if t.type == "HPATH":
+            if self.settings is not None and self.settings.pure_eval:
+                raise home_path_refused(text)
             home = os.environ.get("HOME", "")
             path = home + text[1:]
         else:

@@ -7,6 +7,7 @@ behaves differently the test cites the place in Nix's language suite (NixOS/nix
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,49 @@ def test_bad_max_call_depth() -> None:
     r = pydock("--max-call-depth", "many", "-E", "1")
     assert r.returncode == 1
     assert r.stderr.startswith("error: option 'max-call-depth' has invalid value 'many'")
+
+
+# ------------------------------------------------------------------ pure evaluation mode
+
+PURE = [
+    "<nixpkgs>",
+    "builtins.currentTime",
+    "builtins ? currentSystem",
+    "__currentTime",
+    'builtins.getEnv "HOME"',
+    "builtins.pathExists /etc/hostname",
+    "builtins.storePath /nix/store/00000000000000000000000000000000-x",
+    "builtins.typeOf (import <nix/fetchurl.nix>)",
+    "builtins.nixPath",
+    "builtins.readFile /etc/hostname",
+    'builtins.hashFile "sha256" /etc/hostname',
+    "builtins.readDir /etc",
+    "import /etc/hostname",
+    '"${/etc/hostname}"',
+    "builtins.path { path = /etc/hostname; }",
+]
+
+
+@pytest.mark.parametrize("how", [["--pure-eval"], ["--option", "pure-eval", "true"]], ids=["flag", "option"])
+@pytest.mark.parametrize("expr", PURE)
+def test_pure_eval_matches_nix(nix_eval, expr: str, how: list[str]) -> None:
+    """Nix 2.8's pure mode is the oracle (values, errors and their layout); current Nix words
+    the file-access error "pure evaluation mode" where Nix 2.8 says "pure eval mode"."""
+    nix = nix_eval(expr, *how)
+    r = pydock("--strict", *how, "-E", expr, env={**os.environ, "NIX_PATH": "nixpkgs=/etc"})
+    assert "Traceback" not in r.stderr
+    assert (r.returncode, r.stdout) == (nix.returncode, nix.stdout)
+    assert r.stderr == nix.stderr.replace("in pure eval mode", "in pure evaluation mode")
+
+
+def test_pure_eval_refuses_files_outside_the_store(tmp_path: Path) -> None:
+    f = tmp_path / "one.nix"
+    f.write_text("1")
+    r = pydock("--pure-eval", str(f))
+    assert r.returncode == 1
+    assert r.stderr == (
+        f"error: access to absolute path '{f}' is forbidden in pure evaluation mode (use '--impure' to override)\n"
+    )
+    assert pydock("--pure-eval", "--impure", str(f)).stdout == "1\n"
+    home = pydock("--pure-eval", "-E", "~/x")
+    assert home.stderr.startswith("error: the path '~/x' can not be resolved in pure mode")

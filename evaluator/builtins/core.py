@@ -313,7 +313,11 @@ def toString(v):
 
 @primop("__getEnv")
 def getEnv(name):
-    return os.environ.get(force_string_no_ctx(name), "")
+    key = force_string_no_ctx(name)
+    st = state()
+    if st is not None and st.settings.pure_eval:  # current Nix's pure mode sees no environment
+        return ""
+    return os.environ.get(key, "")
 
 
 # ------------------------------------------------------------------ constants

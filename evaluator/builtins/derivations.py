@@ -19,6 +19,7 @@ from pydock.store.paths import BadStorePath, FileIngestionMethod
 
 from ..errors import NO_POS, NixError, experimental_feature_disabled
 from ..ops import coerce_to_string
+from ..purity import store_path_refused
 from ..values import (
     CStr,
     NixPath,
@@ -261,6 +262,7 @@ def copy_path_to_store(path: str) -> str:
     if path.endswith(".drv"):
         raise NixError("file names are not allowed to end in '.drv'")
     name = os.path.basename(path)
+    st.check_read(path)
     if not os.path.lexists(path):
         raise NixError(f"getting status of '{path}': No such file or directory")
     try:
@@ -306,6 +308,7 @@ def _memoised(keep):
 def _add_path(name: str, path: str, filter_fn: Any, method: FileIngestionMethod, expected: Hash | None) -> str:
     st = _store()
     flt = _memoised(_make_filter(filter_fn)) if filter_fn is not None else None
+    state().check_read(path, in_builtin=True)
     if not os.path.lexists(path):
         raise NixError(f"getting status of '{path}': No such file or directory")
     if method is FileIngestionMethod.FLAT and os.path.isdir(path):
@@ -363,6 +366,8 @@ def path_(args):
 
 @primop("__storePath")
 def storePath(p):
+    if state().settings.pure_eval:
+        raise store_path_refused()
     ctx: set[str] = set()
     path = coerce_to_string(p, ctx, False, False)
     st = _store()
