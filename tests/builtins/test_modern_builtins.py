@@ -449,3 +449,50 @@ def test_toml_timestamps_only_where_values_are() -> None:
         "a": [{"d": ts("1979-05-27")}, ts("07:32:00")],
         "t": {"x": {"y": ts("1979-05-27T07:32:00.100+01:30")}},
     }
+
+
+# ------------------------------------------------------------------ outputOf (dynamic-derivations)
+
+DYNAMIC = ["--extra-experimental-features", "dynamic-derivations"]
+DRVS = (
+    'd = derivation { name = "x"; system = "x"; builder = "/x"; outputs = [ "out" "dev" ]; };'
+    ' f = derivation { name = "f"; system = "x"; builder = "/x"; outputHashMode = "flat";'
+    ' outputHash = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; };'
+    " ref = drv: builtins.unsafeDiscardOutputDependency drv.drvPath;"
+)
+
+
+def test_output_of_a_stored_derivation_is_its_output(nix: Nix) -> None:
+    """Current Nix's ``outputOf`` on an opaque ``.drv`` path: the output path (input-addressed
+    and fixed outputs) with the output's context; Nix 2.8 gives the same path and context
+    through the derivation's own attributes."""
+    ours = ours_json(
+        f'let {DRVS} o = builtins.outputOf (ref d) "dev"; in [ o (builtins.getContext o)'
+        ' (builtins.outputOf (ref f) "out") ]',
+        *DYNAMIC,
+    )
+    want = json.loads(nix.json(f"let {DRVS} in [ d.dev.outPath (builtins.getContext d.dev.outPath) f.outPath ]"))
+    assert ours == want
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        (
+            'builtins.outputOf d.drvPath "out"',
+            "has a context which refers to a complete source and binary closure. This is not supported at this time",
+        ),
+        ('builtins.outputOf "x" "out"', "string 'x' has 0 entries in its context. It should only have exactly one"),
+        ('builtins.outputOf (ref d) "lib"', "does not have output 'lib'"),
+        ('builtins.outputOf (ref d + "x") "out"', "has context with the different path"),
+        ('builtins.outputOf d.outPath "out"', "(a dynamic derivation) is not supported by pydock"),
+    ],
+)
+def test_output_of_errors(expr: str, message: str) -> None:
+    """Messages of current Nix's ``coerceToSingleDerivedPath`` (src/libexpr/eval.cc)."""
+    assert message in ours_error(f"let {DRVS} in {expr}", *DYNAMIC)
+
+
+def test_output_of_needs_its_feature() -> None:
+    assert ours_json("builtins ? outputOf") is False
+    assert ours_json("builtins ? outputOf", *DYNAMIC) is True
