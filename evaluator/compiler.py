@@ -917,7 +917,7 @@ def arith(op: str, a: Any, b: Any) -> Any:
         if ta is not int:
             raise type_error(a, "an integer")
         if a == -(2**63) and b == -1:
-            raise NixError("overflow in integer division")
+            raise NixError(f"integer overflow in dividing {a} / {b}")
         q = abs(a) // abs(b)
         return q if (a >= 0) == (b >= 0) else -q
     if ta is not int:
@@ -927,7 +927,9 @@ def arith(op: str, a: Any, b: Any) -> Any:
     r = a - b if op == "-" else a * b
     if -(2**63) <= r < 2**63:
         return r
-    return ((r + 2**63) % 2**64) - 2**63
+    # current Nix (rl-2.24) refuses to overflow where Nix 2.8 wrapped around
+    what = f"subtracting {a} - {b}" if op == "-" else f"multiplying {a} * {b}"
+    raise NixError(f"integer overflow in {what}")
 
 
 def _op_arith(op: str) -> Callable[[Code, Code, Pos | None], Code]:
@@ -1100,6 +1102,8 @@ def _plus_general(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Call
                 v = part(i)
                 tv = type(v)
                 if tv is int:
+                    if not is_float and not (-(2**63) <= acc + v < 2**63):
+                        raise NixError(f"integer overflow in adding {acc} + {v}", ppos)
                     acc = acc + v
                 elif tv is float:
                     acc = float(acc) + v
@@ -1107,8 +1111,6 @@ def _plus_general(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Call
                 else:
                     kind = "a float" if is_float else "an integer"
                     raise NixError(f"cannot add {show_type(v)} to {kind}", ppos)
-            if not is_float and not (-(2**63) <= acc < 2**63):
-                acc = ((acc + 2**63) % 2**64) - 2**63
             return acc
         ctx: set[str] = set()
         if t0 is NixPath:

@@ -252,8 +252,12 @@ def add(a, b):
     b = force(b)
     if type(a) is float or type(b) is float:
         return force_float(a) + force_float(b)
-    r = force_int(a) + force_int(b)
-    return ((r + 2**63) % 2**64) - 2**63
+    x = force_int(a)
+    y = force_int(b)
+    r = x + y
+    if not -(2**63) <= r < 2**63:  # current Nix (rl-2.24); Nix 2.8 wrapped around
+        raise NixError(f"integer overflow in adding {x} + {y}")
+    return r
 
 
 @primop("__sub")
@@ -351,9 +355,10 @@ def currentTime():
 
 
 # The Nix release whose language pydock implements in full (see README "Nix versions"): it
-# has every builtin and behaviour of Nix 2.18, plus newer builtins; it keeps Nix 2.8's wrapping
-# integer arithmetic, which later releases turned into errors. 2.18 is also the oldest Nix that
-# current nixpkgs accepts (lib/minfeatures.nix).
+# has every builtin and behaviour of Nix 2.18, plus newer builtins and behaviour (integer
+# overflow errors, max-call-depth, blake3), but not all of a later release (strings with NUL
+# bytes are still accepted, and JSON/TOML numbers out of range are not refused). 2.18 is also
+# the oldest Nix that current nixpkgs accepts (lib/minfeatures.nix).
 NIX_VERSION = "2.18.0"
 
 
