@@ -115,8 +115,8 @@ def _derivation_strict(attrs: dict) -> dict:
         for n in names:
             if n in seen:
                 raise NixError(f"duplicate derivation output '{n}'")
-            if n == "drv":
-                raise NixError("invalid derivation output name 'drv'")
+            if n in ("drv", "drvPath"):  # "drvPath" would clash with the result's own (current Nix)
+                raise NixError(f"invalid derivation output name '{n}'")
             seen.append(n)
         if not seen:
             raise NixError("derivation cannot have an empty set of outputs")

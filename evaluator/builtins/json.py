@@ -63,6 +63,43 @@ def _unconvertible(v: Any) -> NixError:
     return err
 
 
+# UTF-8 lead bytes: (continuation bytes needed, allowed range of the first continuation byte)
+_UTF8_LEADS = {
+    **{c: (1, 0x80, 0xBF) for c in range(0xC2, 0xE0)},
+    0xE0: (2, 0xA0, 0xBF),
+    **{c: (2, 0x80, 0xBF) for c in (*range(0xE1, 0xED), 0xEE, 0xEF)},
+    0xED: (2, 0x80, 0x9F),
+    0xF0: (3, 0x90, 0xBF),
+    **{c: (3, 0x80, 0xBF) for c in range(0xF1, 0xF4)},
+    0xF4: (3, 0x80, 0x8F),
+}
+
+
+def _check_utf8(s: str) -> None:
+    """Current Nix's JSON writer (nlohmann's ``dump``) refuses bytes that are not UTF-8, naming
+    the byte where decoding failed; Nix 2.8 wrote them raw. pydock keeps such bytes as
+    surrogate escapes, so the check runs on the string's bytes."""
+    b = s.encode("utf-8", "surrogateescape")
+    i, n = 0, len(b)
+    prefix = "JSON serialization error: [json.exception.type_error.316] "
+    while i < n:
+        c = b[i]
+        if c < 0x80:
+            i += 1
+            continue
+        lead = _UTF8_LEADS.get(c)
+        if lead is None:
+            raise NixError(f"{prefix}invalid UTF-8 byte at index {i}: 0x{c:02X}")
+        need, lo, hi = lead
+        for j in range(i + 1, i + 1 + need):
+            if j >= n:
+                raise NixError(f"{prefix}incomplete UTF-8 string; last byte: 0x{b[n - 1]:02X}")
+            if not lo <= b[j] <= hi:
+                raise NixError(f"{prefix}invalid UTF-8 byte at index {j}: 0x{b[j]:02X}")
+            lo, hi = 0x80, 0xBF
+        i += 1 + need
+
+
 def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) -> None:
     # each level of nesting is one level of current Nix's max-call-depth (printValueAsJSON)
     if depth + CALL_DEPTH[0] > CALL_DEPTH[1]:
@@ -74,9 +111,13 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) 
             raise NixError("cannot convert a thunk to JSON")
     t = type(v)
     if t is str:
+        if not v.isascii():
+            _check_utf8(v)
         out.append(json_string(v))
     elif t is CStr:
         ctx.update(v.ctx)
+        if not v.isascii():
+            _check_utf8(v)
         out.append(json_string(v))
     elif t is bool:
         out.append("true" if v else "false")
@@ -551,7 +592,9 @@ class _Parser:
                     value = self.lexer.number
                 elif tok == _TK_UNSIGNED:
                     n = self.lexer.number
-                    value = n - (1 << 64) if n >= 1 << 63 else n  # Nix stores it in a signed int64
+                    if n >= 1 << 63:  # current Nix refuses it (Nix 2.8 wrapped it into a signed int64)
+                        raise NixError(f"unsigned json number {n} outside of Nix integer range", NO_POS)
+                    value = n
                 elif tok == _TK_STRING:
                     value = _nix_string(self.lexer.buffer)
                 elif tok == _TK_ERROR:
