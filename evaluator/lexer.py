@@ -114,6 +114,13 @@ _INPATH_PART = re.compile(rf"{_PC}*(?:/{_PC}+)+/?|{_PC}*/|{_PC}+")
 _DEFAULT, _STRING, _IND, _INPATH, _INPATH_SLASH = range(5)
 
 
+def nul_refused(s: str) -> str:
+    """Current Nix's message for a string with a NUL byte (Nix strings are C strings); the NUL
+    is shown as U+2400. Nix 2.8 silently cut such strings short."""
+    shown = s.replace(chr(0), chr(0x2400))
+    return f"input string '{shown}' cannot be represented as Nix string because it contains null bytes"
+
+
 def unescape_string(s: str) -> str:
     """Nix's ``unescapeStr``: backslash escapes and CR/CRLF normalised to LF."""
     if "\\" not in s and "\r" not in s:
@@ -266,7 +273,10 @@ class _Lexer:
         if text.startswith('$"', end):
             end += 1
         if end > pos:
-            self.tok("STR", unescape_string(text[pos:end]), pos, end)
+            value = unescape_string(text[pos:end])
+            if "\0" in value:
+                raise self.error(nul_refused(value), pos)
+            self.tok("STR", value, pos, end)
             self.pos = end
         elif text.startswith("${", pos):
             self.tok("DOLLAR_CURLY", "${", pos, pos + 2)
@@ -290,6 +300,8 @@ class _Lexer:
         m = _IND_BODY.match(text, pos)
         if m:
             end = m.end()
+            if "\0" in m.group():
+                raise self.error(nul_refused(m.group()), pos)
             tok("IND_STR", text[pos:end], pos, end)
         elif text.startswith("'''", pos):
             end = pos + 3

@@ -194,3 +194,24 @@ def test_pure_eval_refuses_files_outside_the_store(tmp_path: Path) -> None:
     assert pydock("--pure-eval", "--impure", str(f)).stdout == "1\n"
     home = pydock("--pure-eval", "-E", "~/x")
     assert home.stderr.startswith("error: the path '~/x' can not be resolved in pure mode")
+
+
+# ------------------------------------------------------------------ NUL bytes in string literals
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col", "shown"),
+    [(b'"foo\0bar"\n', 1, 2, "foo\u2400bar"), (b"''\n  foo\n  \0\n  bar\n''\n", 2, 1, "  foo\n  \u2400\n  bar\n")],
+)
+def test_nul_in_a_string_literal(nix_eval, tmp_path: Path, text: bytes, line: int, col: int, shown: str) -> None:
+    """Suite eval-fail-string-nul-{1,2}: current Nix refuses the literal where its token starts;
+    Nix 2.8 cut the string at the NUL."""
+    f = tmp_path / "nul.nix"
+    f.write_bytes(text)
+    assert subprocess.run(["nix-instantiate", "--eval", str(f)], capture_output=True).returncode == 0
+    r = pydock(str(f))
+    assert r.returncode == 1
+    shown = shown.replace("\n", "\n       ")  # continuation lines indented under "error: ", as Nix does
+    head = f"error: input string '{shown}' cannot be represented as Nix string because it contains null bytes"
+    assert r.stderr.startswith(head)
+    assert f"at {f}:{line}:{col}:" in r.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NO_POS, NixError
+from ..lexer import nul_refused
 from ..ops import coerce_to_string, decode, encode, format_float
 from ..values import (
     CALL_DEPTH,
@@ -562,7 +563,7 @@ class _Parser:
                     else:
                         if self.last != _TK_STRING:
                             raise self.fail(_TK_STRING, "object key")
-                        key = decode(bytes(self.lexer.buffer))
+                        key = _nix_string(self.lexer.buffer)
                         if self.next_token() != _TK_NAME_SEP:
                             raise self.fail(_TK_NAME_SEP, "object separator")
                         stack.append([False, {}, key])
@@ -651,9 +652,11 @@ class _Parser:
 
 
 def _nix_string(buf: bytearray) -> str:
-    """Nix keeps strings as C strings, so an escaped NUL ends the string."""
-    nul = buf.find(0)
-    return decode(bytes(buf if nul < 0 else buf[:nul]))
+    """Nix strings cannot hold NUL: current Nix refuses one (Nix 2.8 cut the string there)."""
+    s = decode(bytes(buf))
+    if "\0" in s:
+        raise NixError(nul_refused(s), NO_POS)
+    return s
 
 
 def parse_json(s: str) -> Any:
