@@ -101,7 +101,7 @@ def _check_utf8(s: str) -> None:
         i += 1 + need
 
 
-def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) -> None:
+def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0, utf8: bool = False) -> None:
     # each level of nesting is one level of current Nix's max-call-depth (printValueAsJSON)
     if depth + CALL_DEPTH[0] > CALL_DEPTH[1]:
         raise NixError(STACK_OVERFLOW)
@@ -112,12 +112,12 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) 
             raise NixError("cannot convert a thunk to JSON")
     t = type(v)
     if t is str:
-        if not v.isascii():
+        if utf8 and not v.isascii():
             _check_utf8(v)
         out.append(json_string(v))
     elif t is CStr:
         ctx.update(v.ctx)
-        if not v.isascii():
+        if utf8 and not v.isascii():
             _check_utf8(v)
         out.append(json_string(v))
     elif t is bool:
@@ -133,14 +133,14 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) 
         for i, item in enumerate(v):
             if i:
                 out.append(",")
-            _write(item, ctx, strict, out, depth + 1)
+            _write(item, ctx, strict, out, depth + 1, utf8)
         out.append("]")
     elif isinstance(v, dict):
         if "__toString" in v:
             out.append(json_string(coerce_to_string(v, ctx, coerce_more=False, copy_to_store=False)))
             return
         if "outPath" in v:
-            _write(v["outPath"], ctx, strict, out, depth + 1)
+            _write(v["outPath"], ctx, strict, out, depth + 1, utf8)
             return
         out.append("{")
         for i, name in enumerate(sorted(v, key=_sort_key)):
@@ -148,7 +148,7 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) 
                 out.append(",")
             out.append(json_string(name))
             out.append(":")
-            _write(v[name], ctx, strict, out, depth + 1)
+            _write(v[name], ctx, strict, out, depth + 1, utf8)
         out.append("}")
     elif t is NixPath:
         out.append(json_string(coerce_to_string(v, ctx, copy_to_store=True)))
@@ -158,16 +158,18 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) 
         raise NixError(f"cannot convert {show_type(v)} to JSON")
 
 
-def value_to_json(v: Any, ctx: set[str], strict: bool = True) -> str:
+def value_to_json(v: Any, ctx: set[str], strict: bool = True, utf8: bool = False) -> str:
     """Serialise ``v`` as Nix does; string contexts met on the way are added to ``ctx``.
 
     With ``strict=False`` (``nix-instantiate --eval --json`` without ``--strict``) unevaluated
     thunks are an error, as in Nix. Nix streams its output, so on error the text written so far
-    is attached to the exception as ``partial_output`` for the CLI to print.
+    is attached to the exception as ``partial_output`` for the CLI to print. ``utf8``: refuse
+    bytes that are not UTF-8, as current Nix's ``toJSON`` does (the CLI's ``--json`` and the
+    differential tests keep Nix 2.8's raw bytes).
     """
     out: list[str] = []
     try:
-        _write(v, ctx, strict, out)
+        _write(v, ctx, strict, out, 0, utf8)
     except NixError as e:
         e.partial_output = "".join(out)  # type: ignore[attr-defined]
         raise
@@ -178,7 +180,7 @@ def value_to_json(v: Any, ctx: set[str], strict: bool = True) -> str:
 def prim_to_json(v: Any) -> Any:
     """``builtins.toJSON``: the result carries the context of every string and path inside."""
     ctx: set[str] = set()
-    s = value_to_json(v, ctx, strict=True)
+    s = value_to_json(v, ctx, strict=True, utf8=True)
     return mkstr(s, ctx)
 
 
