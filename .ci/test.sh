@@ -13,6 +13,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     [ "$attempt" = 5 ] && exit 1
     sleep $((attempt * 10))
   done
+  # b3sum: a second BLAKE3 oracle (tests/store/test_store_blake3.py); optional, see conftest.py
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq b3sum >/dev/null 2>&1 || echo "b3sum not installed"
 fi
 python3 -m pip install -q -e '.[test]' || python3 -m pip install -q --break-system-packages -e '.[test]'
 export CI="${CI:-true}"

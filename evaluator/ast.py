@@ -114,6 +114,22 @@ class AttrDef:
         self.name_pos = name_pos if name_pos is not None else pos
 
 
+class InheritFrom(Node):
+    """The source of ``inherit (expr) a b;``, shared by the clause's selects.
+
+    Current Nix evaluates ``expr`` once per instantiation of the enclosing set or
+    ``let`` (not once per inherited name); the compiler binds it to a hidden slot
+    named ``key`` of that scope.
+    """
+
+    __slots__ = ("expr", "key")
+
+    def __init__(self, expr: Node, pos: Pos | None = None) -> None:
+        self.expr = expr
+        self.pos = pos
+        self.key = ""
+
+
 class DynamicAttrDef:
     __slots__ = ("name", "expr", "pos")
 

@@ -21,12 +21,14 @@ from . import ast as A
 from .errors import NO_POS, AssertionFailed, NixError, Pos, TraceSettings
 from .ops import canon_path, coerce_to_string, less_than, values_equal
 from .values import (
+    CALL_DEPTH,
+    STACK_OVERFLOW,
     Attrs,
     CStr,
     Lambda,
     NixPath,
     Thunk,
-    call_function,
+    apply_function,
     mkstr,
     show_type,
     type_error,
@@ -268,6 +270,40 @@ class Compiler:
     def c_Attrs(self, node: A.Attrs, scope: Scope) -> Code:
         if node.recursive:
             return self._rec_attrs(node, scope)
+        sources = self._inherit_sources(node)
+        if not sources:
+            return self._plain_attrs(node, scope)
+        # `{ inherit (e) a b; }`: e is evaluated once per set, in a frame of its own
+        inner = Scope({src.key: i + 1 for i, src in enumerate(sources)}, scope)
+        source_makers = [self.delayed(src.expr, scope) for src in sources]
+        code = self._plain_attrs(node, inner)
+        return lambda env: code([env, *[mk(env) for mk in source_makers]])
+
+    def _inherit_sources(self, attrs: A.Attrs) -> list[A.InheritFrom]:
+        """The distinct ``inherit (e)`` sources of ``attrs``, each given a hidden slot name."""
+        sources: dict[int, A.InheritFrom] = {}
+        for d in attrs.attrs.values():
+            e = d.expr
+            if type(e) is A.Select and type(e.expr) is A.InheritFrom and id(e.expr) not in sources:
+                src = e.expr
+                src.key = f"\0inherit-from {len(sources)}"
+                sources[id(src)] = src
+        return list(sources.values())
+
+    def _hidden_sources(self, attrs: A.Attrs, inner: Scope) -> list[A.InheritFrom]:
+        """Give ``rec``/``let`` bindings hidden slots, after the named ones, for their
+        ``inherit (e)`` sources (e is evaluated in the bindings' own scope, as in Nix)."""
+        sources = self._inherit_sources(attrs)
+        assert inner.names is not None
+        for src in sources:
+            inner.names[src.key] = len(inner.names) + 1
+        return sources
+
+    def c_InheritFrom(self, node: A.InheritFrom, scope: Scope) -> Code:
+        ref = self.resolve(node.key, scope)
+        return _slot_forcer(ref[1], ref[2], node.pos)
+
+    def _plain_attrs(self, node: A.Attrs, scope: Scope) -> Code:
         pos = node.pos
         static = [(name, self.delayed(d.expr, scope)) for name, d in node.attrs.items()]
         dynamic = self._dynamic(node, scope)
@@ -323,6 +359,7 @@ class Compiler:
     def _rec_attrs(self, node: A.Attrs, scope: Scope) -> Code:
         names = list(node.attrs)
         inner = Scope({n: i + 1 for i, n in enumerate(names)}, scope)
+        hidden = self._hidden_sources(node, inner)
         makers = []
         for n in names:
             d = node.attrs[n]
@@ -330,6 +367,7 @@ class Compiler:
                 makers.append((True, self.delayed(d.expr, scope)))
             else:
                 makers.append((False, self.delayed(d.expr, inner, binding=True)))
+        makers += [(False, self.delayed(src.expr, inner, binding=True)) for src in hidden]
         dynamic = self._dynamic(node, inner)
         positions = {name: d.name_pos for name, d in node.attrs.items()}
         pos = node.pos
@@ -344,7 +382,7 @@ class Compiler:
             for i, (inherited, mk) in enumerate(makers):
                 if not inherited:
                     env2[i + 1] = mk(env2)
-            r = Attrs(zip(names, env2[1:], strict=True))
+            r = Attrs(zip(names, env2[1:], strict=False))  # hidden `inherit (e)` slots come last
             r.pos = dict(positions) if (dynamic or overrides_idx) else positions
             r.set_pos = brace
             if overrides_idx:
@@ -358,6 +396,7 @@ class Compiler:
     def c_Let(self, node: A.Let, scope: Scope) -> Code:
         names = list(node.attrs.attrs)
         inner = Scope({n: i + 1 for i, n in enumerate(names)}, scope)
+        hidden = self._hidden_sources(node.attrs, inner)
         makers = []
         for n in names:
             d = node.attrs.attrs[n]
@@ -366,6 +405,7 @@ class Compiler:
                 makers.append((True, self.delayed(d.expr, scope)))
             else:
                 makers.append((False, self.delayed(d.expr, inner, binding=True)))
+        makers += [(False, self.delayed(src.expr, inner, binding=True)) for src in hidden]
         body = self.c(node.body, inner)
 
         def let(env):
@@ -506,30 +546,40 @@ class Compiler:
 
             def call1(env):
                 f = fn(env)
+                depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
+                if depth > CALL_DEPTH[1]:
+                    raise NixError(STACK_OVERFLOW, pos)
+                CALL_DEPTH[0] = depth + 1
                 try:
                     if type(f) is Lambda:
                         lc = f.code
                         if lc.formal_names is None:
                             return lc.body([f.env, arg0(env)])
                         return lc.apply(f.env, arg0(env))
-                    return call_function(f, arg0(env))
+                    return apply_function(f, arg0(env))
                 except NixError as e:
                     if e.pos is None:
                         e.pos = pos
                     if TraceSettings.enabled:
                         _call_traces(e, f, pos)
                     raise
+                finally:
+                    CALL_DEPTH[0] = depth
 
             return call1
 
         def call(env):
             f = fn(env)
+            depth = CALL_DEPTH[0]
+            if depth > CALL_DEPTH[1]:
+                raise NixError(STACK_OVERFLOW, pos)
+            CALL_DEPTH[0] = depth + 1
             try:
                 for mk in args:
                     if type(f) is Lambda:
                         f = f.code.apply(f.env, mk(env))
                     else:
-                        f = call_function(f, mk(env))
+                        f = apply_function(f, mk(env))
                 return f
             except NixError as e:
                 if e.pos is None:
@@ -537,6 +587,8 @@ class Compiler:
                 if TraceSettings.enabled:
                     _call_traces(e, f, pos)
                 raise
+            finally:
+                CALL_DEPTH[0] = depth
 
         return call
 
@@ -865,7 +917,7 @@ def arith(op: str, a: Any, b: Any) -> Any:
         if ta is not int:
             raise type_error(a, "an integer")
         if a == -(2**63) and b == -1:
-            raise NixError("overflow in integer division")
+            raise NixError(f"integer overflow in dividing {a} / {b}")
         q = abs(a) // abs(b)
         return q if (a >= 0) == (b >= 0) else -q
     if ta is not int:
@@ -875,7 +927,9 @@ def arith(op: str, a: Any, b: Any) -> Any:
     r = a - b if op == "-" else a * b
     if -(2**63) <= r < 2**63:
         return r
-    return ((r + 2**63) % 2**64) - 2**63
+    # current Nix (rl-2.24) refuses to overflow where Nix 2.8 wrapped around
+    what = f"subtracting {a} - {b}" if op == "-" else f"multiplying {a} * {b}"
+    raise NixError(f"integer overflow in {what}")
 
 
 def _op_arith(op: str) -> Callable[[Code, Code, Pos | None], Code]:
@@ -1048,6 +1102,8 @@ def _plus_general(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Call
                 v = part(i)
                 tv = type(v)
                 if tv is int:
+                    if not is_float and not (-(2**63) <= acc + v < 2**63):
+                        raise NixError(f"integer overflow in adding {acc} + {v}", ppos)
                     acc = acc + v
                 elif tv is float:
                     acc = float(acc) + v
@@ -1055,8 +1111,6 @@ def _plus_general(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Call
                 else:
                     kind = "a float" if is_float else "an integer"
                     raise NixError(f"cannot add {show_type(v)} to {kind}", ppos)
-            if not is_float and not (-(2**63) <= acc < 2**63):
-                acc = ((acc + 2**63) % 2**64) - 2**63
             return acc
         ctx: set[str] = set()
         if t0 is NixPath:

@@ -130,6 +130,16 @@ class ParseError(NixError):
     """A syntax error (the file never evaluates)."""
 
 
+def experimental_feature_disabled(feature: str, pos: Pos | None = None) -> NixError:
+    """What Nix raises when code needs an experimental feature that is off (Nix 2.8's wording;
+    current Nix says "add '--extra-experimental-features X' to enable it"). Outside the
+    evaluator proper (e.g. a hash-algorithm parser) Nix gives it no position: pass ``NO_POS``."""
+    return NixError(
+        f"experimental Nix feature '{feature}' is disabled; use '--extra-experimental-features {feature}' to override",
+        pos,
+    )
+
+
 def _code_frame(pos: Pos) -> list[str]:
     out: list[str] = []
     src = pos.source

@@ -114,6 +114,13 @@ _INPATH_PART = re.compile(rf"{_PC}*(?:/{_PC}+)+/?|{_PC}*/|{_PC}+")
 _DEFAULT, _STRING, _IND, _INPATH, _INPATH_SLASH = range(5)
 
 
+def nul_refused(s: str) -> str:
+    """Current Nix's message for a string with a NUL byte (Nix strings are C strings); the NUL
+    is shown as U+2400. Nix 2.8 silently cut such strings short."""
+    shown = s.replace(chr(0), chr(0x2400))
+    return f"input string '{shown}' cannot be represented as Nix string because it contains null bytes"
+
+
 def unescape_string(s: str) -> str:
     """Nix's ``unescapeStr``: backslash escapes and CR/CRLF normalised to LF."""
     if "\\" not in s and "\r" not in s:
@@ -153,41 +160,71 @@ class _Positions:
 
 def tokenize(source: Source) -> list[Token]:
     """Lex ``source`` into Lark tokens, raising ``ParseError`` like Nix's lexer."""
-    text = source.text
-    n = len(text)
-    positions = _Positions(text)
-    tokens: list[Token] = []
-    stack = [_DEFAULT]
-    pos = 0
-    last_start = 0  # start of the last lexeme (Nix reports EOF errors there)
+    return _Lexer(source).run()
 
-    def tok(kind: str, value: str, start: int, end: int) -> None:
-        line, col = positions.linecol(start)
-        t = Token(kind, value, start, line, col, None, None, end)
-        tokens.append(t)
 
-    def error(msg: str, at: int) -> ParseError:
-        line, col = positions.linecol(at)
-        return ParseError(msg, Pos(source, line, col))
+class _Lexer:
+    """One run of the lexer: the text, the mode stack and the tokens so far.
 
-    default_match = _DEFAULT_RE.match
-    while True:
-        mode = stack[-1]
-        if mode == _DEFAULT:
+    Each mode has a method that lexes while its mode is on top of the stack and returns
+    False once the input is used up; ``run`` hands over to whichever mode is on top.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.text = source.text
+        self.n = len(self.text)
+        self.positions = _Positions(self.text)
+        self.tokens: list[Token] = []
+        self.stack = [_DEFAULT]
+        self.pos = 0
+        self.last_start = 0  # start of the last lexeme (Nix reports EOF errors there)
+
+    def run(self) -> list[Token]:
+        modes = {
+            _DEFAULT: self._default,
+            _STRING: self._string,
+            _IND: self._ind_string,
+            _INPATH: self._path,
+            _INPATH_SLASH: self._path,
+        }
+        while modes[self.stack[-1]]():
+            pass
+        _mark_formals(self.tokens)
+        eof_line, eof_col = self.positions.linecol(self.last_start)
+        self.tokens.append(Token("$END", "", self.n, eof_line, eof_col, None, None, self.n))
+        return self.tokens
+
+    def tok(self, kind: str, value: str, start: int, end: int) -> None:
+        line, col = self.positions.linecol(start)
+        self.tokens.append(Token(kind, value, start, line, col, None, None, end))
+
+    def error(self, msg: str, at: int) -> ParseError:
+        line, col = self.positions.linecol(at)
+        return ParseError(msg, Pos(self.source, line, col))
+
+    def _default(self) -> bool:
+        """Nix code: keywords, identifiers, numbers, paths, URIs, operators; ``{``/``${``
+        push another DEFAULT, ``}`` pops, ``"`` and ``''`` enter the string modes."""
+        text, n, stack, tok = self.text, self.n, self.stack, self.tok
+        default_match = _DEFAULT_RE.match
+        pos = self.pos
+        while stack[-1] == _DEFAULT:
             if pos >= n:
-                break
+                self.pos = pos
+                return False
             m = default_match(text, pos)
             kind = m.lastgroup
             end = m.end()
             value = m.group()
-            last_start = pos
+            self.last_start = pos
             if kind == "WS" or kind == "LCOMMENT" or kind == "BCOMMENT":
                 pass
             elif kind == "ID":
                 tok(_KEYWORDS.get(value, "ID"), value, pos, end)
             elif kind == "INT":
                 if int(value) > 9223372036854775807:
-                    raise error(f"invalid integer '{value}'", pos)
+                    raise self.error(f"invalid integer '{value}'", pos)
                 tok("INT", value, pos, end)
             elif kind == "FLOAT":
                 tok("FLOAT", value, pos, end)
@@ -222,90 +259,101 @@ def tokenize(source: Source) -> list[Token]:
                     stack.append(_STRING)
                 tok(CHARS.get(value, "CHAR_OTHER"), value, pos, end)
             pos = end
-        elif mode == _STRING:
-            if pos >= n:
-                break
-            last_start = pos
-            m = _STRING_BODY.match(text, pos)
-            end = m.end() if m else pos
-            if text.startswith('$"', end):
-                end += 1
-            if end > pos:
-                tok("STR", unescape_string(text[pos:end]), pos, end)
-                pos = end
-                continue
-            if text.startswith("${", pos):
-                tok("DOLLAR_CURLY", "${", pos, pos + 2)
-                stack.append(_DEFAULT)
-                pos += 2
-            elif text[pos] == '"':
-                tok("DQUOTE", '"', pos, pos + 1)
-                stack.pop()
-                pos += 1
-            else:  # a lone '$', '\' or '$\' at the end of input
-                tok("STR", text[pos:], pos, n)
-                pos = n
-        elif mode == _IND:
-            if pos >= n:
-                break
-            last_start = pos
-            m = _IND_BODY.match(text, pos)
-            if m:
-                end = m.end()
-                tok("IND_STR", text[pos:end], pos, end)
-                pos = end
-                continue
-            if text.startswith("'''", pos):
-                tok("IND_STR_LIT", "''", pos, pos + 3)
-                pos += 3
-            elif text.startswith("''$", pos):
-                tok("IND_STR_LIT", "$", pos, pos + 3)
-                pos += 3
-            elif text.startswith("''\\", pos) and pos + 3 <= n:
-                end = min(pos + 4, n)
-                if text.startswith("\r\n", pos + 3):
-                    end = pos + 5
-                tok("IND_STR_LIT", unescape_string(text[pos + 2 : end]), pos, end)
-                pos = end
-            elif text.startswith("${", pos):
-                tok("DOLLAR_CURLY", "${", pos, pos + 2)
-                stack.append(_DEFAULT)
-                pos += 2
-            elif text.startswith("''", pos):
-                tok("IND_STRING_CLOSE", "''", pos, pos + 2)
-                stack.pop()
-                pos += 2
-            elif text[pos] == "$":
-                tok("IND_STR_LIT", "$", pos, pos + 1)
-                pos += 1
-            else:
-                tok("IND_STR_LIT", "'", pos, pos + 1)
-                pos += 1
-        else:  # inside a path: more path text, an interpolation, or its end
-            if text.startswith("${", pos):
-                stack[-1] = _INPATH
-                stack.append(_DEFAULT)
-                last_start = pos
-                tok("DOLLAR_CURLY", "${", pos, pos + 2)
-                pos += 2
-                continue
-            m = _INPATH_PART.match(text, pos) if pos < n else None
-            if m and m.end() > pos:
-                end = m.end()
-                value = m.group()
-                stack[-1] = _INPATH_SLASH if value.endswith("/") else _INPATH
-                last_start = pos
-                tok("STR", value, pos, end)
-                pos = end
-                continue
-            if mode == _INPATH_SLASH:  # Nix 2.8 names the character after the path, or at EOF the lexeme
-                raise error("path has a trailing slash", pos if pos < n else last_start)
-            stack.pop()
-            tok("PATH_END", "", pos, pos)
-    _mark_formals(tokens)
-    eof_line, eof_col = positions.linecol(last_start)
-    tokens.append(Token("$END", "", n, eof_line, eof_col, None, None, n))
-    return tokens
+        self.pos = pos
+        return True
+
+    def _string(self) -> bool:
+        """Inside ``"…"``: text (escapes resolved), ``${`` or the closing quote."""
+        text, n, pos = self.text, self.n, self.pos
+        if pos >= n:
+            return False
+        self.last_start = pos
+        m = _STRING_BODY.match(text, pos)
+        end = m.end() if m else pos
+        if text.startswith('$"', end):
+            end += 1
+        if end > pos:
+            value = unescape_string(text[pos:end])
+            if "\0" in value:
+                raise self.error(nul_refused(value), pos)
+            self.tok("STR", value, pos, end)
+            self.pos = end
+        elif text.startswith("${", pos):
+            self.tok("DOLLAR_CURLY", "${", pos, pos + 2)
+            self.stack.append(_DEFAULT)
+            self.pos = pos + 2
+        elif text[pos] == '"':
+            self.tok("DQUOTE", '"', pos, pos + 1)
+            self.stack.pop()
+            self.pos = pos + 1
+        else:  # a lone '$', '\' or '$\' at the end of input
+            self.tok("STR", text[pos:], pos, n)
+            self.pos = n
+        return True
+
+    def _ind_string(self) -> bool:
+        """Inside ``''…''``: text, the ``''`` escapes, ``${`` or the closing ``''``."""
+        text, n, pos, tok = self.text, self.n, self.pos, self.tok
+        if pos >= n:
+            return False
+        self.last_start = pos
+        m = _IND_BODY.match(text, pos)
+        if m:
+            end = m.end()
+            if "\0" in m.group():
+                raise self.error(nul_refused(m.group()), pos)
+            tok("IND_STR", text[pos:end], pos, end)
+        elif text.startswith("'''", pos):
+            end = pos + 3
+            tok("IND_STR_LIT", "''", pos, end)
+        elif text.startswith("''$", pos):
+            end = pos + 3
+            tok("IND_STR_LIT", "$", pos, end)
+        elif text.startswith("''\\", pos) and pos + 3 <= n:
+            end = min(pos + 4, n)
+            if text.startswith("\r\n", pos + 3):
+                end = pos + 5
+            tok("IND_STR_LIT", unescape_string(text[pos + 2 : end]), pos, end)
+        elif text.startswith("${", pos):
+            end = pos + 2
+            tok("DOLLAR_CURLY", "${", pos, end)
+            self.stack.append(_DEFAULT)
+        elif text.startswith("''", pos):
+            end = pos + 2
+            tok("IND_STRING_CLOSE", "''", pos, end)
+            self.stack.pop()
+        elif text[pos] == "$":
+            end = pos + 1
+            tok("IND_STR_LIT", "$", pos, end)
+        else:
+            end = pos + 1
+            tok("IND_STR_LIT", "'", pos, end)
+        self.pos = end
+        return True
+
+    def _path(self) -> bool:
+        """Inside a path: more path text, an interpolation, or its end (``PATH_END``)."""
+        text, n, pos, stack = self.text, self.n, self.pos, self.stack
+        if text.startswith("${", pos):
+            stack[-1] = _INPATH
+            stack.append(_DEFAULT)
+            self.last_start = pos
+            self.tok("DOLLAR_CURLY", "${", pos, pos + 2)
+            self.pos = pos + 2
+            return True
+        m = _INPATH_PART.match(text, pos) if pos < n else None
+        if m and m.end() > pos:
+            value = m.group()
+            stack[-1] = _INPATH_SLASH if value.endswith("/") else _INPATH
+            self.last_start = pos
+            self.tok("STR", value, pos, m.end())
+            self.pos = m.end()
+            return True
+        if stack[-1] == _INPATH_SLASH:  # Nix 2.8 names the character after the path, or at EOF the lexeme
+            raise self.error("path has a trailing slash", pos if pos < n else self.last_start)
+        stack.pop()
+        self.tok("PATH_END", "", pos, pos)
+        return True
 
 
 def _mark_formals(tokens: list[Token]) -> None:

@@ -18,9 +18,10 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from . import ast as A
-from .errors import ParseError, Pos, Source
+from .errors import ParseError, Pos, Source, write_stderr
 from .lexer import DISPLAY, TokenListLexer, tokenize
 from .ops import canon_path
+from .purity import home_path_refused
 from .show import show_attr_path
 from .warnings import warn
 
@@ -74,6 +75,7 @@ def _run_parser(
     parser: Lark, source: Source, base_dir: str, tokens: list[Token], settings: EvalSettings | None = None
 ) -> A.Node:
     _BUILDER.src = source
+    _BUILDER.cursed_or = {}
     _BUILDER.base_dir = base_dir
     _BUILDER.settings = settings
     _pending.tokens = tokens
@@ -165,6 +167,8 @@ class _Builder(Transformer):
         self.src: Source = Source("", "")
         self.base_dir = "/"
         self.settings: EvalSettings | None = None
+        # `f or` calls not yet used (see _warn_if_cursed_or): id -> (call, end line, end column)
+        self.cursed_or: dict[int, tuple[A.Call, int, int]] = {}
 
     # ------------------------------------------------------------ helpers
     def _pos(self, x: Any) -> Pos | None:
@@ -328,6 +332,8 @@ class _Builder(Transformer):
     # ------------------------------------------------------------ application, selection
     def apply(self, c):
         fn, arg = c
+        self._warn_if_cursed_or(arg)
+        self.cursed_or.pop(id(fn), None)
         if type(fn) is A.Call:  # Nix extends an existing call, even a parenthesised one
             fn.args.append(arg)
             return fn
@@ -337,11 +343,38 @@ class _Builder(Transformer):
         return self._mk(A.Select(c[0], c[2].items, None, self._pos(c[0])), c[0])
 
     def select_or(self, c):
+        self._warn_if_cursed_or(c[4])
         return self._mk(A.Select(c[0], c[2].items, c[4], self._pos(c[0])), c[0])
 
     def apply_or(self, c):
         pos = self._pos(c[0])
-        return self._mk(A.Call(c[0], [A.Var("or", self._pos(c[1]))], pos), c[0])
+        call = self._mk(A.Call(c[0], [A.Var("or", self._pos(c[1]))], pos), c[0])
+        or_kw: Token = c[1]
+        self.cursed_or[id(call)] = (call, or_kw.line, or_kw.column + len(or_kw))
+        return call
+
+    def _warn_if_cursed_or(self, node: A.Node) -> None:
+        """Current Nix warns where ``f or`` (a call of ``f`` on the variable ``or``) stands as
+        an argument, a list element or an ``or`` default: there the planned reading of ``or``
+        as a plain identifier would change its meaning (NixOS/nix#11118). Anywhere else the
+        mark is dropped (``paren``, ``apply``), as Nix's ``resetCursedOr`` does."""
+        mark = self.cursed_or.pop(id(node), None)
+        if mark is None:
+            return
+        call, end_line, end_col = mark
+        start = call.start
+        if start is None:
+            return
+        lines = self.src.text.split("\n")[start.line - 1 : end_line]
+        if len(lines) == 1:
+            snippet = lines[0][start.col - 1 : end_col - 1]
+        else:
+            snippet = "\n".join([lines[0][start.col - 1 :], *lines[1:-1], lines[-1][: end_col - 1]])
+        write_stderr(  # Nix's plain logger warning: no indentation, no code frame
+            f"warning: at {start.location()}: This expression uses `or` as an identifier in a way that will change in a"
+            " future Nix release.\nWrap this entire expression in parentheses to preserve its current meaning:\n"
+            f"    ({snippet})\nGive feedback at https://github.com/NixOS/nix/pull/11121"
+        )
 
     # ------------------------------------------------------------ simple expressions
     def var(self, c):
@@ -396,6 +429,8 @@ class _Builder(Transformer):
         pos = self._pos(t)
         self._lint_path(t.type, text, pos)
         if t.type == "HPATH":
+            if self.settings is not None and self.settings.pure_eval:
+                raise home_path_refused(text)
             home = os.environ.get("HOME", "")
             path = home + text[1:]
         else:
@@ -462,6 +497,7 @@ class _Builder(Transformer):
 
     def paren(self, c):
         node = c[1]
+        self.cursed_or.pop(id(node), None)
         node.start = self._pos(c[0])
         return node
 
@@ -490,6 +526,7 @@ class _Builder(Transformer):
         return self._mk(A.List(c[1], self._pos(c[0])), c[0])
 
     def list_add(self, c):
+        self._warn_if_cursed_or(c[1])
         c[0].append(c[1])
         return c[0]
 
@@ -549,10 +586,12 @@ class _Builder(Transformer):
         names: _Names = c[5]
         rpar: Token = c[4]
         pos = Pos(self.src, rpar.line, rpar.column + 1)
+        source = A.InheritFrom(src, getattr(src, "pos", None))  # evaluated once for all names
         for name, npos in names.items:
             if name in attrs.attrs:
                 raise self._err(f"attribute '{name}' already defined at {_fmt_pos(attrs.attrs[name].pos)}", pos)
-            attrs.attrs[name] = A.AttrDef(self._inherited(attrs, A.Select(src, [name], None, npos)), pos, name_pos=npos)
+            select = A.Select(source, [name], None, npos)
+            attrs.attrs[name] = A.AttrDef(self._inherited(attrs, select), pos, name_pos=npos)
         if attrs.pos is None:
             attrs.pos = self._pos(c[1])
         return attrs

@@ -56,6 +56,8 @@ class EvalSettings:
     abort_on_warn: bool = False
     trace_verbose: bool = False
     impure: bool = False
+    pure_eval: bool = False  # current Nix's pure evaluation mode (see evaluator/purity.py)
+    max_call_depth: int = 10000  # current Nix's default; Nix 2.8 has no such limit
     experimental_features: set[str] = field(default_factory=set)
 
     _LINTS = {
@@ -92,12 +94,15 @@ class EvalSettings:
             return True
         if name == "abort-on-warn":
             self.abort_on_warn = _bool(name, value)
+        elif name == "max-call-depth":
+            if not value.isdigit() or int(value) >= 2**32:
+                raise SettingError(f"option '{name}' has invalid value '{value}'")
+            self.max_call_depth = int(value)
         elif name == "trace-verbose":
             self.trace_verbose = _bool(name, value)
         elif name == "pure-eval":
-            if _bool(name, value):
-                raise SettingError("pure evaluation (pure-eval = true) is not supported by pydock")
-            self.impure = True
+            self.pure_eval = _bool(name, value)
+            self.impure = not self.pure_eval
         elif name in ("experimental-features", "extra-experimental-features"):
             features = set(value.split())
             unknown = sorted(features - KNOWN_EXPERIMENTAL_FEATURES)

@@ -62,6 +62,8 @@ def show(e: A.Node) -> str:  # noqa: C901 - one case per node type
         return e.value
     if t is A.Var:
         return show_id(e.name)
+    if t is A.InheritFrom:
+        return show(e.expr)
     if t is A.CurPos:
         return "__curPos"
     if t is A.Select:

@@ -16,7 +16,7 @@ from typing import Any
 from pydock.store.compute import ComputeOnlyStore
 from pydock.store.protocol import Store
 
-from . import ops
+from . import ops, purity
 from .builtins import load_all
 from .builtins.derivations import DERIVATION_NIX, copy_path_to_store
 from .builtins.registry import CONSTANTS, FEATURE_OF, PRIMOPS, set_state
@@ -26,7 +26,7 @@ from .packages import PackageIndex
 from .packages.host_shell import HostShellError, add_host_shell
 from .parser import parse
 from .settings import EvalSettings
-from .values import PrimOp, Thunk, mkstr
+from .values import CALL_DEPTH, PrimOp, Thunk, mkstr
 
 _SYSTEMS = {"x86_64": "x86_64-linux", "amd64": "x86_64-linux", "aarch64": "aarch64-linux", "arm64": "aarch64-linux"}
 
@@ -75,6 +75,7 @@ class EvalState:
     ) -> None:
         load_all()
         self.settings = settings if settings is not None else EvalSettings.from_environment()
+        CALL_DEPTH[1] = self.settings.max_call_depth
         self.store_dir = store_dir
         # read-only evaluation computes paths without writing (as nix-instantiate --eval)
         self.store: Store = store if store is not None else ComputeOnlyStore(store_dir)
@@ -82,6 +83,8 @@ class EvalState:
         self.system = system or host_system()
         cli = parse_search_path(list(search_path or []))
         env = parse_search_path([e for e in os.environ.get("NIX_PATH", "").split(":") if e])
+        if self.settings.pure_eval:  # pure mode has no search path at all
+            cli, env = [], []
         self.search_path = cli + env
         self.n_cli_search_path = len(cli)
         self.file_cache: dict[str, Any] = {}
@@ -107,6 +110,8 @@ class EvalState:
             builtins[short] = v
             globals_[name] = v
         for name, fn in CONSTANTS.items():
+            if self.settings.pure_eval and name in purity.IMPURE_CONSTANTS:
+                continue
             # constants are plain values, as in Nix (so `[ null ]` prints `[ null ]`)
             short = name[2:] if name.startswith("__") else name
             v = fn()
@@ -171,8 +176,13 @@ class EvalState:
                 raise NixError(f"pydockHostShell: {e}") from None
             cached = self.file_cache[HOST_SHELL_HOOK] = mkstr(path, {path})
         return cached
+    def check_read(self, path: str, in_builtin: bool = False) -> None:
+        """Pure mode reads only the store and pydock's own Nix files (see purity.py)."""
+        if self.settings.pure_eval and not purity.may_read(path, self.store_dir, (PRELUDE_DIR, CORE_DIR)):
+            raise purity.access_refused(path, in_builtin)
 
     def read_source(self, path: str) -> Source:
+        self.check_read(path)
         try:
             with open(path, "rb") as f:
                 data = f.read()
@@ -193,6 +203,8 @@ class EvalState:
         holding ``nixpkgs``) says otherwise; ``NIX_PATH`` cannot replace it, because a
         host's real nixpkgs is not something pydock can evaluate its packages from.
         """
+        if self.settings.pure_eval and not name.startswith("nix/"):
+            raise purity.lookup_refused(name)
         if name == "nixpkgs" or name.startswith("nixpkgs/"):
             n_cli = self.n_cli_search_path if search_path == self.search_path else len(search_path)
             found = self._search(search_path[:n_cli], name)

@@ -216,8 +216,30 @@ class PrimOpApp:
 FUNCTION_TYPES = (Lambda, PrimOp, PrimOpApp)
 
 
+# Current Nix's ``max-call-depth``: [calls in progress, limit]. Every function application
+# (a call in the program, or a builtin calling a function) and every level of a deep walk
+# (``deepSeq``, ``--strict``, ``toJSON``) counts one while it runs; past the limit evaluation
+# stops with Nix's "stack overflow" error instead of exhausting the real stack. One evaluation
+# runs at a time in a process; ``EvalState`` sets the limit from its settings.
+CALL_DEPTH = [0, 10000]
+STACK_OVERFLOW = "stack overflow; max-call-depth exceeded"
+
+
 def call_function(f: Any, arg: Any) -> Any:
-    """Apply a forced value ``f`` to ``arg`` (a value or thunk); returns WHNF.
+    """Apply a forced value ``f`` to ``arg`` (a value or thunk); returns WHNF. One level of
+    ``max-call-depth``, as Nix's ``callFunction``."""
+    depth = CALL_DEPTH[0]
+    if depth > CALL_DEPTH[1]:
+        raise NixError(STACK_OVERFLOW)
+    CALL_DEPTH[0] = depth + 1
+    try:
+        return apply_function(f, arg)
+    finally:
+        CALL_DEPTH[0] = depth
+
+
+def apply_function(f: Any, arg: Any) -> Any:
+    """``call_function`` for a caller that has counted the call depth itself.
 
     Sets are callable when they have ``__functor`` (as in Nix).
     """
@@ -377,6 +399,9 @@ def is_derivation(v: Any) -> bool:
 
 
 __all__ = [
+    "CALL_DEPTH",
+    "STACK_OVERFLOW",
+    "apply_function",
     "BLACKHOLE",
     "Attrs",
     "CStr",

@@ -171,9 +171,17 @@ def setting_options(f: F) -> F:
                 help="Make builtins.traceVerbose print.",
             ),
             click.option(
+                "--max-call-depth", metavar="N", expose_value=False, callback=_collect("max-call-depth", identity),
+                help="Nested function calls allowed before 'stack overflow' (default 10000, as current Nix).",
+            ),
+            click.option(
                 "--impure", is_flag=True, expose_value=False,
                 callback=_collect("pure-eval", lambda v: "false" if v else None),
-                help="Allow impure evaluation (pydock's evaluation is always impure, as nix-instantiate's).",
+                help="Allow impure evaluation (the default, as nix-instantiate's).",
+            ),
+            click.option(
+                "--pure-eval", is_flag=True, expose_value=False, callback=_collect("pure-eval", flag),
+                help="Pure evaluation: no search path, environment, clock or files outside the store.",
             ),
             click.option(
                 "--extra-experimental-features", multiple=True, metavar="FEATURES", expose_value=False,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -28,9 +29,11 @@ from .base32 import (
     encode_base32,
     encode_base64,
 )
+from .blake3 import Blake3
 from .errors import StoreError
 
 __all__ = [
+    "EXPERIMENTAL_HASH_SIZES",
     "HASH_SIZES",
     "Base",
     "BadHash",
@@ -46,6 +49,10 @@ __all__ = [
 
 HASH_SIZES: dict[str, int] = {"md5": 16, "sha1": 20, "sha256": 32, "sha512": 64}
 """Digest length in bytes of each algorithm Nix 2.8 supports, nothing more."""
+
+EXPERIMENTAL_HASH_SIZES: dict[str, int] = {"blake3": 32}
+"""Algorithms current Nix has behind an experimental feature (``blake3-hashes``): a parser
+accepts them only when its caller passes them in ``extra`` (the evaluator, with the feature on)."""
 
 _READ_CHUNK = 65536
 
@@ -79,19 +86,26 @@ def parse_hash_type_opt(name: str) -> str | None:
     return name if name in HASH_SIZES else None
 
 
-def parse_hash_type(name: str) -> str:
-    """Validate an algorithm name, raising Nix's "unknown hash algorithm" error."""
-    if name not in HASH_SIZES:
+def parse_hash_type(name: str, extra: Collection[str] = ()) -> str:
+    """Validate an algorithm name, raising Nix's "unknown hash algorithm" error; ``extra``
+    names experimental algorithms (of ``EXPERIMENTAL_HASH_SIZES``) the caller allows."""
+    if name not in HASH_SIZES and not (name in extra and name in EXPERIMENTAL_HASH_SIZES):
         raise BadHash(f"unknown hash algorithm '{name}'")
     return name
 
 
-def new_hasher(algo: str) -> Hasher:
+def _size(algo: str) -> int:
+    return HASH_SIZES.get(algo) or EXPERIMENTAL_HASH_SIZES[algo]
+
+
+def new_hasher(algo: str, extra: Collection[str] = ()) -> Hasher:
     """A fresh incremental hasher for ``algo`` (validated)."""
-    return hashlib.new(parse_hash_type(algo))
+    if parse_hash_type(algo, extra) == "blake3":
+        return Blake3()
+    return hashlib.new(algo)
 
 
-def _split_type_prefix(text: str) -> tuple[str | None, bool, str]:
+def _split_type_prefix(text: str, extra: Collection[str] = ()) -> tuple[str | None, bool, str]:
     """Peel an ``algo:`` or SRI ``algo-`` prefix off ``text``.
 
     Returns ``(algo or None, is_sri, rest)``.  A colon wins over a dash, and the
@@ -100,10 +114,10 @@ def _split_type_prefix(text: str) -> tuple[str | None, bool, str]:
     """
     head, sep, rest = text.partition(":")
     if sep:
-        return parse_hash_type(head), False, rest
+        return parse_hash_type(head, extra), False, rest
     head, sep, rest = text.partition("-")
     if sep:
-        return parse_hash_type(head), True, rest
+        return parse_hash_type(head, extra), True, rest
     return None, False, text
 
 
@@ -115,7 +129,7 @@ class Hash:
     digest: bytes
 
     def __post_init__(self) -> None:
-        size = HASH_SIZES.get(self.algo)
+        size = HASH_SIZES.get(self.algo) or EXPERIMENTAL_HASH_SIZES.get(self.algo)
         if size is None:
             raise BadHash(f"unknown hash algorithm '{self.algo}'")
         if len(self.digest) != size:
@@ -174,7 +188,7 @@ class Hash:
         characters long, but the algorithm is already fixed, so the lengths never
         collide for the same algorithm).
         """
-        size = HASH_SIZES[algo]
+        size = _size(algo)
         try:
             if not is_sri and len(rest) == 2 * size:
                 try:
@@ -197,21 +211,21 @@ class Hash:
         raise BadHash(f"hash '{rest}' has wrong length for hash type '{algo}'")
 
     @classmethod
-    def parse_any(cls, text: str, algo: str | None = None) -> Hash:
+    def parse_any(cls, text: str, algo: str | None = None, extra: Collection[str] = ()) -> Hash:
         """Parse any form; ``algo`` is the type expected from context, if any.
 
         This is what ``outputHash``, ``builtins.fetchurl``'s ``sha256`` and
         ``nix-hash --to-*`` use: a prefix in the string and ``algo`` must agree,
-        and at least one of them must be present.
+        and at least one of them must be present. ``extra``: see ``parse_hash_type``.
         """
-        parsed, is_sri, rest = _split_type_prefix(text)
+        parsed, is_sri, rest = _split_type_prefix(text, extra)
         if parsed is None and algo is None:
             raise BadHash(f"hash '{rest}' does not include a type, nor is the type otherwise known from context")
         if parsed is not None and algo is not None and parsed != algo:
             raise BadHash(f"hash '{text}' should have type '{algo}'")
         if parsed is None:
             assert algo is not None
-            parsed = parse_hash_type(algo)
+            parsed = parse_hash_type(algo, extra)
         return cls._decode(rest, parsed, is_sri)
 
     @classmethod
@@ -250,16 +264,18 @@ class Hash:
         return cls.parse_any(text, algo)
 
 
-def hash_bytes(algo: str, data: bytes | str) -> Hash:
+def hash_bytes(algo: str, data: bytes | str, extra: Collection[str] = ()) -> Hash:
     """Digest an in-memory string (``builtins.hashString``); str is UTF-8 encoded."""
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
-    return Hash(algo, hashlib.new(parse_hash_type(algo), data).digest())
+    hasher = new_hasher(algo, extra)
+    hasher.update(data)
+    return Hash(algo, hasher.digest())
 
 
-def hash_file(algo: str, path: str | os.PathLike[str]) -> Hash:
+def hash_file(algo: str, path: str | os.PathLike[str], extra: Collection[str] = ()) -> Hash:
     """Digest a file's contents in bounded memory (flat hashing, ``builtins.hashFile``)."""
-    hasher = hashlib.new(parse_hash_type(algo))
+    hasher = new_hasher(algo, extra)
     with open(path, "rb") as f:
         while chunk := f.read(_READ_CHUNK):
             hasher.update(chunk)

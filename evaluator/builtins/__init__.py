@@ -7,7 +7,7 @@ import importlib
 _MODULES = (
     "core", "lists", "attrs", "strings", "io", "derivations",
     "json", "regex", "toml", "xml", "versions", "hashing",
-    "diagnostics", "fetchers", "flakerefs",
+    "diagnostics", "fetchers", "flakerefs", "dynamic",
 )
 _loaded = False
 

@@ -10,7 +10,9 @@ from ..compiler import arith, function_args
 from ..errors import NO_POS, Abort, AssertionFailed, NixError, ThrownError
 from ..ops import coerce_to_string, format_float, less_than
 from ..values import (
+    CALL_DEPTH,
     FUNCTION_TYPES,
+    STACK_OVERFLOW,
     CStr,
     Lambda,
     NixPath,
@@ -127,24 +129,36 @@ def seq(a, b):
 
 
 def force_deep(v: Any) -> None:
-    """Force a value and everything inside it, iteratively (no Python recursion)."""
+    """Force a value and everything inside it, iteratively (no Python recursion).
+
+    Each level of nesting is one level of ``max-call-depth`` (current Nix's
+    ``forceValueDeep``), and a thunk is forced at its own level's depth.
+    """
     seen: set[int] = set()
-    stack = [v]
-    while stack:
-        x = stack.pop()
-        if type(x) is Thunk:
-            x = x.force()
-        t = type(x)
-        if t is list:
-            if id(x) in seen:
-                continue
-            seen.add(id(x))
-            stack.extend(reversed(x))
-        elif isinstance(x, dict):
-            if id(x) in seen:
-                continue
-            seen.add(id(x))
-            stack.extend(reversed(list(x.values())))
+    base = CALL_DEPTH[0]
+    limit = CALL_DEPTH[1]
+    stack = [(v, base)]
+    try:
+        while stack:
+            x, depth = stack.pop()
+            if depth > limit:
+                raise NixError(STACK_OVERFLOW)
+            if type(x) is Thunk:
+                CALL_DEPTH[0] = depth + 1
+                x = x.force()
+            t = type(x)
+            if t is list:
+                if id(x) in seen:
+                    continue
+                seen.add(id(x))
+                stack.extend((item, depth + 1) for item in reversed(x))
+            elif isinstance(x, dict):
+                if id(x) in seen:
+                    continue
+                seen.add(id(x))
+                stack.extend((item, depth + 1) for item in reversed(list(x.values())))
+    finally:
+        CALL_DEPTH[0] = base
 
 
 @primop("__deepSeq")
@@ -238,8 +252,12 @@ def add(a, b):
     b = force(b)
     if type(a) is float or type(b) is float:
         return force_float(a) + force_float(b)
-    r = force_int(a) + force_int(b)
-    return ((r + 2**63) % 2**64) - 2**63
+    x = force_int(a)
+    y = force_int(b)
+    r = x + y
+    if not -(2**63) <= r < 2**63:  # current Nix (rl-2.24); Nix 2.8 wrapped around
+        raise NixError(f"integer overflow in adding {x} + {y}")
+    return r
 
 
 @primop("__sub")
@@ -299,7 +317,11 @@ def toString(v):
 
 @primop("__getEnv")
 def getEnv(name):
-    return os.environ.get(force_string_no_ctx(name), "")
+    key = force_string_no_ctx(name)
+    st = state()
+    if st is not None and st.settings.pure_eval:  # current Nix's pure mode sees no environment
+        return ""
+    return os.environ.get(key, "")
 
 
 # ------------------------------------------------------------------ constants
@@ -333,9 +355,10 @@ def currentTime():
 
 
 # The Nix release whose language pydock implements in full (see README "Nix versions"): it
-# has every builtin and behaviour of Nix 2.18, plus newer builtins; it keeps Nix 2.8's wrapping
-# integer arithmetic, which later releases turned into errors. 2.18 is also the oldest Nix that
-# current nixpkgs accepts (lib/minfeatures.nix).
+# has every builtin and behaviour of Nix 2.18, plus newer builtins and behaviour (integer
+# overflow errors, max-call-depth, blake3), but not all of a later release (strings with NUL
+# bytes are still accepted, and JSON/TOML numbers out of range are not refused). 2.18 is also
+# the oldest Nix that current nixpkgs accepts (lib/minfeatures.nix).
 NIX_VERSION = "2.18.0"
 
 

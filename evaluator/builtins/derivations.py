@@ -19,8 +19,9 @@ from pydock.store.hashes import BadHash, Hash, parse_hash_type_opt
 from pydock.store.paths import BadStorePath, FileIngestionMethod
 from pydock.store.protocol import Store
 
-from ..errors import NO_POS, NixError
+from ..errors import NO_POS, NixError, experimental_feature_disabled
 from ..ops import coerce_to_string
+from ..purity import store_path_refused
 from ..values import (
     CStr,
     NixPath,
@@ -116,8 +117,8 @@ def _derivation_strict(attrs: dict) -> dict:
         for n in names:
             if n in seen:
                 raise NixError(f"duplicate derivation output '{n}'")
-            if n == "drv":
-                raise NixError("invalid derivation output name 'drv'")
+            if n in ("drv", "drvPath"):  # "drvPath" would clash with the result's own (current Nix)
+                raise NixError(f"invalid derivation output name '{n}'")
             seen.append(n)
         if not seen:
             raise NixError("derivation cannot have an empty set of outputs")
@@ -138,9 +139,9 @@ def _derivation_strict(attrs: dict) -> dict:
             if ignore_nulls and force(value) is None:
                 continue
             if key == "__contentAddressed" and force_bool(value):
-                raise _experimental("ca-derivations")
+                raise experimental_feature_disabled("ca-derivations")
             if key == "__impure" and force_bool(value):
-                raise _experimental("impure-derivations")
+                raise experimental_feature_disabled("impure-derivations")
             if key == "args":
                 for item in force_list(value):
                     drv.args.append(coerce_to_string(item, ctx, True, True))
@@ -230,13 +231,6 @@ def warn(msg: str) -> None:
     write_stderr(f"warning: {msg}")
 
 
-def _experimental(feature: str) -> NixError:
-    return NixError(
-        f"experimental Nix feature '{feature}' is disabled; "
-        f"use '--extra-experimental-features {feature}' to override"
-    )
-
-
 def _str_with_ctx(value: Any, ctx: set[str]) -> str:
     s = force_string(value)
     if type(s) is CStr:
@@ -276,6 +270,7 @@ def copy_path_to_store(path: str) -> str:
     if path.endswith(".drv"):
         raise NixError("file names are not allowed to end in '.drv'")
     name = os.path.basename(path)
+    st.check_read(path)
     if not os.path.lexists(path):
         raise NixError(f"getting status of '{path}': No such file or directory")
     try:
@@ -321,6 +316,7 @@ def _memoised(keep):
 def _add_path(name: str, path: str, filter_fn: Any, method: FileIngestionMethod, expected: Hash | None) -> str:
     st = _store()
     flt = _memoised(_make_filter(filter_fn)) if filter_fn is not None else None
+    state().check_read(path, in_builtin=True)
     if not os.path.lexists(path):
         raise NixError(f"getting status of '{path}': No such file or directory")
     if method is FileIngestionMethod.FLAT and os.path.isdir(path):
@@ -378,6 +374,8 @@ def path_(args):
 
 @primop("__storePath")
 def storePath(p):
+    if state().settings.pure_eval:
+        raise store_path_refused()
     ctx: set[str] = set()
     path = coerce_to_string(p, ctx, False, False)
     st = _store()

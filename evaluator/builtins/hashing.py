@@ -1,26 +1,26 @@
 """``builtins.hashString``, ``builtins.hashFile`` and ``builtins.convertHash``: Nix's hash algorithms.
 
-Only md5, sha1, sha256 and sha512 exist in Nix 2.8 (current Nix adds blake3 behind an experimental
-feature, which pydock refuses by name since Python has no BLAKE3). An unknown name is a *usage* error there (it is
+Nix 2.8 has md5, sha1, sha256 and sha512; current Nix adds blake3 behind the experimental feature
+``blake3-hashes`` (rl-2.27), and so does pydock (``store/blake3.py``, pure Python). With the
+feature off, current Nix names the feature rather than calling blake3 unknown, and everything that
+parses an algorithm name (``hashString``, ``hashFile``, ``convertHash``'s ``hashAlgo`` and the
+prefix of its ``hash``) is gated the same way. An unknown name is a *usage* error (it is
 raised by the hash-type parser, not by the evaluator), so it carries no source position and the CLI
 adds a "Try '... --help'" hint; ``UnknownHashAlgorithm`` lets the CLI recognise it.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from pydock.store.hashes import BadHash, Base, Hash
+from pydock.store.hashes import EXPERIMENTAL_HASH_SIZES, HASH_SIZES, BadHash, Base, Hash, new_hasher
 
-from ..errors import NO_POS, NixError
+from ..errors import NO_POS, NixError, experimental_feature_disabled
 from ..ops import encode
 from ..values import force_attrs, force_string, force_string_no_ctx
 from ..warnings import warn
 from .io import realise_path
 from .registry import primop, state
-
-_ALGORITHMS = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha512": hashlib.sha512}
 
 
 class UnknownHashAlgorithm(NixError):
@@ -29,32 +29,37 @@ class UnknownHashAlgorithm(NixError):
     usage_error = True
 
 
-def _algorithm(name: Any) -> Any:
-    t = force_string_no_ctx(name)
-    algo = _ALGORITHMS.get(t)
-    if algo is None:
-        _refuse_blake3(t)
-        raise UnknownHashAlgorithm(f"unknown hash algorithm '{t}'", NO_POS)  # a usage error: no position
-    return algo
+_FEATURE = "blake3-hashes"
 
 
-def _refuse_blake3(name: str) -> None:
-    """Current Nix has BLAKE3 behind ``blake3-hashes``; Python's hashlib has no BLAKE3, so with
-    the feature on pydock says so instead of calling the name unknown."""
+def _experimental_allowed() -> tuple[str, ...]:
+    """The experimental algorithms this evaluation may use."""
     st = state()
-    if name == "blake3" and st is not None and st.settings.has_feature("blake3-hashes"):
-        raise NixError("hash algorithm 'blake3' is not supported by pydock")
+    return tuple(EXPERIMENTAL_HASH_SIZES) if st is not None and st.settings.has_feature(_FEATURE) else ()
+
+
+def _algorithm_name(name: str) -> str:
+    if name in HASH_SIZES or name in _experimental_allowed():
+        return name
+    if name in EXPERIMENTAL_HASH_SIZES:
+        raise experimental_feature_disabled(_FEATURE, NO_POS)
+    raise UnknownHashAlgorithm(f"unknown hash algorithm '{name}'", NO_POS)  # a usage error: no position
+
+
+def _algorithm(name: Any) -> str:
+    return _algorithm_name(str(force_string_no_ctx(name)))
 
 
 @primop("__hashString")
 def prim_hash_string(algorithm: Any, s: Any) -> Any:
     """The string's context is dropped: hashing text does not depend on the store paths it names."""
-    algo = _algorithm(algorithm)
-    return algo(encode(force_string(s))).hexdigest()
+    h = new_hasher(_algorithm(algorithm), EXPERIMENTAL_HASH_SIZES)
+    h.update(encode(force_string(s)))
+    return h.hexdigest()
 
 
-def hash_file(algo: Any, path: str) -> str:
-    h = algo()
+def hash_file(algo: str, path: str) -> str:
+    h = new_hasher(algo, EXPERIMENTAL_HASH_SIZES)
     try:
         with open(path, "rb") as f:
             while True:
@@ -119,14 +124,9 @@ def prim_convert_hash(args: Any) -> Any:
         raise NixError("attribute 'toHashFormat' missing")
     fmt = _hash_format(str(force_string_no_ctx(attrs["toHashFormat"])))
     try:
-        h = Hash.parse_any(text, algo)
+        h = Hash.parse_any(text, algo, _experimental_allowed())
     except BadHash as e:
+        if any(str(e) == f"unknown hash algorithm '{n}'" for n in EXPERIMENTAL_HASH_SIZES):  # feature off
+            raise experimental_feature_disabled(_FEATURE, NO_POS) from None
         raise NixError(str(e)) from None
     return h.to_string(fmt)
-
-
-def _algorithm_name(name: str) -> str:
-    if name not in _ALGORITHMS:
-        _refuse_blake3(name)
-        raise UnknownHashAlgorithm(f"unknown hash algorithm '{name}'")
-    return name

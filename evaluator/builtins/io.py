@@ -27,6 +27,7 @@ def realise_path(v) -> str:
     st = state()
     if st is None:  # a builtin called outside an evaluation (unit tests of single builtins)
         return p
+    st.check_read(p, in_builtin=True)
     store = st.store
     sd = store.store_dir
     if sd.is_in_store(p):
@@ -109,6 +110,12 @@ def readFileType(path):
 def pathExists(path):
     # no canonicalisation: "file/" and "file/." do not exist, as in Nix
     p = coerce_to_path(path)
+    st = state()
+    if st is not None and st.settings.pure_eval:  # pure mode: unreadable paths do not exist
+        try:
+            st.check_read(canon_path(p))
+        except NixError:
+            return False
     return os.path.lexists(p)
 
 

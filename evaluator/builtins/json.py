@@ -13,8 +13,11 @@ from typing import Any
 
 from ..compiler import lambda_info
 from ..errors import NO_POS, NixError
+from ..lexer import nul_refused
 from ..ops import coerce_to_string, decode, encode, format_float
 from ..values import (
+    CALL_DEPTH,
+    STACK_OVERFLOW,
     CStr,
     Lambda,
     NixPath,
@@ -57,14 +60,47 @@ def _unconvertible(v: Any) -> NixError:
     return err
 
 
-# Nix 2.8's printValueAsJSON recurses on the C stack and overflows between 60,000
-# and 80,000 nested levels; report the same error rather than succeeding.
-MAX_JSON_DEPTH = 65536
+# UTF-8 lead bytes: (continuation bytes needed, allowed range of the first continuation byte)
+_UTF8_LEADS = {
+    **{c: (1, 0x80, 0xBF) for c in range(0xC2, 0xE0)},
+    0xE0: (2, 0xA0, 0xBF),
+    **{c: (2, 0x80, 0xBF) for c in (*range(0xE1, 0xED), 0xEE, 0xEF)},
+    0xED: (2, 0x80, 0x9F),
+    0xF0: (3, 0x90, 0xBF),
+    **{c: (3, 0x80, 0xBF) for c in range(0xF1, 0xF4)},
+    0xF4: (3, 0x80, 0x8F),
+}
 
 
-def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) -> None:
-    if depth > MAX_JSON_DEPTH:
-        raise NixError("stack overflow (possible infinite recursion)")
+def _check_utf8(s: str) -> None:
+    """Current Nix's JSON writer (nlohmann's ``dump``) refuses bytes that are not UTF-8, naming
+    the byte where decoding failed; Nix 2.8 wrote them raw. pydock keeps such bytes as
+    surrogate escapes, so the check runs on the string's bytes."""
+    b = s.encode("utf-8", "surrogateescape")
+    i, n = 0, len(b)
+    prefix = "JSON serialization error: [json.exception.type_error.316] "
+    while i < n:
+        c = b[i]
+        if c < 0x80:
+            i += 1
+            continue
+        lead = _UTF8_LEADS.get(c)
+        if lead is None:
+            raise NixError(f"{prefix}invalid UTF-8 byte at index {i}: 0x{c:02X}")
+        need, lo, hi = lead
+        for j in range(i + 1, i + 1 + need):
+            if j >= n:
+                raise NixError(f"{prefix}incomplete UTF-8 string; last byte: 0x{b[n - 1]:02X}")
+            if not lo <= b[j] <= hi:
+                raise NixError(f"{prefix}invalid UTF-8 byte at index {j}: 0x{b[j]:02X}")
+            lo, hi = 0x80, 0xBF
+        i += 1 + need
+
+
+def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0, utf8: bool = False) -> None:
+    # each level of nesting is one level of current Nix's max-call-depth (printValueAsJSON)
+    if depth + CALL_DEPTH[0] > CALL_DEPTH[1]:
+        raise NixError(STACK_OVERFLOW)
     if isinstance(v, Thunk):
         if strict or v.code is None:
             v = v.force()
@@ -72,9 +108,13 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) 
             raise NixError("cannot convert a thunk to JSON")
     t = type(v)
     if t is str:
+        if utf8 and not v.isascii():
+            _check_utf8(v)
         out.append(json_string(v))
     elif t is CStr:
         ctx.update(v.ctx)
+        if utf8 and not v.isascii():
+            _check_utf8(v)
         out.append(json_string(v))
     elif t is bool:
         out.append("true" if v else "false")
@@ -89,14 +129,14 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) 
         for i, item in enumerate(v):
             if i:
                 out.append(",")
-            _write(item, ctx, strict, out, depth + 1)
+            _write(item, ctx, strict, out, depth + 1, utf8)
         out.append("]")
     elif isinstance(v, dict):
         if "__toString" in v:
             out.append(json_string(coerce_to_string(v, ctx, coerce_more=False, copy_to_store=False)))
             return
         if "outPath" in v:
-            _write(v["outPath"], ctx, strict, out, depth + 1)
+            _write(v["outPath"], ctx, strict, out, depth + 1, utf8)
             return
         out.append("{")
         for i, name in enumerate(sorted(v, key=_sort_key)):
@@ -104,7 +144,7 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) 
                 out.append(",")
             out.append(json_string(name))
             out.append(":")
-            _write(v[name], ctx, strict, out, depth + 1)
+            _write(v[name], ctx, strict, out, depth + 1, utf8)
         out.append("}")
     elif t is NixPath:
         out.append(json_string(coerce_to_string(v, ctx, copy_to_store=True)))
@@ -114,16 +154,18 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0) 
         raise NixError(f"cannot convert {show_type(v)} to JSON")
 
 
-def value_to_json(v: Any, ctx: set[str], strict: bool = True) -> str:
+def value_to_json(v: Any, ctx: set[str], strict: bool = True, utf8: bool = False) -> str:
     """Serialise ``v`` as Nix does; string contexts met on the way are added to ``ctx``.
 
     With ``strict=False`` (``nix-instantiate --eval --json`` without ``--strict``) unevaluated
     thunks are an error, as in Nix. Nix streams its output, so on error the text written so far
-    is attached to the exception as ``partial_output`` for the CLI to print.
+    is attached to the exception as ``partial_output`` for the CLI to print. ``utf8``: refuse
+    bytes that are not UTF-8, as current Nix's ``toJSON`` does (the CLI's ``--json`` and the
+    differential tests keep Nix 2.8's raw bytes).
     """
     out: list[str] = []
     try:
-        _write(v, ctx, strict, out)
+        _write(v, ctx, strict, out, 0, utf8)
     except NixError as e:
         e.partial_output = "".join(out)  # type: ignore[attr-defined]
         raise
@@ -134,7 +176,7 @@ def value_to_json(v: Any, ctx: set[str], strict: bool = True) -> str:
 def prim_to_json(v: Any) -> Any:
     """``builtins.toJSON``: the result carries the context of every string and path inside."""
     ctx: set[str] = set()
-    s = value_to_json(v, ctx, strict=True)
+    s = value_to_json(v, ctx, strict=True, utf8=True)
     return mkstr(s, ctx)
 
 
@@ -519,7 +561,7 @@ class _Parser:
                     else:
                         if self.last != _TK_STRING:
                             raise self.fail(_TK_STRING, "object key")
-                        key = decode(bytes(self.lexer.buffer))
+                        key = _nix_string(self.lexer.buffer)
                         if self.next_token() != _TK_NAME_SEP:
                             raise self.fail(_TK_NAME_SEP, "object separator")
                         stack.append([False, {}, key])
@@ -549,7 +591,9 @@ class _Parser:
                     value = self.lexer.number
                 elif tok == _TK_UNSIGNED:
                     n = self.lexer.number
-                    value = n - (1 << 64) if n >= 1 << 63 else n  # Nix stores it in a signed int64
+                    if n >= 1 << 63:  # current Nix refuses it (Nix 2.8 wrapped it into a signed int64)
+                        raise NixError(f"unsigned json number {n} outside of Nix integer range", NO_POS)
+                    value = n
                 elif tok == _TK_STRING:
                     value = _nix_string(self.lexer.buffer)
                 elif tok == _TK_ERROR:
@@ -606,9 +650,11 @@ class _Parser:
 
 
 def _nix_string(buf: bytearray) -> str:
-    """Nix keeps strings as C strings, so an escaped NUL ends the string."""
-    nul = buf.find(0)
-    return decode(bytes(buf if nul < 0 else buf[:nul]))
+    """Nix strings cannot hold NUL: current Nix refuses one (Nix 2.8 cut the string there)."""
+    s = decode(bytes(buf))
+    if "\0" in s:
+        raise NixError(nul_refused(s), NO_POS)
+    return s
 
 
 def parse_json(s: str) -> Any:

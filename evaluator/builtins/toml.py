@@ -21,6 +21,7 @@ import tomllib
 from typing import Any
 
 from ..errors import NixError
+from ..lexer import nul_refused
 from ..values import force_string_no_ctx
 from .registry import primop, state
 from .toml_timestamps import InvalidTimestamp, mark_timestamps, unmark
@@ -42,14 +43,25 @@ class _DatesUnsupported(Exception):
 
 
 def _to_nix(v: Any) -> Any:
+    """tomllib's document as Nix values, with current Nix's refusals (toml11 v4): integers
+    beyond 64 bits (Nix 2.8 clamped them) and strings or keys holding NUL."""
     if isinstance(v, dict):
+        for k in v:
+            if "\0" in k:
+                raise NixError(f"while parsing TOML: error: {nul_refused(k)}")
         return {k: _to_nix(x) for k, x in v.items()}
     if isinstance(v, list):
         return [_to_nix(x) for x in v]
     if isinstance(v, bool):
         return v
     if isinstance(v, int):
-        return min(max(v, _INT_MIN), _INT_MAX)
+        if not _INT_MIN <= v <= _INT_MAX:
+            raise NixError(
+                "while parsing TOML: [error] toml::parse_dec_integer: too large integer: current max digits = 2^63"
+            )
+        return v
+    if isinstance(v, str) and "\0" in v:
+        raise NixError(f"while parsing TOML: error: {nul_refused(v)}")
     if isinstance(v, (datetime.date, datetime.time)):  # datetime is a date too
         raise _DatesUnsupported()
     return v

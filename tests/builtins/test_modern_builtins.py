@@ -111,6 +111,54 @@ def test_convert_hash_errors() -> None:
     )
 
 
+# ------------------------------------------------------------------ blake3 (rl-2.27.md)
+
+BLAKE3 = ["--extra-experimental-features", "blake3-hashes"]
+
+
+def test_blake3_hash_string_and_convert_hash() -> None:
+    """The digests of Nix's own unit tests (src/libutil-tests/hash.cc, "abc" and the IETF
+    draft's "IETF"); convertHash moves between every form, the algorithm read from the prefix."""
+    abc = "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"
+    ietf = "83a2de1ee6f4e6ab686889248f4ec0cf4cc5709446a682ffd1cbb4d6165181e2"
+    got = ours_json('map (builtins.hashString "blake3") [ "abc" "IETF" ]', *BLAKE3)
+    assert got == [abc, ietf]
+    sri = ours_json(f'builtins.convertHash {{ hash = "{abc}"; hashAlgo = "blake3"; toHashFormat = "sri"; }}', *BLAKE3)
+    assert isinstance(sri, str) and sri.startswith("blake3-")
+    back = ours_json(
+        f'map (f: builtins.convertHash {{ hash = builtins.convertHash {{ hash = "{sri}"; toHashFormat = f; }};'
+        ' hashAlgo = "blake3"; toHashFormat = "base16"; }) [ "nix32" "base64" "sri" "base16" ]',
+        *BLAKE3,
+    )
+    assert back == [abc] * 4
+
+
+def test_blake3_hash_file_of_many_chunks(tmp_path: Path) -> None:
+    """A 2049-byte file (three chunks: a parent node over a subtree) against the BLAKE3
+    specification's test vector for that input (bytes i % 251)."""
+    (tmp_path / "f").write_bytes(bytes(i % 251 for i in range(2049)))
+    got = ours_json(f'builtins.hashFile "blake3" {tmp_path}/f', *BLAKE3)
+    assert got == "5f4d72f40d7a5f82b15ca2b2e44b1de3c2ef86c426c95c1af0b6879522563030"
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'builtins.hashString "blake3" "abc"',
+        'builtins.hashFile "blake3" /dev/null',
+        'builtins.convertHash { hash = "x"; hashAlgo = "blake3"; toHashFormat = "sri"; }',
+        'builtins.convertHash { hash = "blake3-ZDezrDhGUTP/tjt1JzqNtUjFWEZdedsD/TWcbNW9nYU="; toHashFormat = "sri"; }',
+    ],
+)
+def test_blake3_needs_its_feature(expr: str) -> None:
+    """Current Nix parses the name "blake3" only with ``blake3-hashes`` on, and names the
+    feature otherwise (src/libutil/hash.cc, parseHashAlgoOpt)."""
+    assert ours_error(expr) == (
+        "error: experimental Nix feature 'blake3-hashes' is disabled; "
+        "use '--extra-experimental-features blake3-hashes' to override"
+    )
+
+
 # ------------------------------------------------------------------ warn, break, traceVerbose
 
 
@@ -401,3 +449,50 @@ def test_toml_timestamps_only_where_values_are() -> None:
         "a": [{"d": ts("1979-05-27")}, ts("07:32:00")],
         "t": {"x": {"y": ts("1979-05-27T07:32:00.100+01:30")}},
     }
+
+
+# ------------------------------------------------------------------ outputOf (dynamic-derivations)
+
+DYNAMIC = ["--extra-experimental-features", "dynamic-derivations"]
+DRVS = (
+    'd = derivation { name = "x"; system = "x"; builder = "/x"; outputs = [ "out" "dev" ]; };'
+    ' f = derivation { name = "f"; system = "x"; builder = "/x"; outputHashMode = "flat";'
+    ' outputHash = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; };'
+    " ref = drv: builtins.unsafeDiscardOutputDependency drv.drvPath;"
+)
+
+
+def test_output_of_a_stored_derivation_is_its_output(nix: Nix) -> None:
+    """Current Nix's ``outputOf`` on an opaque ``.drv`` path: the output path (input-addressed
+    and fixed outputs) with the output's context; Nix 2.8 gives the same path and context
+    through the derivation's own attributes."""
+    ours = ours_json(
+        f'let {DRVS} o = builtins.outputOf (ref d) "dev"; in [ o (builtins.getContext o)'
+        ' (builtins.outputOf (ref f) "out") ]',
+        *DYNAMIC,
+    )
+    want = json.loads(nix.json(f"let {DRVS} in [ d.dev.outPath (builtins.getContext d.dev.outPath) f.outPath ]"))
+    assert ours == want
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        (
+            'builtins.outputOf d.drvPath "out"',
+            "has a context which refers to a complete source and binary closure. This is not supported at this time",
+        ),
+        ('builtins.outputOf "x" "out"', "string 'x' has 0 entries in its context. It should only have exactly one"),
+        ('builtins.outputOf (ref d) "lib"', "does not have output 'lib'"),
+        ('builtins.outputOf (ref d + "x") "out"', "has context with the different path"),
+        ('builtins.outputOf d.outPath "out"', "(a dynamic derivation) is not supported by pydock"),
+    ],
+)
+def test_output_of_errors(expr: str, message: str) -> None:
+    """Messages of current Nix's ``coerceToSingleDerivedPath`` (src/libexpr/eval.cc)."""
+    assert message in ours_error(f"let {DRVS} in {expr}", *DYNAMIC)
+
+
+def test_output_of_needs_its_feature() -> None:
+    assert ours_json("builtins ? outputOf") is False
+    assert ours_json("builtins ? outputOf", *DYNAMIC) is True
