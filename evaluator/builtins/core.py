@@ -8,6 +8,7 @@ from typing import Any
 
 from ..compiler import arith, function_args
 from ..errors import NO_POS, Abort, AssertionFailed, NixError, ThrownError
+from ..integers import wrap_int
 from ..ops import coerce_to_string, format_float, less_than
 from ..values import (
     FUNCTION_TYPES,
@@ -238,8 +239,7 @@ def add(a, b):
     b = force(b)
     if type(a) is float or type(b) is float:
         return force_float(a) + force_float(b)
-    r = force_int(a) + force_int(b)
-    return ((r + 2**63) % 2**64) - 2**63
+    return wrap_int(force_int(a) + force_int(b))
 
 
 @primop("__sub")

@@ -21,12 +21,11 @@ import tomllib
 from typing import Any
 
 from ..errors import NixError
+from ..integers import INT_MAX, INT_MIN
 from ..values import force_string_no_ctx
 from .registry import primop, state
 from .toml_timestamps import InvalidTimestamp, mark_timestamps, unmark
 
-_INT_MIN = -(2**63)
-_INT_MAX = 2**63 - 1
 _SPECIAL_FLOATS = {"inf", "+inf", "-inf", "nan", "+nan", "-nan"}
 
 
@@ -49,7 +48,7 @@ def _to_nix(v: Any) -> Any:
     if isinstance(v, bool):
         return v
     if isinstance(v, int):
-        return min(max(v, _INT_MIN), _INT_MAX)
+        return min(max(v, INT_MIN), INT_MAX)
     if isinstance(v, (datetime.date, datetime.time)):  # datetime is a date too
         raise _DatesUnsupported()
     return v
