@@ -148,22 +148,26 @@ def _pydock_command() -> list[str]:
     return [sys.executable, "-m", "pydock.cli"]
 
 
-def _run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """(wall seconds, stdout) of one run; raises when the command fails."""
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, env=env)
-    dt = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr.decode(errors='replace')}")
-    return dt, p.stdout.decode(errors="replace")
+class _Run:
+    """One run of a command: wall and CPU seconds, peak RSS (MB), stdout; raises if it fails."""
 
-
-def _peak_rss_mb(cmd: list[str], env: dict[str, str]) -> float:
-    """Peak resident memory of one run of ``cmd`` (its own ``ru_maxrss``, via ``wait4``)."""
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss / 1024.0
+    def __init__(self, cmd: list[str], env: dict[str, str]) -> None:
+        with tempfile.TemporaryFile() as err:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env)
+            assert p.stdout is not None
+            out = p.stdout.read()
+            p.stdout.close()
+            _, status, usage = os.wait4(p.pid, 0)  # the child's own rusage (CPU, ru_maxrss)
+            self.wall = time.perf_counter() - t0
+            p.returncode = os.waitstatus_to_exitcode(status)
+            if p.returncode != 0:
+                err.seek(0)
+                raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{err.read().decode(errors='replace')}")
+        # the machine is shared: CPU time is the steadier figure, printed beside the wall time
+        self.cpu = usage.ru_utime + usage.ru_stime
+        self.rss_mb = usage.ru_maxrss / 1024.0
+        self.out = out.decode(errors="replace")
 
 
 def run(quick: bool) -> list[dict]:
@@ -186,16 +190,17 @@ def run(quick: bool) -> list[dict]:
             py_cmd = [*pydock, "eval", "-I", f"nixpkgs={PRELUDE}", *args]
             nix_cmd = [nix, "--eval", "-I", f"nixpkgs={PRELUDE}", *args]
             rounds = rounds_heavy if heavy else rounds_typical
-            _run_once(py_cmd, env)  # warm-up: bytecode and parsed-file caches, page cache
-            py_best = nix_best = float("inf")
-            py_out = nix_out = ""
+            _Run(py_cmd, env)  # warm-up: bytecode and parsed-file caches, page cache
+            py_runs: list[_Run] = []
+            nix_runs: list[_Run] = []
             for _ in range(rounds):
-                t, py_out = _run_once(py_cmd, env)
-                py_best = min(py_best, t)
-                t, nix_out = _run_once(nix_cmd, env)
-                nix_best = min(nix_best, t)
-            py_rss = _peak_rss_mb(py_cmd, env)
-            nix_rss = _peak_rss_mb(nix_cmd, env)
+                py_runs.append(_Run(py_cmd, env))
+                nix_runs.append(_Run(nix_cmd, env))
+            py_best = min(r.wall for r in py_runs)
+            nix_best = min(r.wall for r in nix_runs)
+            py_rss = max(r.rss_mb for r in py_runs)
+            nix_rss = max(r.rss_mb for r in nix_runs)
+            py_out, nix_out = py_runs[-1].out, nix_runs[-1].out
             ratio = py_best / nix_best
             limit = float(target.split()[1].rstrip("x"))
             met = py_out == nix_out and ratio <= limit and (not heavy or py_rss <= RSS_LIMIT * nix_rss)
@@ -212,19 +217,25 @@ def run(quick: bool) -> list[dict]:
                     "target": target + (f", RSS <= {RSS_LIMIT:g}x" if heavy else ""),
                     "met": met,
                     "same_output": py_out == nix_out,
+                    "pydock_cpu_s": min(r.cpu for r in py_runs),
+                    "baseline_cpu_s": min(r.cpu for r in nix_runs),
                 }
             )
     return results
 
 
 def print_table(results: list[dict]) -> None:
-    head = f"{'case':<36} {'pydock':>8} {'nix':>8} {'ratio':>6} {'RSS MB':>7} {'nix MB':>7}  {'target':<22} met"
+    head = (
+        f"{'case':<36} {'pydock':>8} {'nix':>8} {'ratio':>6} {'cpu ratio':>9} {'RSS MB':>7} {'nix MB':>7}"
+        f"  {'target':<22} met"
+    )
     print(head)
     print("-" * len(head))
     for r in results:
         flag = "yes" if r["met"] else ("NO (output differs)" if not r["same_output"] else "no")
         print(
             f"{r['case']:<36} {r['pydock_s']:>7.3f}s {r['baseline_s']:>7.3f}s {r['ratio']:>5.1f}x "
+            f"{r['pydock_cpu_s'] / max(r['baseline_cpu_s'], 1e-3):>8.1f}x "
             f"{r['peak_rss_mb']:>7.1f} {r['baseline_rss_mb']:>7.1f}  {r['target']:<22} {flag}"
         )
 

@@ -612,10 +612,10 @@ class Compiler:
             left_op = self.operand(node.left, scope)
             right_op = self.operand(node.right, scope)
             if op in _FUSED_ARITH:
-                return fused.arith_op(op, left_op, right_op, _arith_slow(op, pos))
+                return fused.binary(op, left_op, right_op, _arith_slow(op, pos))
             if op in _FUSED_CMP:
-                return fused.compare_op(op, left_op, right_op, _cmp_slow(op, pos))
-            return fused.equal_op(op == "!=", left_op, right_op, _equal_slow(pos))
+                return fused.binary(op, left_op, right_op, _cmp_slow(op, pos))
+            return fused.binary(op, left_op, right_op, _equal_slow(pos))
         left = self.c(node.left, scope)
         right = self.c(node.right, scope)
         factory = _BINOPS[op]
@@ -627,7 +627,7 @@ class Compiler:
             left_op = self.operand(left, scope)
             right_op = self.operand(right, scope)
             parts2 = [(pos_a, _operand_code(left_op)), (pos_b, _operand_code(right_op))]
-            return fused.plus_op(left_op, right_op, _plus_general(parts2, node.pos))
+            return fused.binary("+", left_op, right_op, _plus_general(parts2, node.pos))
         parts = [(p, self.c(e, scope)) for p, e in node.parts]
         pos = node.pos
         if node.force_string:
