@@ -25,6 +25,7 @@ from .errors import NO_POS, AssertionFailed, NixError, Pos, TraceSettings
 from .integers import INT_MIN, wrap_int
 from .ops import canon_path, coerce_to_string, less_than, values_equal
 from .values import (
+    BLACKHOLE,
     Attrs,
     CStr,
     Lambda,
@@ -656,14 +657,7 @@ def _slot_reader(depth: int, idx: int) -> Maker:
 
 def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
     """A variable read: the hot path of every program, so each depth is spelled out."""
-
-    def force_at(v: Thunk) -> Any:
-        try:
-            return v.force()
-        except NixError as e:
-            if e.pos is None:
-                e.pos = pos
-            raise
+    force_at = _force_at(pos)
 
     if depth == 0:
 
@@ -705,15 +699,33 @@ def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
 
 
 def _force_at(pos: Pos | None) -> Callable[[Thunk], Any]:
-    """Force a variable's thunk; an error without a position gets the variable's."""
+    """Force a variable's unevaluated thunk; an error without a position gets the variable's.
+
+    ``Thunk.force`` spelled out here (black-holing included) so that forcing a variable
+    costs one Python call, not two: this is the most frequent operation of every program.
+    """
 
     def force_at(v: Thunk) -> Any:
+        code = v.code
+        if code is None:
+            return v.val
+        if code is BLACKHOLE:
+            raise NixError("infinite recursion encountered", pos)
+        v.code = BLACKHOLE
         try:
-            return v.force()
+            r = code(v.env)
         except NixError as e:
+            v.code = code
             if e.pos is None:
                 e.pos = pos
             raise
+        except BaseException:
+            v.code = code
+            raise
+        v.val = r
+        v.code = None
+        v.env = None
+        return r
 
     return force_at
 

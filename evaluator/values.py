@@ -235,6 +235,22 @@ def call_function(f: Any, arg: Any) -> Any:
     raise NixError(f"attempt to call something which is not a function but {show_type(f)}")
 
 
+def call2(f: Any, a: Any, b: Any) -> Any:
+    """``f a b`` for a forced ``f``: the curried call of folds, sorts and attribute maps,
+    with plain lambdas applied directly instead of through ``call_function`` twice."""
+    if type(f) is Lambda:
+        lc = f.code
+        g = lc.body([f.env, a]) if lc.formal_names is None else lc.apply(f.env, a)
+    else:
+        g = call_function(f, a)
+    if type(g) is Lambda:
+        lc = g.code
+        if lc.formal_names is None:
+            return lc.body([g.env, b])
+        return lc.apply(g.env, b)
+    return call_function(g, b)
+
+
 # --------------------------------------------------------------------------- types
 
 
@@ -389,6 +405,7 @@ __all__ = [
     "PrimOpApp",
     "ThrownError",
     "Thunk",
+    "call2",
     "call_function",
     "ctx_of",
     "force",
