@@ -423,33 +423,15 @@ class Compiler:
         return with_
 
     def c_Select(self, node: A.Select, scope: Scope) -> Code:
+        pos = node.pos
+        if len(node.path) == 1 and isinstance(node.path[0], str) and node.default is None:
+            return fused.select1(
+                self.operand(node.expr, scope), node.path[0], _select_fail(node.path[0], pos),
+                _select_error_hook(node.path[0], pos),
+            )  # fmt: skip
         expr = self.c(node.expr, scope)
         path = [p if isinstance(p, str) else self.c(p, scope) for p in node.path]
         default = self.c(node.default, scope) if node.default is not None else None
-        pos = node.pos
-        if len(path) == 1 and isinstance(path[0], str) and default is None:
-            name0 = path[0]
-
-            def select1(env):
-                v = expr(env)
-                if not isinstance(v, dict):
-                    raise NixError(f"value is {show_type(v)} while a set was expected", pos)
-                r = v.get(name0, _MISSING)
-                if r is _MISSING:
-                    raise _missing_attr(name0, v, pos)
-                if type(r) is Thunk:
-                    if r.code is None:
-                        return r.val
-                    try:
-                        return r.force()
-                    except NixError as e:
-                        _set_pos(e, _attr_def_pos(v, name0, pos))
-                        if TraceSettings.enabled:
-                            _attr_trace(e, v, name0)
-                        raise
-                return r
-
-            return select1
 
         def select(env):
             v = expr(env)
@@ -749,6 +731,24 @@ def _operand_code(op: tuple) -> Code:
 
         return var
     return op[1]
+
+
+def _select_fail(name: str, pos: Pos | None) -> Callable[[Any], None]:
+    def fail(v: Any) -> None:
+        if not isinstance(v, dict):
+            raise NixError(f"value is {show_type(v)} while a set was expected", pos)
+        raise _missing_attr(name, v, pos)
+
+    return fail
+
+
+def _select_error_hook(name: str, pos: Pos | None) -> Callable[[NixError, Any], None]:
+    def on_error(e: NixError, v: Any) -> None:
+        _set_pos(e, _attr_def_pos(v, name, pos))
+        if TraceSettings.enabled:
+            _attr_trace(e, v, name)
+
+    return on_error
 
 
 def _call_error_hook(pos: Pos | None) -> Callable[[NixError, Any], None]:

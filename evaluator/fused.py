@@ -113,6 +113,28 @@ def _call1(fk: str, ak: str) -> str:
     return _function(f"make_call1_{fk}_{ak}", "on_error, f0, fi, a0, ai", body)
 
 
+def _select1(kind: str) -> str:
+    """``e.name`` (one static name, no ``or``): ``fail(v)`` raises for a non-set or a missing name."""
+    body = _load("v", kind, "l0", "li")
+    body += [
+        "if not isinstance(v, dict):",
+        "    fail(v)",
+        "r = v.get(name, fail)",
+        "if r is fail:",
+        "    fail(v)",
+        "if type(r) is Thunk:",
+        "    if r.code is None:",
+        "        return r.val",
+        "    try:",
+        "        return r.force()",
+        "    except NixError as e:",
+        "        on_error(e, v)",
+        "        raise",
+        "return r",
+    ]
+    return _function(f"make_select1_{kind}", "fail, on_error, name, l0, li", body)
+
+
 def generate() -> str:
     """The source of ``fused_shapes.py``: every shape's ``make_…`` function."""
     out = [
@@ -135,6 +157,8 @@ def generate() -> str:
     for fk in _STRICT_KINDS:
         for ak in _LAZY_KINDS:
             out.append(_call1(fk, ak))
+    for kind in _STRICT_KINDS:
+        out.append(_select1(kind))
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -212,6 +236,13 @@ def call1(fn: Operand, arg: Operand, on_error: Callable[[BaseException, Any], No
     return make(on_error, fv, fi, av, ai)
 
 
+def select1(expr: Operand, name: str, fail: Callable[[Any], Any], on_error: Callable[[BaseException, Any], None]):
+    """``e.name``: ``fail(v)`` raises Nix's error for a non-set or missing attribute; ``on_error(e, v)``
+    places an error raised while forcing the attribute."""
+    kind, value, index = _strict(expr)
+    return getattr(_shapes(), f"make_select1_{kind}")(fail, on_error, name, value, index)
+
+
 def _call1_general(fk: str, fv: Any, fi: int, mk: Callable[[Any], Any], on_error: Any) -> Callable[[Any], Any]:
     """A call whose argument is read by ``mk(env)`` (a variable deeper than ``MAX_DEPTH``)."""
     from .errors import NixError
@@ -243,7 +274,7 @@ def _shapes_reader(kind: str, value: Any, index: int) -> Callable[[Any], Any]:
     return value
 
 
-__all__ = ["binary", "call1", "generate"]
+__all__ = ["binary", "call1", "generate", "select1"]
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point

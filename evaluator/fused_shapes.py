@@ -5679,3 +5679,137 @@ def make_call1_code_thunk(on_error, f0, fi, a0, ai):
             raise
 
     return fused
+
+
+def make_select1_const(fail, on_error, name, l0, li):
+    def fused(env):
+        v = l0
+        if not isinstance(v, dict):
+            fail(v)
+        r = v.get(name, fail)
+        if r is fail:
+            fail(v)
+        if type(r) is Thunk:
+            if r.code is None:
+                return r.val
+            try:
+                return r.force()
+            except NixError as e:
+                on_error(e, v)
+                raise
+        return r
+
+    return fused
+
+
+def make_select1_var0(fail, on_error, name, l0, li):
+    def fused(env):
+        v = env[li]
+        if type(v) is Thunk:
+            v = v.val if v.code is None else l0(v)
+        if not isinstance(v, dict):
+            fail(v)
+        r = v.get(name, fail)
+        if r is fail:
+            fail(v)
+        if type(r) is Thunk:
+            if r.code is None:
+                return r.val
+            try:
+                return r.force()
+            except NixError as e:
+                on_error(e, v)
+                raise
+        return r
+
+    return fused
+
+
+def make_select1_var1(fail, on_error, name, l0, li):
+    def fused(env):
+        v = env[0][li]
+        if type(v) is Thunk:
+            v = v.val if v.code is None else l0(v)
+        if not isinstance(v, dict):
+            fail(v)
+        r = v.get(name, fail)
+        if r is fail:
+            fail(v)
+        if type(r) is Thunk:
+            if r.code is None:
+                return r.val
+            try:
+                return r.force()
+            except NixError as e:
+                on_error(e, v)
+                raise
+        return r
+
+    return fused
+
+
+def make_select1_var2(fail, on_error, name, l0, li):
+    def fused(env):
+        v = env[0][0][li]
+        if type(v) is Thunk:
+            v = v.val if v.code is None else l0(v)
+        if not isinstance(v, dict):
+            fail(v)
+        r = v.get(name, fail)
+        if r is fail:
+            fail(v)
+        if type(r) is Thunk:
+            if r.code is None:
+                return r.val
+            try:
+                return r.force()
+            except NixError as e:
+                on_error(e, v)
+                raise
+        return r
+
+    return fused
+
+
+def make_select1_var3(fail, on_error, name, l0, li):
+    def fused(env):
+        v = env[0][0][0][li]
+        if type(v) is Thunk:
+            v = v.val if v.code is None else l0(v)
+        if not isinstance(v, dict):
+            fail(v)
+        r = v.get(name, fail)
+        if r is fail:
+            fail(v)
+        if type(r) is Thunk:
+            if r.code is None:
+                return r.val
+            try:
+                return r.force()
+            except NixError as e:
+                on_error(e, v)
+                raise
+        return r
+
+    return fused
+
+
+def make_select1_code(fail, on_error, name, l0, li):
+    def fused(env):
+        v = l0(env)
+        if not isinstance(v, dict):
+            fail(v)
+        r = v.get(name, fail)
+        if r is fail:
+            fail(v)
+        if type(r) is Thunk:
+            if r.code is None:
+                return r.val
+            try:
+                return r.force()
+            except NixError as e:
+                on_error(e, v)
+                raise
+        return r
+
+    return fused
