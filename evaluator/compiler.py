@@ -30,6 +30,7 @@ from .values import (
     CStr,
     Lambda,
     NixPath,
+    PrimOp,
     Thunk,
     call_function,
     mkstr,
@@ -521,10 +522,13 @@ class Compiler:
             )
         fn = self.c(node.fn, scope)
         args = [self.delayed(a, scope) for a in node.args]
+        nargs = len(args)
 
         def call(env):
             f = fn(env)
             try:
+                if type(f) is PrimOp and f.arity == nargs:  # a saturated builtin: no partial applications
+                    return f.fn(*[mk(env) for mk in args])
                 for mk in args:
                     if type(f) is Lambda:
                         f = f.code.apply(f.env, mk(env))
