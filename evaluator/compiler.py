@@ -15,18 +15,23 @@ lambdas. Undefined variables are reported at compile time, as Nix does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
+from functools import partial
 from typing import Any
 
 from . import ast as A
+from . import fused
 from .errors import NO_POS, AssertionFailed, NixError, Pos, TraceSettings
 from .ops import canon_path, coerce_to_string, less_than, values_equal
 from .values import (
+    BLACKHOLE,
     CALL_DEPTH,
     STACK_OVERFLOW,
     Attrs,
     CStr,
     Lambda,
     NixPath,
+    PrimOp,
     Thunk,
     apply_function,
     mkstr,
@@ -36,6 +41,15 @@ from .values import (
 
 Code = Callable[[Any], Any]
 Maker = Callable[[Any], Any]
+
+
+class _Ref(Enum):
+    """Where a variable comes from, as scope resolution finds it."""
+
+    STATIC = "static"  # a slot of an enclosing let/rec/lambda environment: (STATIC, depth, slot)
+    GLOBAL = "global"  # the base environment (builtins): (GLOBAL, value)
+    WITH = "with"  # only from enclosing `with`s, innermost first: (WITH, depths)
+    UNDEFINED = "undefined"  # nowhere: a compile-time error
 
 
 class Scope:
@@ -78,9 +92,7 @@ class LambdaCode:
         self.body: Code = None  # type: ignore[assignment]
         self.named_arg = node.arg is not None
         self.ellipsis = node.ellipsis
-        self.formal_names: list[str] | None = (
-            [f.name for f in node.formals] if node.formals is not None else None
-        )
+        self.formal_names: list[str] | None = [f.name for f in node.formals] if node.formals is not None else None
         self.name_set = frozenset(self.formal_names or ())
         self.nformals = len(self.formal_names or ())
         self.defaults: list[Any] = []
@@ -170,45 +182,67 @@ class Compiler:
         ``binding`` marks a value of ``let``/``rec`` being defined in ``scope``: a
         variable of that same scope may not be filled yet, so it gets a thunk.
         """
+        lazy = self.lazy_operand(node, scope, binding)
+        kind = lazy[0]
+        if kind == "const":
+            v = lazy[1]
+            return lambda env: v
+        if kind == "slot":
+            return _slot_reader(lazy[1], lazy[2])
+        # a thunk: partial() makes it without a Python frame of its own
+        return partial(Thunk, lazy[1])
+
+    def lazy_operand(self, node: A.Node, scope: Scope, binding: bool = False) -> tuple:
+        """What a lazy position holds: ("const", v) | ("slot", depth, idx) | ("thunk", code)."""
         t = type(node)
         if t is A.Int or t is A.Float or t is A.Str:
-            v = node.value
-            return lambda env: v
+            return ("const", node.value)
         if t is A.Path:
-            pv = NixPath(node.value)
-            return lambda env: pv
+            return ("const", NixPath(node.value))
         if t is A.Var:
             ref = self.resolve(node.name, scope)
-            if ref[0] == "static" and not (binding and ref[1] == 0):
-                return _slot_reader(ref[1], ref[2])
-            if ref[0] == "global":
-                gv = ref[1]
-                return lambda env: gv
+            if ref[0] is _Ref.STATIC and not (binding and ref[1] == 0):
+                return ("slot", ref[1], ref[2])
+            if ref[0] is _Ref.GLOBAL:
+                return ("const", ref[1])
         # Everything else (lambdas included, as in Nix) becomes a thunk.
-        code = self.c(node, scope)
-        return lambda env: Thunk(code, env)
+        return ("thunk", self.c(node, scope))
+
+    def operand(self, node: A.Node, scope: Scope) -> tuple:
+        """A strictly evaluated operand for ``fused``: ("const", v) | ("var", depth, idx,
+        force_at) | ("code", code)."""
+        t = type(node)
+        if t is A.Int or t is A.Float or t is A.Str:
+            return ("const", node.value)
+        if t is A.Var:
+            ref = self.resolve(node.name, scope)
+            if ref[0] is _Ref.STATIC:
+                return ("var", ref[1], ref[2], _force_at(node.pos))
+            if ref[0] is _Ref.GLOBAL and type(ref[1]) is not Thunk:
+                return ("const", ref[1])
+        return ("code", self.c(node, scope))
 
     def resolve(self, name: str, scope: Scope) -> tuple:
-        """Find ``name``: ('static', depth, slot) | ('global', value) | ('with', depths)."""
+        """Find ``name``: (STATIC, depth, slot) | (GLOBAL, value) | (WITH, depths) | (UNDEFINED,)."""
         depth = 0
         withs: list[int] = []
         s: Scope | None = scope
         while s is not None:
             if isinstance(s, RootScope):
                 if name in s.globals:
-                    return ("global", s.globals[name])
+                    return (_Ref.GLOBAL, s.globals[name])
                 break
             if s.is_with:
                 withs.append(depth)
             else:
                 idx = s.names.get(name)  # type: ignore[union-attr]
                 if idx is not None:
-                    return ("static", depth, idx)
+                    return (_Ref.STATIC, depth, idx)
             depth += 1
             s = s.parent
         if withs:
-            return ("with", withs)
-        return ("undefined",)
+            return (_Ref.WITH, withs)
+        return (_Ref.UNDEFINED,)
 
     # ------------------------------------------------------------------ literals
     def c_Int(self, node: A.Int, scope: Scope) -> Code:
@@ -236,14 +270,14 @@ class Compiler:
         pos = node.pos
         ref = self.resolve(name, scope)
         kind = ref[0]
-        if kind == "static":
+        if kind is _Ref.STATIC:
             return _slot_forcer(ref[1], ref[2], pos)
-        if kind == "global":
+        if kind is _Ref.GLOBAL:
             gv = ref[1]
             if type(gv) is Thunk:
                 return lambda env: gv.force()
             return lambda env: gv
-        if kind == "undefined":
+        if kind is _Ref.UNDEFINED:
             raise NixError(f"undefined variable '{name}'", pos)
         depths = ref[1]
 
@@ -429,33 +463,15 @@ class Compiler:
         return with_
 
     def c_Select(self, node: A.Select, scope: Scope) -> Code:
+        pos = node.pos
+        if len(node.path) == 1 and isinstance(node.path[0], str) and node.default is None:
+            return fused.select1(
+                self.operand(node.expr, scope), node.path[0], _select_fail(node.path[0], pos),
+                _select_error_hook(node.path[0], pos),
+            )  # fmt: skip
         expr = self.c(node.expr, scope)
         path = [p if isinstance(p, str) else self.c(p, scope) for p in node.path]
         default = self.c(node.default, scope) if node.default is not None else None
-        pos = node.pos
-        if len(path) == 1 and isinstance(path[0], str) and default is None:
-            name0 = path[0]
-
-            def select1(env):
-                v = expr(env)
-                if not isinstance(v, dict):
-                    raise NixError(f"value is {show_type(v)} while a set was expected", pos)
-                r = v.get(name0, _MISSING)
-                if r is _MISSING:
-                    raise _missing_attr(name0, v, pos)
-                if type(r) is Thunk:
-                    if r.code is None:
-                        return r.val
-                    try:
-                        return r.force()
-                    except NixError as e:
-                        _set_pos(e, _attr_def_pos(v, name0, pos))
-                        if TraceSettings.enabled:
-                            _attr_trace(e, v, name0)
-                        raise
-                return r
-
-            return select1
 
         def select(env):
             v = expr(env)
@@ -538,35 +554,14 @@ class Compiler:
         return self.c(node, scope)
 
     def c_Call(self, node: A.Call, scope: Scope) -> Code:
+        pos = node.pos
+        if len(node.args) == 1:
+            return fused.call1(
+                self.operand(node.fn, scope), self.lazy_operand(node.args[0], scope), _call_error_hook(pos)
+            )
         fn = self.c(node.fn, scope)
         args = [self.delayed(a, scope) for a in node.args]
-        pos = node.pos
-        if len(args) == 1:
-            arg0 = args[0]
-
-            def call1(env):
-                f = fn(env)
-                depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
-                if depth > CALL_DEPTH[1]:
-                    raise NixError(STACK_OVERFLOW, pos)
-                CALL_DEPTH[0] = depth + 1
-                try:
-                    if type(f) is Lambda:
-                        lc = f.code
-                        if lc.formal_names is None:
-                            return lc.body([f.env, arg0(env)])
-                        return lc.apply(f.env, arg0(env))
-                    return apply_function(f, arg0(env))
-                except NixError as e:
-                    if e.pos is None:
-                        e.pos = pos
-                    if TraceSettings.enabled:
-                        _call_traces(e, f, pos)
-                    raise
-                finally:
-                    CALL_DEPTH[0] = depth
-
-            return call1
+        nargs = len(args)
 
         def call(env):
             f = fn(env)
@@ -575,6 +570,8 @@ class Compiler:
                 raise NixError(STACK_OVERFLOW, pos)
             CALL_DEPTH[0] = depth + 1
             try:
+                if type(f) is PrimOp and f.arity == nargs:  # a saturated builtin: no partial applications
+                    return f.fn(*[mk(env) for mk in args])
                 for mk in args:
                     if type(f) is Lambda:
                         f = f.code.apply(f.env, mk(env))
@@ -642,13 +639,27 @@ class Compiler:
     # ------------------------------------------------------------------ operators
     def c_BinOp(self, node: A.BinOp, scope: Scope) -> Code:
         op = node.op
+        pos = node.pos
+        if op in _FUSED_ARITH or op in _FUSED_CMP or op == "==" or op == "!=":
+            left_op = self.operand(node.left, scope)
+            right_op = self.operand(node.right, scope)
+            if op in _FUSED_ARITH:
+                return fused.binary(op, left_op, right_op, _arith_slow(op, pos))
+            if op in _FUSED_CMP:
+                return fused.binary(op, left_op, right_op, _cmp_slow(op, pos))
+            return fused.binary(op, left_op, right_op, _equal_slow(pos))
         left = self.c(node.left, scope)
         right = self.c(node.right, scope)
-        pos = node.pos
         factory = _BINOPS[op]
         return factory(left, right, pos)
 
     def c_ConcatStrings(self, node: A.ConcatStrings, scope: Scope) -> Code:
+        if not node.force_string and len(node.parts) == 2:
+            (pos_a, left), (pos_b, right) = node.parts
+            left_op = self.operand(left, scope)
+            right_op = self.operand(right, scope)
+            parts2 = [(pos_a, _operand_code(left_op)), (pos_b, _operand_code(right_op))]
+            return fused.binary("+", left_op, right_op, _plus_general(parts2, node.pos))
         parts = [(p, self.c(e, scope)) for p, e in node.parts]
         pos = node.pos
         if node.force_string:
@@ -677,14 +688,7 @@ def _slot_reader(depth: int, idx: int) -> Maker:
 
 def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
     """A variable read: the hot path of every program, so each depth is spelled out."""
-
-    def force_at(v: Thunk) -> Any:
-        try:
-            return v.force()
-        except NixError as e:
-            if e.pos is None:
-                e.pos = pos
-            raise
+    force_at = _force_at(pos)
 
     if depth == 0:
 
@@ -723,6 +727,87 @@ def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
         return v
 
     return var_n
+
+
+def _force_at(pos: Pos | None) -> Callable[[Thunk], Any]:
+    """Force a variable's unevaluated thunk; an error without a position gets the variable's.
+
+    ``Thunk.force`` spelled out here (black-holing included) so that forcing a variable
+    costs one Python call, not two: this is the most frequent operation of every program.
+    """
+
+    def force_at(v: Thunk) -> Any:
+        code = v.code
+        if code is None:
+            return v.val
+        if code is BLACKHOLE:
+            raise NixError("infinite recursion encountered", pos)
+        v.code = BLACKHOLE
+        try:
+            r = code(v.env)
+        except NixError as e:
+            v.code = code
+            if e.pos is None:
+                e.pos = pos
+            raise
+        except BaseException:
+            v.code = code
+            raise
+        v.val = r
+        v.code = None
+        v.env = None
+        return r
+
+    return force_at
+
+
+def _operand_code(op: tuple) -> Code:
+    """A plain closure for a ``fused`` operand (the general paths take closures)."""
+    kind = op[0]
+    if kind == "const":
+        v = op[1]
+        return lambda env: v
+    if kind == "var":
+        _, depth, idx, force_at = op
+
+        def var(env):
+            for _ in range(depth):
+                env = env[0]
+            v = env[idx]
+            if type(v) is Thunk:
+                return v.val if v.code is None else force_at(v)
+            return v
+
+        return var
+    return op[1]
+
+
+def _select_fail(name: str, pos: Pos | None) -> Callable[[Any], None]:
+    def fail(v: Any) -> None:
+        if not isinstance(v, dict):
+            raise NixError(f"value is {show_type(v)} while a set was expected", pos)
+        raise _missing_attr(name, v, pos)
+
+    return fail
+
+
+def _select_error_hook(name: str, pos: Pos | None) -> Callable[[NixError, Any], None]:
+    def on_error(e: NixError, v: Any) -> None:
+        _set_pos(e, _attr_def_pos(v, name, pos))
+        if TraceSettings.enabled:
+            _attr_trace(e, v, name)
+
+    return on_error
+
+
+def _call_error_hook(pos: Pos | None) -> Callable[[NixError, Any], None]:
+    def on_error(e: NixError, f: Any) -> None:
+        if e.pos is None:
+            e.pos = pos
+        if TraceSettings.enabled:
+            _call_traces(e, f, pos)
+
+    return on_error
 
 
 def _call_traces(e: NixError, f: Any, pos: Pos | None) -> None:
@@ -828,25 +913,17 @@ def _op_impl(left: Code, right: Code, pos: Pos | None) -> Code:
     return lambda env: (not _bool_of(left(env), pos)) or _bool_of(right(env), pos)
 
 
-def _op_eq(left: Code, right: Code, pos: Pos | None) -> Code:
-    def eq(env):
-        a = left(env)
-        b = right(env)
-        ta = type(a)
-        if ta is type(b) and (ta is int or ta is str):
-            return a == b
+def _equal_slow(pos: Pos | None) -> Callable[[Any, Any], bool]:
+    """``==`` beyond same-typed ints and strings (``fused.equal_op`` has those inline)."""
+
+    def equal(a: Any, b: Any) -> bool:
         try:
             return values_equal(a, b)
         except NixError as e:
             _set_pos(e, pos)
             raise
 
-    return eq
-
-
-def _op_neq(left: Code, right: Code, pos: Pos | None) -> Code:
-    eq = _op_eq(left, right, pos)
-    return lambda env: not eq(env)
+    return equal
 
 
 def _op_update(left: Code, right: Code, pos: Pos | None) -> Code:
@@ -932,99 +1009,52 @@ def arith(op: str, a: Any, b: Any) -> Any:
     raise NixError(f"integer overflow in {what}")
 
 
-def _op_arith(op: str) -> Callable[[Code, Code, Pos | None], Code]:
-    def factory(left: Code, right: Code, pos: Pos | None) -> Code:
-        if op == "-":
+def _arith_slow(op: str, pos: Pos | None) -> Callable[[Any, Any], Any]:
+    """``-``, ``*``, ``/`` in full (floats, type errors, overflow wrap-around), errors placed at ``pos``."""
 
-            def sub(env):
-                a = left(env)
-                b = right(env)
-                if type(a) is int and type(b) is int:
-                    r = a - b
-                    if -9223372036854775808 <= r <= 9223372036854775807:
-                        return r
-                try:
-                    return arith("-", a, b)
-                except NixError as e:
-                    _set_pos(e, pos)
-                    raise
+    def slow(a: Any, b: Any) -> Any:
+        try:
+            return arith(op, a, b)
+        except NixError as e:
+            _set_pos(e, pos)
+            raise
 
-            return sub
-
-        if op == "*":
-
-            def mul(env):
-                a = left(env)
-                b = right(env)
-                if type(a) is int and type(b) is int:
-                    r = a * b
-                    if -9223372036854775808 <= r <= 9223372036854775807:
-                        return r
-                try:
-                    return arith("*", a, b)
-                except NixError as e:
-                    _set_pos(e, pos)
-                    raise
-
-            return mul
-
-        def arith_op(env):
-            try:
-                return arith(op, left(env), right(env))
-            except NixError as e:
-                _set_pos(e, pos)
-                raise
-
-        return arith_op
-
-    return factory
+    return slow
 
 
-def _op_cmp(kind: str) -> Callable[[Code, Code, Pos | None], Code]:
-    def factory(left: Code, right: Code, pos: Pos | None) -> Code:
-        def cmp(env):
-            a = left(env)
-            b = right(env)
-            if type(a) is int and type(b) is int:
-                if kind == "<":
-                    return a < b
-                if kind == ">":
-                    return a > b
-                if kind == "<=":
-                    return a <= b
-                return a >= b
-            try:
-                if kind == "<":
-                    return less_than(a, b)
-                if kind == ">":
-                    return less_than(b, a)
-                if kind == "<=":
-                    return not less_than(b, a)
-                return not less_than(a, b)
-            except NixError as e:
-                _set_pos(e, pos)
-                raise
-
-        return cmp
-
-    return factory
+def _op_div(left: Code, right: Code, pos: Pos | None) -> Code:
+    slow = _arith_slow("/", pos)
+    return lambda env: slow(left(env), right(env))
 
 
+def _cmp_slow(op: str, pos: Pos | None) -> Callable[[Any, Any], bool]:
+    """``<``, ``>``, ``<=``, ``>=`` beyond ints (``fused.compare_op`` has those inline)."""
+
+    def slow(a: Any, b: Any) -> bool:
+        try:
+            if op == "<":
+                return less_than(a, b)
+            if op == ">":
+                return less_than(b, a)
+            if op == "<=":
+                return not less_than(b, a)
+            return not less_than(a, b)
+        except NixError as e:
+            _set_pos(e, pos)
+            raise
+
+    return slow
+
+
+_FUSED_ARITH = frozenset({"-", "*"})
+_FUSED_CMP = frozenset({"<", ">", "<=", ">="})
 _BINOPS: dict[str, Callable[[Code, Code, Pos | None], Code]] = {
     "&&": _op_and,
     "||": _op_or,
     "->": _op_impl,
-    "==": _op_eq,
-    "!=": _op_neq,
     "//": _op_update,
     "++": _op_concat,
-    "-": _op_arith("-"),
-    "*": _op_arith("*"),
-    "/": _op_arith("/"),
-    "<": _op_cmp("<"),
-    ">": _op_cmp(">"),
-    "<=": _op_cmp("<="),
-    ">=": _op_cmp(">="),
+    "/": _op_div,
 }
 
 
@@ -1051,29 +1081,7 @@ def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Cod
 
 
 def _plus(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Code:
-    """``a + b`` and interpolated paths: numbers add, strings/paths concatenate."""
-
-    if len(parts) == 2:
-        (_, code_a), (_, code_b) = parts
-        general = _plus_general(parts, pos)
-
-        def plus2(env):
-            a = code_a(env)
-            if type(a) is int:
-                b = code_b(env)
-                if type(b) is int:
-                    r = a + b
-                    if -9223372036854775808 <= r <= 9223372036854775807:
-                        return r
-                return general(env, a, b)
-            if type(a) is str:
-                b = code_b(env)
-                if type(b) is str:
-                    return a + b
-                return general(env, a, b)
-            return general(env, a)
-
-        return plus2
+    """``a + b + …`` of three or more parts (two parts are ``fused.plus_op``)."""
     general_n = _plus_general(parts, pos)
     return lambda env: general_n(env)
 

@@ -10,28 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .escaping import quote_string
 from .ops import format_float
 from .values import CStr, Lambda, NixPath, PrimOp, PrimOpApp, Thunk
 
 
 def escape_string(s: str) -> str:
-    out = ['"']
-    n = len(s)
-    for i, c in enumerate(s):
-        if c == '"' or c == "\\":
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\r":
-            out.append("\\r")
-        elif c == "\t":
-            out.append("\\t")
-        elif c == "$" and i + 1 < n and s[i + 1] == "{":
-            out.append("\\$")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
+    """A string value as ``nix-instantiate --eval`` prints it (only ``${`` has its ``$`` escaped)."""
+    return quote_string(s, every_dollar=False)
 
 
 def print_value(v: Any) -> str:

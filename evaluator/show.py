@@ -8,24 +8,13 @@ that text, so pydock reproduces it.
 from __future__ import annotations
 
 from . import ast as A
+from .escaping import quote_string
 from .ops import format_float
 
 
 def show_string(s: str) -> str:
-    out = ['"']
-    for c in s:
-        if c in '"\\$':
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\r":
-            out.append("\\r")
-        elif c == "\t":
-            out.append("\\t")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
+    """A string as ``Expr::show`` writes it (every ``$`` escaped)."""
+    return quote_string(s, every_dollar=True)
 
 
 def show_id(s: str) -> str:

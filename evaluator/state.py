@@ -22,9 +22,8 @@ from .builtins.derivations import DERIVATION_NIX, copy_path_to_store
 from .builtins.registry import CONSTANTS, FEATURE_OF, PRIMOPS, set_state
 from .compiler import Compiler, RootScope, Scope
 from .errors import NO_POS, NixError, Source
-from .packages import PackageIndex
 from .packages.host_shell import HostShellError, add_host_shell
-from .parser import parse
+from .parse_cache import parse_cached
 from .settings import EvalSettings
 from .values import CALL_DEPTH, PrimOp, Thunk, mkstr
 
@@ -90,7 +89,11 @@ class EvalState:
         self.file_cache: dict[str, Any] = {}
         self.parse_cache: dict[str, Any] = {}
         # the package index (--packages), handed to the prelude by eval_file
-        self.package_index = PackageIndex(package_index, store_dir) if package_index else None
+        self.package_index = None
+        if package_index:
+            from .packages import PackageIndex  # only a run with an index pays for SQLite
+
+            self.package_index = PackageIndex(package_index, store_dir)
         set_state(self)
         ops.copy_path_hook = copy_path_to_store
         self.globals = self._make_globals()
@@ -131,7 +134,7 @@ class EvalState:
     # ------------------------------------------------------------------ evaluation
     def eval_source(self, source: Source, base_dir: str, scope: dict[str, Any] | None = None) -> Any:
         """Parse, compile and evaluate ``source`` to WHNF."""
-        node = parse(source, base_dir, self.settings)
+        node = parse_cached(source, base_dir, self.settings)
         if scope is None:
             return self.compiler.compile(node)(None)
         names = sorted(scope)

@@ -257,18 +257,36 @@ def apply_function(f: Any, arg: Any) -> Any:
     raise NixError(f"attempt to call something which is not a function but {show_type(f)}")
 
 
+def call2(f: Any, a: Any, b: Any) -> Any:
+    """``f a b`` for a forced ``f``: the curried call of folds, sorts and attribute maps,
+    with plain lambdas applied directly instead of through ``call_function`` twice."""
+    if type(f) is Lambda:
+        lc = f.code
+        g = lc.body([f.env, a]) if lc.formal_names is None else lc.apply(f.env, a)
+    else:
+        g = call_function(f, a)
+    if type(g) is Lambda:
+        lc = g.code
+        if lc.formal_names is None:
+            return lc.body([g.env, b])
+        return lc.apply(g.env, b)
+    return call_function(g, b)
+
+
 # --------------------------------------------------------------------------- types
 
 
-def type_name(v: Any) -> str:
-    """``builtins.typeOf`` of a forced value."""
+def _kind(v: Any) -> str:
+    """The one dispatch on a value's Python type: a key of ``_TYPE_NAMES``."""
     t = type(v)
     if t is bool:
         return "bool"
     if t is int:
         return "int"
-    if t is str or t is CStr:
+    if t is str:
         return "string"
+    if t is CStr:
+        return "string-ctx"
     if t is float:
         return "float"
     if v is None:
@@ -279,41 +297,53 @@ def type_name(v: Any) -> str:
         return "list"
     if t is NixPath:
         return "path"
-    if t in FUNCTION_TYPES:
+    if t is PrimOp:
+        return "primop"
+    if t is PrimOpApp:
+        return "primop-app"
+    if t is Lambda:
         return "lambda"
-    raise TypeError(f"not a Nix value: {v!r}")
+    if t is Thunk:
+        return "thunk"
+    return "external"
+
+
+# kind -> (builtins.typeOf, Nix's description in error messages)
+_TYPE_NAMES: dict[str, tuple[str | None, str]] = {
+    "bool": ("bool", "a Boolean"),
+    "int": ("int", "an integer"),
+    "string": ("string", "a string"),
+    "string-ctx": ("string", "a string with context"),
+    "float": ("float", "a float"),
+    "null": ("null", "null"),
+    "set": ("set", "a set"),
+    "list": ("list", "a list"),
+    "path": ("path", "a path"),
+    "primop": ("lambda", "the built-in function '{}'"),
+    "primop-app": ("lambda", "the partially applied built-in function '{}'"),
+    "lambda": ("lambda", "a function"),
+    "thunk": (None, "a thunk"),
+    "external": (None, "an external value"),
+}
+
+
+def type_name(v: Any) -> str:
+    """``builtins.typeOf`` of a forced value."""
+    name = _TYPE_NAMES[_kind(v)][0]
+    if name is None:
+        raise TypeError(f"not a Nix value: {v!r}")
+    return name
 
 
 def show_type(v: Any) -> str:
     """Nix's description of a value's type in error messages ("an integer", …)."""
-    t = type(v)
-    if t is bool:
-        return "a Boolean"
-    if t is int:
-        return "an integer"
-    if t is str:
-        return "a string"
-    if t is CStr:
-        return "a string with context"
-    if t is float:
-        return "a float"
-    if v is None:
-        return "null"
-    if isinstance(v, dict):
-        return "a set"
-    if t is list:
-        return "a list"
-    if t is NixPath:
-        return "a path"
-    if t is PrimOp:
-        return f"the built-in function '{v.name}'"
-    if t is PrimOpApp:
-        return f"the partially applied built-in function '{v.op.name}'"
-    if t is Lambda:
-        return "a function"
-    if t is Thunk:
-        return "a thunk"
-    return "an external value"
+    kind = _kind(v)
+    text = _TYPE_NAMES[kind][1]
+    if kind == "primop":
+        return text.format(v.name)
+    if kind == "primop-app":
+        return text.format(v.op.name)
+    return text
 
 
 # --------------------------------------------------------------------------- typed forcing
@@ -414,6 +444,7 @@ __all__ = [
     "PrimOpApp",
     "ThrownError",
     "Thunk",
+    "call2",
     "call_function",
     "ctx_of",
     "force",

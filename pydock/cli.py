@@ -11,7 +11,41 @@ from pydock.cli_output import verbosity_options
 from pydock.error_report import errors_reported
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose other commands are imported only when one of them is asked for.
+
+    ``pydock eval`` is the start-up-sensitive command: importing ``build``, ``index`` and
+    ``prefetch-docker`` (the store, SQLite, HTTP) for it would cost more than evaluating
+    most files.
+    """
+
+    LAZY = {
+        "build": ("pydock.build_cli", "build"),
+        "index": ("pydock.index_cli", "index"),
+        "inspect": ("pydock.inspect_cli", "inspect"),
+        "instantiate": ("pydock.instantiate_cli", "instantiate"),
+        "log": ("pydock.log_cli", "log"),
+        "prefetch-docker": ("pydock.prefetch_cli", "prefetch_docker"),
+        "push": ("pydock.push_cli", "push"),
+        "store": ("pydock.store_cli", "store"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in self.LAZY:
+            return found
+        import importlib
+
+        module, attr = self.LAZY[cmd_name]
+        command = getattr(importlib.import_module(module), attr)
+        self.add_command(command)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pydock", prog_name="pydock", message="%(prog)s %(version)s")
 @verbosity_options
 def main() -> None:
@@ -100,28 +134,6 @@ def eval_cmd(
         sys.stdout.write(text + end)
     sys.stdout.flush()
 
-
-def _register_commands() -> None:
-    from pydock.build_cli import build
-    from pydock.index_cli import index
-    from pydock.inspect_cli import inspect
-    from pydock.instantiate_cli import instantiate
-    from pydock.log_cli import log
-    from pydock.prefetch_cli import prefetch_docker
-    from pydock.push_cli import push
-    from pydock.store_cli import store
-
-    main.add_command(build)
-    main.add_command(index)
-    main.add_command(inspect)
-    main.add_command(instantiate)
-    main.add_command(prefetch_docker)
-    main.add_command(push)
-    main.add_command(store)
-    main.add_command(log)
-
-
-_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -7,7 +7,7 @@ from ..values import (
     Attrs,
     CStr,
     Thunk,
-    call_function,
+    call2,
     force,
     force_attrs,
     force_function,
@@ -104,7 +104,7 @@ def mapAttrs(f, s):
 
 def _apply2(env):
     f, a, b = env
-    return force(call_function(force(call_function(f, a)), b))
+    return call2(f, a, b)
 
 
 def _lazy2(f, a, b) -> Thunk:

@@ -7,7 +7,9 @@ from ..ops import values_equal
 from ..values import (
     Attrs,
     CStr,
+    Lambda,
     Thunk,
+    call2,
     call_function,
     force,
     force_attrs,
@@ -23,7 +25,9 @@ from .registry import primop
 
 def _apply1(env):
     f, x = env
-    return force(call_function(f, x))
+    if type(f) is Lambda and f.code.formal_names is None:
+        return f.code.body([f.env, x])
+    return call_function(f, x)
 
 
 def _lazy_call(f, x) -> Thunk:
@@ -89,7 +93,7 @@ def foldl(op, nul, xs):
     if not xs:
         return force(acc)
     for x in xs:
-        acc = call_function(call_function(op, acc), x)
+        acc = call2(op, acc, x)
     return acc
 
 
@@ -129,7 +133,7 @@ def sort(cmp, xs):
             self.v = v
 
         def __lt__(self, other):
-            return force_bool(call_function(call_function(cmp, self.v), other.v))
+            return force_bool(call2(cmp, self.v, other.v))
 
     return sorted(items, key=Key)
 

@@ -12,7 +12,6 @@ they need (the evaluator, search path, store) is reached through ``state()``.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +35,7 @@ def primop(
     """
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        n = arity if arity is not None else len(inspect.signature(fn).parameters)
+        n = arity if arity is not None else fn.__code__.co_argcount
         if name in PRIMOPS:
             raise RuntimeError(f"builtin {name} registered twice")
         PRIMOPS[name] = (n, fn)

@@ -21,13 +21,12 @@ import tomllib
 from typing import Any
 
 from ..errors import NixError
+from ..integers import INT_MAX, INT_MIN
 from ..lexer import nul_refused
 from ..values import force_string_no_ctx
 from .registry import primop, state
 from .toml_timestamps import InvalidTimestamp, mark_timestamps, unmark
 
-_INT_MIN = -(2**63)
-_INT_MAX = 2**63 - 1
 _SPECIAL_FLOATS = {"inf", "+inf", "-inf", "nan", "+nan", "-nan"}
 
 
@@ -55,7 +54,7 @@ def _to_nix(v: Any) -> Any:
     if isinstance(v, bool):
         return v
     if isinstance(v, int):
-        if not _INT_MIN <= v <= _INT_MAX:
+        if not INT_MIN <= v <= INT_MAX:
             raise NixError(
                 "while parsing TOML: [error] toml::parse_dec_integer: too large integer: current max digits = 2^63"
             )

@@ -7,9 +7,35 @@ the prelude's package set), ``locate`` (which index a run uses), ``index_writer`
 (``pydock index``: an index made by real ``nix-env``).
 """
 
-from .index_file import PackageIndexError
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .locate import resolve_index_path
-from .package_set import PackageIndex
-from .package_values import IndexPackage
+
+if TYPE_CHECKING:
+    from .index_file import PackageIndexError
+    from .package_set import PackageIndex
+    from .package_values import IndexPackage
+
+# The index machinery (SQLite, marshal, lzma) loads only when a run has an index: an
+# evaluation without one imports just ``locate``.
+_LAZY = {
+    "PackageIndexError": ".index_file",
+    "PackageIndex": ".package_set",
+    "IndexPackage": ".package_values",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["IndexPackage", "PackageIndex", "PackageIndexError", "resolve_index_path"]
