@@ -273,6 +273,13 @@ class LocalStore:
         )
         return dict(rows)
 
+    def query_valid_derivers(self, path: str) -> set[str]:
+        """The valid ``.drv`` files that list ``path`` as an output (``pydock log`` of an output)."""
+        rows = self.db.query(
+            "select v.path from DerivationOutputs d join ValidPaths v on d.drv = v.id where d.path = ?", (path,)
+        )
+        return {r[0] for r in rows}
+
     def query_all_valid_paths(self) -> set[str]:
         return {r[0] for r in self.db.query("select path from ValidPaths")}
 

@@ -46,7 +46,7 @@ class Store(Protocol):
         """A local file or tree imported by content (``./src``, ``builtins.path``, ``filterSource``)."""
         ...
 
-    def add_derivation(self, drv: Derivation) -> str:
+    def add_derivation(self, drv: Derivation, describe: Callable[[str], str | None] | None = None) -> str:
         """Fill in the output paths of a fresh derivation and return its ``.drv`` path."""
         ...
 

@@ -20,7 +20,7 @@ CLI_DOC = ROOT / "docs" / "cli.md"
 
 # Examples of these functions come from helper nixshell's branch (pull/export/merge/nix-shell);
 # the lead empties this set when merging it.
-EXAMPLES_FROM_OTHER_BRANCH = {"pullImage", "exportImage", "mergeImages"}
+EXAMPLES_FROM_OTHER_BRANCH: set[str] = set()
 
 
 @functools.cache
@@ -63,8 +63,11 @@ def test_every_example_says_how_to_run_it() -> None:
 
 def _commands(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
     found = [(path, cmd)]
-    if isinstance(cmd, click.Group):
-        for name, sub in sorted(cmd.commands.items()):
+    if isinstance(cmd, click.Group):  # through click's API: pydock's group imports commands lazily
+        ctx = click.Context(cmd)
+        for name in sorted(cmd.list_commands(ctx)):
+            sub = cmd.get_command(ctx, name)
+            assert sub is not None, name
             found += _commands(sub, [*path, name])
     return found
 

@@ -84,7 +84,7 @@ def test_failed_build_names_pydock_log_which_prints_the_full_log(
 def test_log_of_an_output_path_and_of_a_path_without_log(project: Path, store_root: Path) -> None:
     app = build(project, store_root, "app", "result")
     r = pydock("log", "--store", str(store_root), app)
-    assert (r.returncode, r.stdout) == (0, "")  # the builder printed nothing
+    assert (r.returncode, r.stdout) == (0, ""), r.stderr  # the builder printed nothing
     note = next(p for p in os.listdir(store_root / "nix/store") if p.endswith("-note.txt"))
     r = pydock("log", "--store", str(store_root), f"/nix/store/{note}")
     assert r.returncode == 1
