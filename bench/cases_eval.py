@@ -13,7 +13,7 @@ shared, so only ratios taken side by side mean anything):
 Both tools get pydock's prelude as ``<nixpkgs>`` (``-I nixpkgs=…``), print the same text
 (checked: a case whose outputs differ is "not met"), and run alternately after one warm-up
 run of pydock (steady state: bytecode and parsed-file caches written, as after any first
-use); the best wall time of the rounds counts, the peak RSS is the child's ``ru_maxrss``.
+use); the best wall time of the rounds counts, the peak RSS is ``bench.measure``'s (GNU time's).
 
     python bench/cases_eval.py [--quick]
 
@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as ``python bench/cases_eval.py``
+    sys.path.insert(0, str(REPO))
+
+from bench.measure import Measured, run_child  # noqa: E402
+
 PRELUDE = REPO / "evaluator" / "prelude"
 EXAMPLES = REPO / "examples"
 
@@ -38,94 +40,12 @@ TYPICAL = "<= 2.0x"
 HEAVY = "<= 4.0x"
 RSS_LIMIT = 2.0
 
-# fixture file name -> its text (written into a temp dir per run)
-FIXTURES: dict[str, str] = {
-    "fib.nix": "let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 25\n",
-    "fold.nix": "builtins.foldl' (acc: x: acc + x * 2) 0 (builtins.genList (i: i) 100000)\n",
-    "attrs-chain.nix": """\
-# 5,000 attributes through listToAttrs, mapAttrs and the prelude's recursiveUpdate
-let
-  lib = (import <nixpkgs> { }).lib;
-  names = builtins.genList (i: "pkg${toString i}") 5000;
-  base = builtins.listToAttrs (map (n: { name = n; value = { pname = n; meta.license = "mit"; }; }) names);
-  mapped = builtins.mapAttrs (n: v: v // { version = "1.${builtins.substring 3 9 n}"; }) base;
-  extra = builtins.listToAttrs (map (n: { name = n; value = { meta.description = "the ${n} package"; }; }) names);
-  merged = lib.recursiveUpdate mapped extra;
-in
-builtins.foldl' (acc: n: acc + builtins.stringLength merged.${n}.meta.description
-  + builtins.stringLength merged.${n}.version) 0 (builtins.attrNames merged)
-""",
-    "modules.nix": """\
-# A module-system-style fixed point: 200 modules declare options and define values that
-# read other options through `config`; definitions are merged by priority and type.
-let
-  lib = (import <nixpkgs> { }).lib;
-  inherit (lib) fix mapAttrs zipAttrsWith foldl' filter length head sort concatLists attrValues;
-  n = 200;
-  mkOption = { default ? null, type ? "str" }: { _type = "option"; inherit default type; };
-  mkOverride = priority: value: { _type = "override"; inherit priority value; };
-  mkDefault = mkOverride 1000;
-  mkForce = mkOverride 50;
-  module = i: { config, ... }: {
-    options."opt${toString i}" = mkOption { default = i; type = "int"; };
-    options."name${toString i}" = mkOption { type = "str"; };
-    config = {
-      "name${toString i}" = if i == 0 then "root" else "${config."name${toString (i - 1)}"}-${toString i}";
-      "opt${toString (lib.trivial.mod (i * 7) n)}" = mkDefault (i * 3);
-    } // (if lib.trivial.mod i 10 == 0
-          then { "opt${toString i}" = mkForce (config."opt${toString (i + 1)}" or 0); }
-          else { });
-  };
-  modules = builtins.genList module n;
-  evalModules = mods: fix (self:
-    let
-      results = map (m: m { config = self.config; inherit lib; }) mods;
-      options = foldl' (acc: r: acc // r.options) { } results;
-      defs = zipAttrsWith (_: vs: vs) (map (r: r.config) results);
-      prio = d: if builtins.isAttrs d && d ? _type && d._type == "override" then d.priority else 100;
-      strip = d: if builtins.isAttrs d && d ? _type && d._type == "override" then d.value else d;
-      merge = name: opt:
-        let
-          ds = defs.${name} or [ ];
-          best = if ds == [ ] then null else head (sort (a: b: prio a < prio b) ds);
-          highest = filter (d: prio d == prio best) ds;
-        in
-        if ds == [ ] then opt.default
-        else if length highest > 1 && opt.type == "str" then throw "conflicting definitions for ${name}"
-        else strip best;
-    in { inherit options; config = mapAttrs merge options; });
-  result = evalModules modules;
-in
-{
-  total = foldl' (acc: i: acc + result.config."opt${toString i}") 0 (builtins.genList (i: i) n);
-  last = builtins.stringLength result.config."name${toString (n - 1)}";
-}
-""",
-    "dockerish.nix": """\
-# A typical dockerTools-style file: configs, let-bindings, string building, lists
-let
-  mkConfig = { name, tag ? "latest", env ? { }, ports ? [ ] }: {
-    inherit name tag;
-    config = {
-      Env = builtins.attrValues (builtins.mapAttrs (k: v: "${k}=${v}") env);
-      ExposedPorts = builtins.listToAttrs (map (p: { name = "${toString p}/tcp"; value = { }; }) ports);
-      Cmd = [ "/bin/${name}" "--port" (toString (builtins.head (ports ++ [ 80 ]))) ];
-    };
-  };
-  images = builtins.genList (i: mkConfig {
-    name = "svc${toString i}";
-    env = { PATH = "/bin"; INDEX = toString i; };
-    ports = [ (8000 + i) (9000 + i) ];
-  }) 300;
-in
-builtins.toJSON (map (i: i.config) images)
-""",
-}
+CASES = REPO / "bench" / "cases"  # the programs, shared with the other eval benches
 
 
-def _cases(fixtures: Path) -> list[tuple[str, list[str], str, bool]]:
+def _cases() -> list[tuple[str, list[str], str, bool]]:
     """(case name, arguments after `--eval`, target, heavy) for every case."""
-    f = lambda name: str(fixtures / name)  # noqa: E731
+    f = lambda name: str(CASES / name)  # noqa: E731
     layered = str(EXAMPLES / "docker-layered.nix")
     image = str(EXAMPLES / "docker-image.nix")
     return [
@@ -148,28 +68,6 @@ def _pydock_command() -> list[str]:
     return [sys.executable, "-m", "pydock.cli"]
 
 
-class _Run:
-    """One run of a command: wall and CPU seconds, peak RSS (MB), stdout; raises if it fails."""
-
-    def __init__(self, cmd: list[str], env: dict[str, str]) -> None:
-        with tempfile.TemporaryFile() as err:
-            t0 = time.perf_counter()
-            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env)
-            assert p.stdout is not None
-            out = p.stdout.read()
-            p.stdout.close()
-            _, status, usage = os.wait4(p.pid, 0)  # the child's own rusage (CPU, ru_maxrss)
-            self.wall = time.perf_counter() - t0
-            p.returncode = os.waitstatus_to_exitcode(status)
-            if p.returncode != 0:
-                err.seek(0)
-                raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{err.read().decode(errors='replace')}")
-        # the machine is shared: CPU time is the steadier figure, printed beside the wall time
-        self.cpu = usage.ru_utime + usage.ru_stime
-        self.rss_mb = usage.ru_maxrss / 1024.0
-        self.out = out.decode(errors="replace")
-
-
 def run(quick: bool) -> list[dict]:
     """Run every case (pydock and nix-instantiate alternately); one result dict per case."""
     nix = shutil.which("nix-instantiate")
@@ -182,45 +80,41 @@ def run(quick: bool) -> list[dict]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     rounds_typical, rounds_heavy = (3, 1) if quick else (7, 3)
     results = []
-    with tempfile.TemporaryDirectory(prefix="pydock-bench-eval-") as tmp:
-        fixtures = Path(tmp)
-        for name, text in FIXTURES.items():
-            (fixtures / name).write_text(text)
-        for case, args, target, heavy in _cases(fixtures):
-            py_cmd = [*pydock, "eval", "-I", f"nixpkgs={PRELUDE}", *args]
-            nix_cmd = [nix, "--eval", "-I", f"nixpkgs={PRELUDE}", *args]
-            rounds = rounds_heavy if heavy else rounds_typical
-            _Run(py_cmd, env)  # warm-up: bytecode and parsed-file caches, page cache
-            py_runs: list[_Run] = []
-            nix_runs: list[_Run] = []
-            for _ in range(rounds):
-                py_runs.append(_Run(py_cmd, env))
-                nix_runs.append(_Run(nix_cmd, env))
-            py_best = min(r.wall for r in py_runs)
-            nix_best = min(r.wall for r in nix_runs)
-            py_rss = max(r.rss_mb for r in py_runs)
-            nix_rss = max(r.rss_mb for r in nix_runs)
-            py_out, nix_out = py_runs[-1].out, nix_runs[-1].out
-            ratio = py_best / nix_best
-            limit = float(target.split()[1].rstrip("x"))
-            met = py_out == nix_out and ratio <= limit and (not heavy or py_rss <= RSS_LIMIT * nix_rss)
-            results.append(
-                {
-                    "case": case,
-                    "pydock_s": py_best,
-                    "baseline": "nix-instantiate",
-                    "baseline_s": nix_best,
-                    "ratio": ratio,
-                    "mb_s": None,
-                    "peak_rss_mb": py_rss,
-                    "baseline_rss_mb": nix_rss,
-                    "target": target + (f", RSS <= {RSS_LIMIT:g}x" if heavy else ""),
-                    "met": met,
-                    "same_output": py_out == nix_out,
-                    "pydock_cpu_s": min(r.cpu for r in py_runs),
-                    "baseline_cpu_s": min(r.cpu for r in nix_runs),
-                }
-            )
+    for case, args, target, heavy in _cases():
+        py_cmd = [*pydock, "eval", "-I", f"nixpkgs={PRELUDE}", *args]
+        nix_cmd = [nix, "--eval", "-I", f"nixpkgs={PRELUDE}", *args]
+        rounds = rounds_heavy if heavy else rounds_typical
+        run_child(py_cmd, env=env)  # warm-up: bytecode and parsed-file caches, page cache
+        py_runs: list[Measured] = []
+        nix_runs: list[Measured] = []
+        for _ in range(rounds):
+            py_runs.append(run_child(py_cmd, env=env, digest=True))
+            nix_runs.append(run_child(nix_cmd, env=env, digest=True))
+        py_best = min(r.wall for r in py_runs)
+        nix_best = min(r.wall for r in nix_runs)
+        py_rss = max(r.rss_mb for r in py_runs)
+        nix_rss = max(r.rss_mb for r in nix_runs)
+        same_output = py_runs[-1].sha256 == nix_runs[-1].sha256
+        ratio = py_best / nix_best
+        limit = float(target.split()[1].rstrip("x"))
+        met = same_output and ratio <= limit and (not heavy or py_rss <= RSS_LIMIT * nix_rss)
+        results.append(
+            {
+                "case": case,
+                "pydock_s": py_best,
+                "baseline": "nix-instantiate",
+                "baseline_s": nix_best,
+                "ratio": ratio,
+                "mb_s": None,
+                "peak_rss_mb": py_rss,
+                "baseline_rss_mb": nix_rss,
+                "target": target + (f", RSS <= {RSS_LIMIT:g}x" if heavy else ""),
+                "met": met,
+                "same_output": same_output,
+                "pydock_cpu_s": min(r.cpu for r in py_runs),
+                "baseline_cpu_s": min(r.cpu for r in nix_runs),
+            }
+        )
     return results
 
 

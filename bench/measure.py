@@ -33,6 +33,7 @@ class Measured:
     nbytes: int  # bytes it wrote to stdout
     sha256: str | None  # of stdout, when asked for
     stdout_tail: bytes  # last bytes of stdout (for children that print a result)
+    cpu: float = 0.0  # user + system seconds of the child and what it waited for
 
 
 class ChildFailed(RuntimeError):
@@ -84,7 +85,8 @@ def run_child(
         peak_kib = int(lines[-1]) if lines and lines[-1].isdigit() else peak_kib
     if proc.returncode != 0:
         raise ChildFailed(f"{' '.join(cmd[:6])}… exited {proc.returncode}:\n{err.decode(errors='replace')[-2000:]}")
-    return Measured(wall, peak_kib / 1024, nbytes, sha.hexdigest() if sha else None, tail)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(wall, peak_kib / 1024, nbytes, sha.hexdigest() if sha else None, tail, cpu)
 
 
 def best_of(runs: int, sides: dict[str, Callable[[], Measured]]) -> dict[str, Measured]:
@@ -100,7 +102,7 @@ def best_of(runs: int, sides: dict[str, Callable[[], Measured]]) -> dict[str, Me
             rss[name] = max(rss.get(name, 0.0), m.rss_mb)
             if name not in best or m.wall < best[name].wall:
                 best[name] = m
-    return {name: Measured(m.wall, rss[name], m.nbytes, m.sha256, m.stdout_tail) for name, m in best.items()}
+    return {name: Measured(m.wall, rss[name], m.nbytes, m.sha256, m.stdout_tail, m.cpu) for name, m in best.items()}
 
 
 def row(

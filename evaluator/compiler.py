@@ -687,9 +687,12 @@ def _slot_reader(depth: int, idx: int) -> Maker:
 
 
 def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
-    """A variable read: the hot path of every program, so each depth is spelled out."""
-    force_at = _force_at(pos)
+    """A variable read whose unevaluated thunk is forced with errors placed at ``pos``."""
+    return slot_reader(depth, idx, _force_at(pos))
 
+
+def slot_reader(depth: int, idx: int, force_at: Callable[[Thunk], Any]) -> Code:
+    """A variable read forcing through ``force_at``: the hot path of every program, so each depth is spelled out."""
     if depth == 0:
 
         def var0(env):
@@ -769,16 +772,7 @@ def _operand_code(op: tuple) -> Code:
         return lambda env: v
     if kind == "var":
         _, depth, idx, force_at = op
-
-        def var(env):
-            for _ in range(depth):
-                env = env[0]
-            v = env[idx]
-            if type(v) is Thunk:
-                return v.val if v.code is None else force_at(v)
-            return v
-
-        return var
+        return slot_reader(depth, idx, force_at)
     return op[1]
 
 

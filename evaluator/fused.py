@@ -195,17 +195,9 @@ def _lazy_param(op: Operand) -> tuple[str, Any, int]:
 
 
 def _deep_var(depth: int, idx: int, force_at: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    from .values import Thunk
+    from .compiler import slot_reader  # the compiler imports this module: late, at compile time only
 
-    def var(env: Any) -> Any:
-        for _ in range(depth):
-            env = env[0]
-        v = env[idx]
-        if type(v) is Thunk:
-            return v.val if v.code is None else force_at(v)
-        return v
-
-    return var
+    return slot_reader(depth, idx, force_at)
 
 
 def _shapes() -> Any:

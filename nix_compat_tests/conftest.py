@@ -76,7 +76,6 @@ class Tool:
             return self.command
         message = f"{self.name} is not available: {self.problem}"
         unavailable(message)
-        raise AssertionError("unreachable")  # pytest.skip raises; this keeps type checkers happy
 
     def eval_argv(self, file: str, *, json: bool) -> list[str]:
         """Build the argv that evaluates `file` strictly, as JSON for eval cases.

@@ -9,7 +9,6 @@ are never swallowed) are checked on pydock's behaviour.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,8 @@ from pathlib import Path
 import pytest
 from pydock.evaluator import fused
 from pydock.evaluator.parse_cache import _cache_dir
+
+from nix_compat_tests.support import require_tool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -41,9 +42,7 @@ def test_fused_shapes_module_is_current() -> None:
 
 
 def test_parse_cache_hit_gives_the_same_result_as_nix(cache_env: dict[str, str], tmp_path: Path) -> None:
-    nix = shutil.which("nix-instantiate")
-    if nix is None:
-        pytest.skip("nix-instantiate (Debian package nix-bin) is not installed")  # a failure under CI=true
+    nix = require_tool("nix-instantiate")
     f = tmp_path / "f.nix"
     f.write_text('let p = ./sub/x; f = { a, b ? 2 }: a * b - 1; in { v = f { a = 21; }; p = "${toString p}"; }\n')
     expected = subprocess.run([nix, "--eval", "--strict", str(f)], capture_output=True, text=True, env=cache_env)

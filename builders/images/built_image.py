@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydock.builders.images.image_source import ImageFormatError, SourceImage, image_from_conf, open_image_file
-from pydock.builders.images.layer_cache import default_digest_cache
+from pydock.builders.images.layer_cache import default_digest_cache, store_nar_hashes
 
 __all__ = ["STREAMING_BUILDERS", "image_for_derivation"]
 
@@ -48,7 +48,13 @@ def image_for_derivation(
             realise(store, drv_path, progress)
         with open(store.real_path(conf_path), encoding="utf-8") as f:
             conf = json.load(f)
-        return image_from_conf(conf, store.real_path, cache=default_digest_cache(store.state_dir), log=progress)
+        return image_from_conf(
+            conf,
+            store.real_path,
+            cache=default_digest_cache(store.state_dir),
+            log=progress,
+            nar_hash=store_nar_hashes(store.state_dir),
+        )
     outputs = realise(store, drv_path, progress)
     if output not in outputs:
         raise ImageFormatError(f"derivation '{drv_path}' does not have an output named '{output}'")

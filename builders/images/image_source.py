@@ -36,8 +36,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
-from pydock.builders.images.layer_cache import LayerDigestCache, layer_cache_key
-from pydock.builders.images.store_layer import Ownership, RealPath, store_layer_chunks
+from pydock.builders.images.layer_cache import LayerDigestCache, layer_key
+from pydock.builders.images.store_layer import (
+    Ownership,
+    RealPath,
+    digest_pieces,
+    store_layer_chunks,
+    store_layer_pieces,
+)
 from pydock.builders.images.stream_layered import merge_env, parse_time
 from pydock.builders.realisation.environment import BuildError
 
@@ -467,15 +473,6 @@ def _open_layout(files: _LayoutFiles, label: str) -> SourceImage:
 # -- streamLayeredImage conf -----------------------------------------------------------------
 
 
-def _hash_chunks(chunks: Iterator[bytes]) -> tuple[str, int]:
-    h = hashlib.sha256()
-    n = 0
-    for chunk in chunks:
-        h.update(chunk)
-        n += len(chunk)
-    return h.hexdigest(), n
-
-
 def image_from_conf(
     conf: Mapping[str, Any],
     real_path: RealPath,
@@ -483,11 +480,13 @@ def image_from_conf(
     cache: LayerDigestCache | None = None,
     now: datetime | None = None,
     log: Callable[[str], None] | None = None,
+    nar_hash: Callable[[str], str | None] | None = None,
 ) -> SourceImage:
     """The image ``stream_layered_image(conf)`` would write, with layers produced from the store on demand.
 
-    Diff ids come from ``cache`` where it knows them, else from one hashing pass
-    per layer; every later read is hashed again and checked.  The config bytes
+    Diff ids come from ``cache`` where it knows them (under the stream's keys, see
+    ``layer_cache.layer_key``; ``nar_hash`` gives the store's registered NarHashes), else
+    from one hashing pass per layer; every later read is hashed again and checked.  The config bytes
     are ``stream_layered_image``'s (same fields, order and ``indent=4``).
     """
     say = log or (lambda _line: None)
@@ -512,11 +511,12 @@ def image_from_conf(
         invalid = [p for p in paths if not p.startswith(store_dir)]
         if invalid:
             raise ImageFormatError(f"Expecting absolute paths from {store_dir}, but got: {invalid}")
-        key = layer_cache_key(paths, real_path, owner) if cache is not None else None
+        # the stream's keys: a digest the stream (or an earlier push) recorded is found again
+        key = layer_key(paths, real_path, owner, nar_hash)[0] if cache is not None else None
         known = cache.get(key) if cache is not None and key is not None else None
         if known is None:
             say(f"hashing layer of {paths}")
-            digest, size = _hash_chunks(store_layer_chunks(paths, real_path, owner))
+            digest, size = digest_pieces(store_layer_pieces(paths, real_path, owner))
             if cache is not None and key is not None:
                 cache.put(key, digest, size)
         else:

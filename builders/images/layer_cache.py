@@ -27,7 +27,7 @@ import os
 import pathlib
 import sqlite3
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from pydock.builders.images.store_layer import Ownership, RealPath
@@ -41,6 +41,7 @@ __all__ = [
     "default_digest_cache",
     "layer_cache_key",
     "layer_content_key",
+    "layer_key",
     "store_digest_db",
     "store_nar_hashes",
 ]
@@ -82,6 +83,21 @@ def layer_content_key(paths: Sequence[str], nar_hashes: Sequence[str], owner: Ow
         [[p, h] for p, h in zip(paths, nar_hashes, strict=True)],
     ]
     return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def layer_key(
+    paths: Sequence[str], real_path: RealPath, owner: Ownership, nar_hash: Callable[[str], str | None] | None = None
+) -> tuple[str, bool]:
+    """The digest-cache key of the layer of ``paths``, and whether a digest found under it is trusted.
+
+    With every path's registered NarHash known (``nar_hash``) the key names the layer's
+    contents and its digest needs no re-hash; otherwise it is the inode fingerprint,
+    whose digest is checked as the layer is read.
+    """
+    hashes = [nar_hash(p) for p in paths] if nar_hash is not None else None
+    if hashes is not None and all(hashes):
+        return layer_content_key(paths, hashes, owner), True  # type: ignore[arg-type]
+    return layer_cache_key(paths, real_path, owner), False
 
 
 class NarHashes:

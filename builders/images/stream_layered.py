@@ -41,8 +41,7 @@ from pydock.builders.images.layer_cache import (
     DirectoryDigestCache,
     LayerDigestCache,
     default_digest_cache,
-    layer_cache_key,
-    layer_content_key,
+    layer_key,
     store_nar_hashes,
 )
 from pydock.builders.images.store_layer import (
@@ -203,11 +202,10 @@ def _add_store_layer(
     mismatch means the archive just written is wrong: the entry is dropped and the
     stream fails loudly.
     """
-    hashes = [nar_hash(p) for p in paths] if nar_hash is not None else None
-    trusted = hashes is not None and all(hashes)
     key: str | None = None
+    trusted = False
     if cache is not None:
-        key = layer_content_key(paths, hashes, owner) if trusted else layer_cache_key(paths, real_path, owner)  # type: ignore[arg-type]
+        key, trusted = layer_key(paths, real_path, owner, nar_hash)
     known = cache.get(key) if cache is not None and key is not None else None
     if known is None:
         with progress.task(f"hashing layer ({len(paths)} paths)") as bar:  # drawn on a terminal only

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from docker_support import REPO, TIMEOUT, Podman
 
-from nix_compat_tests.support import unavailable
+from nix_compat_tests.support import oci_bundle, require_tools, unavailable
 
 # Not copied: history, the benchmark's caches, virtualenvs and tool caches.
 _IGNORED = shutil.ignore_patterns(".git", "out", ".venv", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache")
@@ -34,16 +34,9 @@ def quick_start_command() -> str:
     return block.group(1).strip()
 
 
-def _require(*tools: str) -> dict[str, str]:
-    found = {t: shutil.which(t) for t in tools}
-    missing = [t for t, p in found.items() if p is None]
-    if missing:
-        unavailable(f"not installed: {', '.join(missing)}")
-    return {t: p for t, p in found.items() if p is not None}
-
-
 def test_quick_start_image_runs_its_cmd(tmp_path: Path) -> None:
-    tools = _require("python3", "skopeo", "umoci", "unshare", "podman")
+    packages = "python3, skopeo, umoci, util-linux, podman"
+    tools = require_tools("python3", "skopeo", "umoci", "unshare", "podman", package=packages)
     checkout = tmp_path / "checkout"
     shutil.copytree(REPO, checkout, symlinks=True, ignore=_IGNORED)
     env = dict(os.environ, PYDOCK_STORE=str(tmp_path / "store"))
@@ -71,13 +64,7 @@ def test_quick_start_image_runs_its_cmd(tmp_path: Path) -> None:
     finally:
         podman.close()
 
-    layout, bundle = tmp_path / "layout", tmp_path / "bundle"
-    subprocess.run(
-        [tools["skopeo"], "--insecure-policy", "copy", f"docker-archive:{archive}", f"oci:{layout}:v1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    unpack = [tools["umoci"], "unpack", "--rootless", "--image", f"{layout}:v1", str(bundle)]
-    subprocess.run(unpack, check=True, capture_output=True)
+    bundle = Path(oci_bundle(archive, tmp_path))
     rootfs = bundle / "rootfs"
     process = json.loads((bundle / "config.json").read_text())["process"]
     shell = os.readlink(rootfs / "bin" / "sh")

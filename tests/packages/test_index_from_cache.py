@@ -17,7 +17,7 @@ from pathlib import Path
 
 from packages_support import REPO, FakeIndex, ServedCache, nix_env, run
 
-from nix_compat_tests.support import require_tool
+from nix_compat_tests.support import oci_bundle, require_tool
 
 EXAMPLE = REPO / "examples" / "docker-packages.nix"
 PACKAGES = ("bash", "bashInteractive", "busybox")
@@ -50,13 +50,7 @@ def test_image_of_cached_index_packages_runs_and_loads(
     assert set(qr.stdout.split()) == closure
 
     # The image runs its Cmd with its own shell, nothing of the host bound in.
-    layout, bundle = tmp_path / "layout", tmp_path / "bundle"
-    subprocess.run(
-        [tools["skopeo"], "--insecure-policy", "copy", f"docker-archive:{archive}", f"oci:{layout}:v1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    unpack = [tools["umoci"], "unpack", "--rootless", "--image", f"{layout}:v1", str(bundle)]
-    subprocess.run(unpack, check=True, capture_output=True)
+    bundle = Path(oci_bundle(archive, tmp_path))
     rootfs = bundle / "rootfs"
     ran = subprocess.run(
         [tools["unshare"], "--user", "--map-root-user", tools["chroot"], str(rootfs), "/bin/greet"],

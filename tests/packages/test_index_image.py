@@ -16,7 +16,7 @@ from pathlib import Path
 
 from packages_support import REPO, FakeIndex, import_closure
 
-from nix_compat_tests.support import unavailable
+from nix_compat_tests.support import oci_bundle, unavailable
 
 EXAMPLE = REPO / "examples" / "docker-packages.nix"
 
@@ -34,16 +34,7 @@ def test_image_of_index_packages_runs_its_cmd(fake: FakeIndex, tmp_path: Path) -
         unavailable(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
     archive = proc.stdout.strip()
-    layout = tmp_path / "layout"
-    subprocess.run(
-        ["skopeo", "--insecure-policy", "copy", f"docker-archive:{archive}", f"oci:{layout}:v1"],
-        check=True,
-        capture_output=True,
-    )
-    bundle = tmp_path / "bundle"
-    subprocess.run(
-        ["umoci", "unpack", "--rootless", "--image", f"{layout}:v1", str(bundle)], check=True, capture_output=True
-    )
+    bundle = Path(oci_bundle(archive, tmp_path))
     rootfs = bundle / "rootfs"
     assert os.readlink(rootfs / "bin" / "sh") == f"{fake.out('bashInteractive')}/bin/bash"
     cmd = [tools["unshare"], "--user", "--map-root-user", tools["chroot"], str(rootfs), "/bin/greet"]
@@ -86,14 +77,7 @@ def test_quick_start_example_uses_the_index_shell(fake: FakeIndex, tmp_path: Pat
     if proc.returncode != 0 and "sandbox" in proc.stderr.lower():
         unavailable(f"pydock's build sandbox is unavailable here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
-    layout, bundle = tmp_path / "layout", tmp_path / "bundle"
-    subprocess.run(
-        ["skopeo", "--insecure-policy", "copy", f"docker-archive:{proc.stdout.strip()}", f"oci:{layout}:v1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    subprocess.run(
-        ["umoci", "unpack", "--rootless", "--image", f"{layout}:v1", str(bundle)], check=True, capture_output=True
-    )
+    bundle = Path(oci_bundle(proc.stdout.strip(), tmp_path))
     rootfs = bundle / "rootfs"
     assert os.readlink(rootfs / "bin" / "sh") == f"{fake.out('bashInteractive')}/bin/bash"
     assert not any("pydock-host-shell" in p.name for p in (rootfs / "nix" / "store").iterdir())

@@ -14,7 +14,6 @@ the archive with nixpkgs' Cmd, User, WorkingDir and Env.
 from __future__ import annotations
 
 import fcntl
-import gzip
 import json
 import os
 import subprocess
@@ -23,26 +22,14 @@ import termios
 from pathlib import Path
 
 import pytest
-from packages_support import REPO, FakeIndex, ServedCache, require_tool, run
+from packages_support import REPO, FakeIndex, ServedCache, require_tool
+
+from nix_compat_tests.support import oci_bundle
 
 EXAMPLE = REPO / "examples" / "docker-nix-shell.nix"
 ATTRS = ("run", "command", "build")
 
 sys.path.insert(0, str(REPO / "tests" / "docker"))
-
-
-def unpack(archive: Path, work: Path) -> Path:
-    """skopeo (docker-archive -> OCI layout) then ``umoci unpack``: the runtime bundle directory."""
-    layout, bundle = work / "layout", work / "bundle"
-    if archive.read_bytes()[:2] == b"\x1f\x8b":  # skopeo reads plain archives only
-        plain = work / "image.tar"
-        plain.write_bytes(gzip.decompress(archive.read_bytes()))
-        archive = plain
-    proc = run([require_tool("skopeo"), "--insecure-policy", "copy", f"docker-archive:{archive}", f"oci:{layout}:v1"])
-    assert proc.returncode == 0, proc.stderr
-    proc = run([require_tool("umoci"), "unpack", "--rootless", "--image", f"{layout}:v1", str(bundle)])
-    assert proc.returncode == 0, proc.stderr
-    return bundle
 
 
 def chroot_command(bundle: Path) -> tuple[list[str], dict[str, str]]:
@@ -111,7 +98,7 @@ def evaluate(fake: FakeIndex, expr: str) -> object:
 
 
 def test_run_image_has_the_shell_environment(fake: FakeIndex, images: dict[str, Path], tmp_path: Path) -> None:
-    cmd, env = chroot_command(unpack(images["run"], tmp_path))
+    cmd, env = chroot_command(Path(oci_bundle(images["run"], tmp_path)))
     ran = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert ran.returncode == 0, ran.stderr
     busybox = fake.out("busybox")
@@ -132,14 +119,14 @@ def test_run_image_has_the_shell_environment(fake: FakeIndex, images: dict[str, 
 
 
 def test_command_image_runs_interactively_on_a_terminal(images: dict[str, Path], tmp_path: Path) -> None:
-    cmd, env = chroot_command(unpack(images["command"], tmp_path))
+    cmd, env = chroot_command(Path(oci_bundle(images["command"], tmp_path)))
     status, output = run_on_terminal(cmd, env)
     assert status == 0, output
     assert output.endswith("shellHook ran\ninteractive\n"), output
 
 
 def test_build_image_builds_the_derivation_inside(fake: FakeIndex, images: dict[str, Path], tmp_path: Path) -> None:
-    bundle = unpack(images["build"], tmp_path)
+    bundle = Path(oci_bundle(images["build"], tmp_path))
     cmd, env = chroot_command(bundle)
     ran = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert ran.returncode == 0, ran.stderr

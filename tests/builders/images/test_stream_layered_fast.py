@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import threading
@@ -21,6 +20,8 @@ from nixpkgs_stream import nixpkgs_stream
 from pydock.builders.images.layer_cache import MemoryDigestCache, NarHashes, store_nar_hashes
 from pydock.builders.images.stream_layered import main, stream_layered_image
 from pydock.store.local import LocalStore
+
+from nix_compat_tests.support import require_tool
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +51,7 @@ def oracle(conf, store) -> bytes:
 def test_nar_hashes_are_the_ones_nix_reports(registered):
     fake, _, paths = registered
     lookup = store_nar_hashes(os.path.join(fake.root, "nix/var/nix"))
-    nix_store = shutil.which("nix-store")
-    if nix_store is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nix-store (Debian package nix-bin) is the oracle for NarHashes (CI=true)")
-        pytest.skip("nix-store not installed")
+    nix_store = require_tool("nix-store")  # the oracle for NarHashes
     for p in paths:
         ours = lookup(p)
         assert ours is not None and ours.startswith("sha256:")

@@ -14,7 +14,7 @@ import pytest
 from docker_support import Podman
 from registry_support import FrontEnd, env_with, pydock, send, skopeo_archive
 
-from nix_compat_tests.support import unavailable
+from nix_compat_tests.support import require_tool, unavailable
 
 
 def sha256(path: Path) -> str:
@@ -305,8 +305,7 @@ def _digest(registry) -> str:
 
 
 def test_tls_verify_true_refuses_a_plain_http_registry(pushed, tmp_path):
-    if shutil.which("skopeo") is None:
-        pytest.skip("skopeo missing")
+    require_tool("skopeo", package="skopeo")
     proc = pydock("prefetch-docker", "--quiet", f"{pushed.registry.host}/example/hello",
                   pushed.digests["example/hello"], "--store", str(tmp_path / "s"))  # fmt: skip
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
