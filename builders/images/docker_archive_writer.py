@@ -220,11 +220,30 @@ def _marshal_legacy(fields: dict[str, Any]) -> bytes:
     return b"{" + b",".join(parts) + b"}"
 
 
+class _Sha256Writer:
+    """Passes writes through while hashing them: the archive's hash costs no second read of it."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._hash = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self._hash.update(data)
+        return self._out.write(data)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
 def write_docker_archive(
     out: BinaryIO, layers: list[ArchiveLayer], config: bytes, config_digest: str, repo_tag: tuple[str, str]
-) -> None:
-    """Write one image as skopeo's docker-archive; ``repo_tag`` is the normalised (name, tag)."""
-    tar = GoTarWriter(out)
+) -> str:
+    """Write one image as skopeo's docker-archive; ``repo_tag`` is the normalised (name, tag).
+
+    Returns the sha256 (hex) of the bytes written, which is pullImage's output hash.
+    """
+    hashed = _Sha256Writer(out)
+    tar = GoTarWriter(hashed)  # type: ignore[arg-type]
     written: set[str] = set()
     for layer in layers:
         if layer.digest in written:
@@ -250,6 +269,7 @@ def write_docker_archive(
     repositories = {name: {tag: legacy[-1][0]}} if legacy else {}
     tar.add_bytes("repositories", go_json(repositories))
     tar.close()
+    return hashed.hexdigest()
 
 
 def _manifest_json(items: list[dict[str, Any]]) -> bytes:

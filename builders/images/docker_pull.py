@@ -32,7 +32,7 @@ from pydock.builders.images.registry_auth import ReferenceError, check_digest, c
 from pydock.builders.images.registry_client import Platform, RegistryClient, RegistryError, RetryPolicy
 from pydock.builders.realisation.builtin_builders import BuildContext, builtin_builder
 from pydock.builders.realisation.environment import BuildError, FixedOutputHashMismatch
-from pydock.store.hashes import hash_file
+from pydock.store.hashes import Hash, hash_file
 
 from pydock import progress
 
@@ -106,10 +106,10 @@ def pull_docker_archive(
         layers = list(pool.map(fetch_layer, range(len(layer_descs))))
     tmp = out_path + ".tmp"
     with open(tmp, "wb") as out:
-        write_docker_archive(out, layers, config, _descriptor_digest(config_desc, client),
-                             (final.full, req.final_image_tag))  # fmt: skip
+        sha256 = write_docker_archive(out, layers, config, _descriptor_digest(config_desc, client),
+                                      (final.full, req.final_image_tag))  # fmt: skip
     os.replace(tmp, out_path)
-    return hash_file("sha256", out_path).hex
+    return sha256
 
 
 class _CountingWriter:
@@ -206,11 +206,12 @@ def docker_pull_image(drv, ctx: BuildContext) -> None:
     out = ctx.outputs["out"]
     work = tempfile.mkdtemp(prefix="pull-", dir=ctx.build_dir)
     try:
-        pull_docker_archive(req, out, work, log=ctx.log)
+        sha256 = pull_docker_archive(req, out, work, log=ctx.log)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     wanted = drv.outputs["out"].fixed_hash()
-    got = hash_file(wanted.algo, out)
+    # The archive was hashed while it was written; another algorithm needs a pass over the file.
+    got = Hash("sha256", bytes.fromhex(sha256)) if wanted.algo == "sha256" else hash_file(wanted.algo, out)
     if got != wanted:
         os.unlink(out)
         raise FixedOutputHashMismatch(ctx.drv_path, wanted, got)

@@ -61,7 +61,7 @@ MAX_MANIFEST_BYTES = 4 << 20
 MAX_CONFIG_BYTES = 4 << 20
 MAX_TOKEN_BYTES = 1 << 20
 MAX_REDIRECTS = 5
-CHUNK = 1 << 16
+CHUNK = 1 << 20  # big reads: per-chunk Python work (hash, write, progress) stays small next to the bytes
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 T = TypeVar("T")
 
