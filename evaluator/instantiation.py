@@ -16,7 +16,6 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydock.store.derived_path import DrvRef
@@ -28,6 +27,7 @@ from pydock.store.substitute import open_store
 from .errors import NixError, TraceSettings
 from .ops import coerce_to_string
 from .packages import IndexPackage, resolve_index_path
+from .request import EvalRequest
 from .runner import run_deep
 from .session import load_roots, make_auto_args
 from .settings import EvalSettings
@@ -39,25 +39,6 @@ __all__ = ["DrvRef", "EvalRequest", "evaluate_derivations", "get_derivations", "
 
 # Nix's getDerivations skips attributes whose names are not plain identifiers.
 _ATTR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9\-_+]*")
-
-
-@dataclass(frozen=True)
-class EvalRequest:
-    """What to evaluate, as nix-instantiate's and nix-build's arguments say it."""
-
-    files: list[str] = field(default_factory=list)
-    """Files (a ``.drv`` file is taken as it is), ``<path>``s, or with ``is_expr`` the texts of ``-E``."""
-    is_expr: bool = False
-    attr_paths: list[str] = field(default_factory=list)
-    """``-A`` paths; none means the whole value."""
-    args: list[tuple[str, str]] = field(default_factory=list)
-    """``--arg NAME EXPR``"""
-    argstrs: list[tuple[str, str]] = field(default_factory=list)
-    """``--argstr NAME VALUE``"""
-    include: list[str] = field(default_factory=list)
-    """``-I`` search-path entries"""
-    packages: str | None = None
-    """``--packages FILE``; else ``$PYDOCK_PACKAGES``, else the settings' ``packages``."""
 
 
 def get_derivations(v: Any, auto_args: dict[str, Any], out: list[DrvRef], done: dict[int, Any]) -> None:

@@ -10,8 +10,9 @@ import sys
 
 import click
 
+from pydock.cli_options import store_option
 from pydock.cli_output import fail
-from pydock.store_cli import open_local_store, store_option
+from pydock.store_cli import open_local_store
 
 __all__ = ["log"]
 

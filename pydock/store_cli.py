@@ -11,26 +11,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from pydock.cli_options import store_option
 from pydock.cli_output import fail, verbosity_options
 
-__all__ = ["store", "store_option", "open_local_store"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def store_option(f: F) -> F:
-    """``--store DIR`` with ``pydock build``'s default."""
-    return click.option(
-        "--store",
-        "store_root",
-        metavar="DIR",
-        help="Store root directory (default: $PYDOCK_STORE, else $XDG_DATA_HOME/pydock/store).",
-    )(f)
+__all__ = ["store", "open_local_store"]
 
 
 def open_local_store(store_root: str | None) -> Any:
