@@ -22,6 +22,7 @@ from typing import Any
 from . import ast as A
 from . import fused
 from .errors import NO_POS, AssertionFailed, NixError, Pos, TraceSettings
+from .integers import INT_MAX, INT_MIN
 from .ops import PathCopier, canon_path, coerce_to_string, less_than, values_equal
 from .values import (
     BLACKHOLE,
@@ -991,7 +992,7 @@ def arith(op: str, a: Any, b: Any) -> Any:
             raise NixError("division by zero")
         if ta is not int:
             raise type_error(a, "an integer")
-        if a == -(2**63) and b == -1:
+        if a == INT_MIN and b == -1:
             raise NixError(f"integer overflow in dividing {a} / {b}")
         q = abs(a) // abs(b)
         return q if (a >= 0) == (b >= 0) else -q
@@ -1000,7 +1001,7 @@ def arith(op: str, a: Any, b: Any) -> Any:
     if tb is not int:
         raise type_error(b, "an integer")
     r = a - b if op == "-" else a * b
-    if -(2**63) <= r < 2**63:
+    if INT_MIN <= r <= INT_MAX:
         return r
     # current Nix (rl-2.24) refuses to overflow where Nix 2.8 wrapped around
     what = f"subtracting {a} - {b}" if op == "-" else f"multiplying {a} * {b}"
@@ -1109,7 +1110,7 @@ def _plus_general(parts: list[tuple[Pos | None, Code]], pos: Pos | None, state: 
                 v = part(i)
                 tv = type(v)
                 if tv is int:
-                    if not is_float and not (-(2**63) <= acc + v < 2**63):
+                    if not is_float and not (INT_MIN <= acc + v <= INT_MAX):
                         raise NixError(f"integer overflow in adding {acc} + {v}", ppos)
                     acc = acc + v
                 elif tv is float:

@@ -129,22 +129,23 @@ def decode(b: bytes) -> str:
     return b.decode("utf-8", "surrogateescape")
 
 
-def format_float(f: float) -> str:
-    """A float as C++ ``ostream << double`` prints it (``%g``, 6 significant digits)."""
+def _non_finite(f: float) -> str | None:
+    """How C++ prints an infinity or a NaN (both printers agree); None for a finite ``f``."""
     if math.isinf(f):
         return "inf" if f > 0 else "-inf"
     if math.isnan(f):
         return "-nan" if math.copysign(1.0, f) < 0 else "nan"
-    return f"{f:g}"
+    return None
+
+
+def format_float(f: float) -> str:
+    """A float as C++ ``ostream << double`` prints it (``%g``, 6 significant digits)."""
+    return _non_finite(f) or f"{f:g}"
 
 
 def float_to_string(f: float) -> str:
     """A float as ``std::to_string`` prints it (``toString 1.5`` is ``1.500000``)."""
-    if math.isinf(f):
-        return "inf" if f > 0 else "-inf"
-    if math.isnan(f):
-        return "-nan" if math.copysign(1.0, f) < 0 else "nan"
-    return f"{f:f}"
+    return _non_finite(f) or f"{f:f}"
 
 
 def coerce_to_string(

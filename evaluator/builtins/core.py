@@ -8,6 +8,7 @@ from typing import Any
 
 from ..compiler import arith, function_args
 from ..errors import NO_POS, Abort, AssertionFailed, NixError, ThrownError
+from ..integers import INT_MAX, INT_MIN
 from ..ops import coerce_to_string, format_float, less_than
 from ..values import (
     CALL_DEPTH,
@@ -255,7 +256,7 @@ def add(a, b):
     x = force_int(a)
     y = force_int(b)
     r = x + y
-    if not -(2**63) <= r < 2**63:  # current Nix (rl-2.24); Nix 2.8 wrapped around
+    if not INT_MIN <= r <= INT_MAX:  # current Nix (rl-2.24); Nix 2.8 wrapped around
         raise NixError(f"integer overflow in adding {x} + {y}")
     return r
 

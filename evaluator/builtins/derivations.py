@@ -35,6 +35,7 @@ from ..values import (
     mkstr,
     show_type,
 )
+from ..warnings import warn
 from .io import coerce_to_path
 from .registry import primop
 
@@ -218,12 +219,6 @@ def parse_hash_allow_empty(text: str, algo: str | None) -> Hash:
     if text == "":
         warn(f"found empty hash, assuming '{h.sri}'")
     return h
-
-
-def warn(msg: str) -> None:
-    from ..errors import write_stderr
-
-    write_stderr(f"warning: {msg}")
 
 
 def _str_with_ctx(value: Any, ctx: set[str]) -> str:

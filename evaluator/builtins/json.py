@@ -13,6 +13,7 @@ from typing import Any
 
 from ..compiler import lambda_info
 from ..errors import NO_POS, NixError
+from ..integers import INT_MAX, INT_MIN
 from ..lexer import nul_refused
 from ..ops import PathCopier, coerce_to_string, decode, encode, format_float
 from ..values import (
@@ -507,7 +508,7 @@ class _Lexer:
                 return _TK_UNSIGNED
         elif kind == _TK_INTEGER:
             n = int(text)
-            if -(1 << 63) <= n < (1 << 63):
+            if INT_MIN <= n <= INT_MAX:
                 self.number = n
                 return _TK_INTEGER
         self.number = float(text)
@@ -596,7 +597,7 @@ class _Parser:
                     value = self.lexer.number
                 elif tok == _TK_UNSIGNED:
                     n = self.lexer.number
-                    if n >= 1 << 63:  # current Nix refuses it (Nix 2.8 wrapped it into a signed int64)
+                    if n > INT_MAX:  # current Nix refuses it (Nix 2.8 wrapped it into a signed int64)
                         raise NixError(f"unsigned json number {n} outside of Nix integer range", NO_POS)
                     value = n
                 elif tok == _TK_STRING:
