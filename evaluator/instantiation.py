@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydock.store.derived_path import DrvRef
-from pydock.store.local import LocalStore
+from pydock.store.local import LocalStore, store_root_of
 from pydock.store.protocol import Store
 from pydock.store.settings import Settings
 from pydock.store.substitute import open_store
@@ -143,8 +143,7 @@ def open_and_instantiate(
     ``request.packages``, else ``$PYDOCK_PACKAGES``, else the settings' ``packages``.
     """
     TraceSettings.enabled = show_trace
-    if store_root is not None and store_root.startswith("local?root="):
-        store_root = store_root[len("local?root=") :]
+    store_root = store_root_of(store_root)
     configured = settings.packages if settings is not None else None
     package_index = resolve_index_path(request.packages, configured=configured)
     store = open_store(store_root, settings, log=progress, progress_stream=sys.stderr if progress else None)
