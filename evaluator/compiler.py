@@ -22,7 +22,8 @@ from typing import Any
 from . import ast as A
 from . import fused
 from .errors import NO_POS, AssertionFailed, NixError, Pos, TraceSettings
-from .ops import canon_path, coerce_to_string, less_than, values_equal
+from .integers import INT_MAX, INT_MIN
+from .ops import PathCopier, canon_path, coerce_to_string, less_than, values_equal
 from .values import (
     BLACKHOLE,
     CALL_DEPTH,
@@ -164,8 +165,12 @@ def function_args(f: Lambda) -> Attrs:
 class Compiler:
     """Turns one parsed file into a closure; see the module docstring."""
 
-    def __init__(self, root: Scope) -> None:
+    def __init__(self, root: Scope, state: PathCopier) -> None:
         self.root = root
+        # the evaluation state this code runs in: interpolated paths are copied into its
+        # store, and a missing package's hint names its package index
+        self.state = state
+        self.package_index = getattr(state, "package_index", None)
 
     # ------------------------------------------------------------------ entry
     def compile(self, node: A.Node, scope: Scope | None = None) -> Code:
@@ -280,6 +285,7 @@ class Compiler:
         if kind is _Ref.UNDEFINED:
             raise NixError(f"undefined variable '{name}'", pos)
         depths = ref[1]
+        index = self.package_index
 
         def with_lookup(env):
             for d in depths:
@@ -295,7 +301,7 @@ class Compiler:
                 if v is not _MISSING:
                     return v.force() if type(v) is Thunk else v
             e = NixError(f"undefined variable '{name}'", pos)
-            e.hint = _with_package_hint(name, env, depths)
+            e.hint = _with_package_hint(name, env, depths, index)
             raise e
 
         return with_lookup
@@ -466,12 +472,13 @@ class Compiler:
         pos = node.pos
         if len(node.path) == 1 and isinstance(node.path[0], str) and node.default is None:
             return fused.select1(
-                self.operand(node.expr, scope), node.path[0], _select_fail(node.path[0], pos),
+                self.operand(node.expr, scope), node.path[0], _select_fail(node.path[0], pos, self.package_index),
                 _select_error_hook(node.path[0], pos),
             )  # fmt: skip
         expr = self.c(node.expr, scope)
         path = [p if isinstance(p, str) else self.c(p, scope) for p in node.path]
         default = self.c(node.default, scope) if node.default is not None else None
+        index = self.package_index
 
         def select(env):
             v = expr(env)
@@ -485,7 +492,7 @@ class Compiler:
                 if r is _MISSING:
                     if default is not None:
                         return default(env)
-                    raise _missing_attr(name, v, pos)
+                    raise _missing_attr(name, v, pos, index)
                 if type(r) is Thunk:
                     try:
                         r = r.force()
@@ -659,12 +666,12 @@ class Compiler:
             left_op = self.operand(left, scope)
             right_op = self.operand(right, scope)
             parts2 = [(pos_a, _operand_code(left_op)), (pos_b, _operand_code(right_op))]
-            return fused.binary("+", left_op, right_op, _plus_general(parts2, node.pos))
+            return fused.binary("+", left_op, right_op, _plus_general(parts2, node.pos, self.state))
         parts = [(p, self.c(e, scope)) for p, e in node.parts]
         pos = node.pos
         if node.force_string:
-            return _interpolation(parts, pos)
-        return _plus(parts, pos)
+            return _interpolation(parts, pos, self.state)
+        return _plus(parts, pos, self.state)
 
 
 # ---------------------------------------------------------------------- closures
@@ -776,11 +783,11 @@ def _operand_code(op: tuple) -> Code:
     return op[1]
 
 
-def _select_fail(name: str, pos: Pos | None) -> Callable[[Any], None]:
+def _select_fail(name: str, pos: Pos | None, index: Any) -> Callable[[Any], None]:
     def fail(v: Any) -> None:
         if not isinstance(v, dict):
             raise NixError(f"value is {show_type(v)} while a set was expected", pos)
-        raise _missing_attr(name, v, pos)
+        raise _missing_attr(name, v, pos, index)
 
     return fail
 
@@ -850,15 +857,15 @@ def _attr_name(v: Any, pos: Pos | None) -> str:
     raise NixError(f"value is {show_type(v)} while a string was expected", NO_POS)  # Nix 2.8's getName: no position
 
 
-def _missing_attr(name: str, attrs: dict, pos: Pos | None) -> NixError:
+def _missing_attr(name: str, attrs: dict, pos: Pos | None, index: Any) -> NixError:
     from .suggestions import best_matches
 
     e = NixError(f"attribute '{name}' missing", pos, suggestion=best_matches(attrs.keys(), name))
-    e.hint = package_hint(name, attrs)
+    e.hint = package_hint(name, attrs, index)
     return e
 
 
-def _with_package_hint(name: str, env: Any, depths: Any) -> str | None:
+def _with_package_hint(name: str, env: Any, depths: Any, index: Any) -> str | None:
     """The package hint for an undefined variable when one of the ``with`` sets is a package set."""
     for d in depths:
         e = env
@@ -867,23 +874,21 @@ def _with_package_hint(name: str, env: Any, depths: Any) -> str | None:
         attrs = e[1]
         if type(attrs) is Thunk:
             attrs = attrs.force()
-        hint = package_hint(name, attrs)
+        hint = package_hint(name, attrs, index)
         if hint:
             return hint
     return None
 
 
-def package_hint(name: str, attrs: Any) -> str | None:
+def package_hint(name: str, attrs: Any, index: Any) -> str | None:
     """Advice when ``name`` is missing from what looks like pydock's ``<nixpkgs>`` package set.
 
-    pydock's prelude has no packages of its own; they come from a package index, so
-    a missing ``redis`` most often means "no index given" or "not in this index".
+    pydock's prelude has no packages of its own; they come from a package index (``index``,
+    the evaluation's, or None), so a missing ``redis`` most often means "no index given" or
+    "not in this index".
     """
     if not isinstance(attrs, dict) or "callPackage" not in attrs or "dockerTools" not in attrs:
         return None
-    from .builtins.registry import state
-
-    index = getattr(state(), "package_index", None)
     if index is None:
         return f"'{name}' is not in pydock's prelude; give a package index with --packages (README: Packages)"
     return f"'{name}' is neither in pydock's prelude nor in the package index '{index.path}' (README: Packages)"
@@ -987,7 +992,7 @@ def arith(op: str, a: Any, b: Any) -> Any:
             raise NixError("division by zero")
         if ta is not int:
             raise type_error(a, "an integer")
-        if a == -(2**63) and b == -1:
+        if a == INT_MIN and b == -1:
             raise NixError(f"integer overflow in dividing {a} / {b}")
         q = abs(a) // abs(b)
         return q if (a >= 0) == (b >= 0) else -q
@@ -996,7 +1001,7 @@ def arith(op: str, a: Any, b: Any) -> Any:
     if tb is not int:
         raise type_error(b, "an integer")
     r = a - b if op == "-" else a * b
-    if -(2**63) <= r < 2**63:
+    if INT_MIN <= r <= INT_MAX:
         return r
     # current Nix (rl-2.24) refuses to overflow where Nix 2.8 wrapped around
     what = f"subtracting {a} - {b}" if op == "-" else f"multiplying {a} * {b}"
@@ -1052,8 +1057,8 @@ _BINOPS: dict[str, Callable[[Code, Code, Pos | None], Code]] = {
 }
 
 
-def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Code:
-    """``"…${e}…"``: every part coerced to a string, paths copied to the store."""
+def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None, state: PathCopier) -> Code:
+    """``"…${e}…"``: every part coerced to a string, paths copied to ``state``'s store."""
 
     def interp(env):
         out = []
@@ -1064,7 +1069,7 @@ def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Cod
                 out.append(v)
                 continue
             try:
-                out.append(coerce_to_string(v, ctx, False, True))
+                out.append(coerce_to_string(v, ctx, False, state))
             except NixError as e:
                 _set_pos(e, ppos)
                 raise
@@ -1074,14 +1079,15 @@ def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Cod
     return interp
 
 
-def _plus(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Code:
+def _plus(parts: list[tuple[Pos | None, Code]], pos: Pos | None, state: PathCopier) -> Code:
     """``a + b + …`` of three or more parts (two parts are ``fused.plus_op``)."""
-    general_n = _plus_general(parts, pos)
+    general_n = _plus_general(parts, pos, state)
     return lambda env: general_n(env)
 
 
-def _plus_general(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Callable[..., Any]:
-    """``+`` in full generality; ``pre`` holds parts the caller already evaluated."""
+def _plus_general(parts: list[tuple[Pos | None, Code]], pos: Pos | None, state: PathCopier) -> Callable[..., Any]:
+    """``+`` in full generality (a path added to a string is copied to ``state``'s store);
+    ``pre`` holds parts the caller already evaluated."""
 
     def plus(env, *pre):
         values = list(pre)
@@ -1104,7 +1110,7 @@ def _plus_general(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Call
                 v = part(i)
                 tv = type(v)
                 if tv is int:
-                    if not is_float and not (-(2**63) <= acc + v < 2**63):
+                    if not is_float and not (INT_MIN <= acc + v <= INT_MAX):
                         raise NixError(f"integer overflow in adding {acc} + {v}", ppos)
                     acc = acc + v
                 elif tv is float:
@@ -1136,7 +1142,7 @@ def _plus_general(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Call
                 out.append(v)
                 continue
             try:
-                out.append(coerce_to_string(v, ctx, False, True))
+                out.append(coerce_to_string(v, ctx, False, state))
             except NixError as e:
                 _set_pos(e, ppos)
                 raise

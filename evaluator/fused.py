@@ -24,6 +24,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .integers import INT_MAX, INT_MIN
+
 # Operands as the compiler describes them: strict ("const", v) | ("var", depth, idx,
 # force_at) | ("code", code); lazy ("const", v) | ("slot", depth, idx) | ("thunk", code).
 Operand = tuple
@@ -34,7 +36,7 @@ _LAZY_KINDS = ["const", *(f"slot{d}" for d in range(MAX_DEPTH + 1)), "thunk"]
 _ARITH = {"-": "sub", "*": "mul"}
 _CMP = {"<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 _EQ = {"==": "eq", "!=": "ne"}
-_INT_RANGE = "-9223372036854775808 <= r <= 9223372036854775807"
+_INT_RANGE = f"{INT_MIN} <= r <= {INT_MAX}"  # spelled out in the generated source
 
 
 # ---------------------------------------------------------------------------- source shapes

@@ -16,11 +16,10 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydock.store.derived_path import DrvRef
-from pydock.store.local import LocalStore
+from pydock.store.local import LocalStore, store_root_of
 from pydock.store.protocol import Store
 from pydock.store.settings import Settings
 from pydock.store.substitute import open_store
@@ -28,6 +27,7 @@ from pydock.store.substitute import open_store
 from .errors import NixError, TraceSettings
 from .ops import coerce_to_string
 from .packages import IndexPackage, resolve_index_path
+from .request import EvalRequest
 from .runner import run_deep
 from .session import load_roots, make_auto_args
 from .settings import EvalSettings
@@ -39,25 +39,6 @@ __all__ = ["DrvRef", "EvalRequest", "evaluate_derivations", "get_derivations", "
 
 # Nix's getDerivations skips attributes whose names are not plain identifiers.
 _ATTR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9\-_+]*")
-
-
-@dataclass(frozen=True)
-class EvalRequest:
-    """What to evaluate, as nix-instantiate's and nix-build's arguments say it."""
-
-    files: list[str] = field(default_factory=list)
-    """Files (a ``.drv`` file is taken as it is), ``<path>``s, or with ``is_expr`` the texts of ``-E``."""
-    is_expr: bool = False
-    attr_paths: list[str] = field(default_factory=list)
-    """``-A`` paths; none means the whole value."""
-    args: list[tuple[str, str]] = field(default_factory=list)
-    """``--arg NAME EXPR``"""
-    argstrs: list[tuple[str, str]] = field(default_factory=list)
-    """``--argstr NAME VALUE``"""
-    include: list[str] = field(default_factory=list)
-    """``-I`` search-path entries"""
-    packages: str | None = None
-    """``--packages FILE``; else ``$PYDOCK_PACKAGES``, else the settings' ``packages``."""
 
 
 def get_derivations(v: Any, auto_args: dict[str, Any], out: list[DrvRef], done: dict[int, Any]) -> None:
@@ -162,8 +143,7 @@ def open_and_instantiate(
     ``request.packages``, else ``$PYDOCK_PACKAGES``, else the settings' ``packages``.
     """
     TraceSettings.enabled = show_trace
-    if store_root is not None and store_root.startswith("local?root="):
-        store_root = store_root[len("local?root=") :]
+    store_root = store_root_of(store_root)
     configured = settings.packages if settings is not None else None
     package_index = resolve_index_path(request.packages, configured=configured)
     store = open_store(store_root, settings, log=progress, progress_stream=sys.stderr if progress else None)

@@ -20,6 +20,7 @@ from lark import Token
 from lark.lexer import Lexer
 
 from .errors import ParseError, Pos, Source
+from .integers import INT_MAX
 
 _PC = r"[a-zA-Z0-9._\-+]"
 _DEFAULT_RE = re.compile(
@@ -223,7 +224,7 @@ class _Lexer:
             elif kind == "ID":
                 tok(_KEYWORDS.get(value, "ID"), value, pos, end)
             elif kind == "INT":
-                if int(value) > 9223372036854775807:
+                if int(value) > INT_MAX:
                     raise self.error(f"invalid integer '{value}'", pos)
                 tok("INT", value, pos, end)
             elif kind == "FLOAT":

@@ -7,7 +7,7 @@ that ``==``, ``<``, ``toString`` and string interpolation agree with real Nix.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from .errors import NO_POS, NixError
 from .values import (
@@ -23,9 +23,13 @@ from .values import (
     show_type,
 )
 
-# Set by the evaluation state: copies a path into the store and returns the store
-# path (a ``CStr`` carrying it as context). Paths interpolated into strings need it.
-copy_path_hook: Any = None
+
+class PathCopier(Protocol):
+    """What copies a path into a store for ``coerce_to_string``: the ``EvalState`` of the evaluation."""
+
+    def copy_path_to_store(self, path: str) -> CStr:
+        """The store path (a ``CStr`` carrying itself as context) of the source ``path``."""
+        ...
 
 
 def values_equal(a: Any, b: Any) -> bool:
@@ -125,35 +129,38 @@ def decode(b: bytes) -> str:
     return b.decode("utf-8", "surrogateescape")
 
 
-def format_float(f: float) -> str:
-    """A float as C++ ``ostream << double`` prints it (``%g``, 6 significant digits)."""
+def _non_finite(f: float) -> str | None:
+    """How C++ prints an infinity or a NaN (both printers agree); None for a finite ``f``."""
     if math.isinf(f):
         return "inf" if f > 0 else "-inf"
     if math.isnan(f):
         return "-nan" if math.copysign(1.0, f) < 0 else "nan"
-    return f"{f:g}"
+    return None
+
+
+def format_float(f: float) -> str:
+    """A float as C++ ``ostream << double`` prints it (``%g``, 6 significant digits)."""
+    return _non_finite(f) or f"{f:g}"
 
 
 def float_to_string(f: float) -> str:
     """A float as ``std::to_string`` prints it (``toString 1.5`` is ``1.500000``)."""
-    if math.isinf(f):
-        return "inf" if f > 0 else "-inf"
-    if math.isnan(f):
-        return "-nan" if math.copysign(1.0, f) < 0 else "nan"
-    return f"{f:f}"
+    return _non_finite(f) or f"{f:f}"
 
 
 def coerce_to_string(
     v: Any,
     ctx: set[str],
     coerce_more: bool = False,
-    copy_to_store: bool = True,
+    copy_to_store: PathCopier | Literal[False] | None = None,
 ) -> str:
     """Nix's ``coerceToString``: the string form of ``v``; its context goes into ``ctx``.
 
-    ``coerce_more`` is ``toString``'s extra leniency (numbers, bools, null, lists);
-    ``copy_to_store`` makes paths become store paths (string interpolation) rather
-    than plain strings (``toString ./x``).
+    ``coerce_more`` is ``toString``'s extra leniency (numbers, bools, null, lists).
+    ``copy_to_store`` is the evaluation state whose store paths are copied into (string
+    interpolation: paths become store paths); ``False``/``None`` leaves paths plain
+    strings (``toString ./x``). The state is passed, not found, so each evaluation
+    copies into its own store.
     """
     v = force(v)
     t = type(v)
@@ -164,9 +171,7 @@ def coerce_to_string(
         return str(v)
     if t is NixPath:
         if copy_to_store:
-            if copy_path_hook is None:
-                raise NixError(f"cannot copy path '{v.path}' to the store: no store is configured")
-            sp = copy_path_hook(v.path)
+            sp = copy_to_store.copy_path_to_store(v.path)
             ctx.update(sp.ctx)
             return str(sp)
         return v.path

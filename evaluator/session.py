@@ -38,7 +38,7 @@ def evaluate_for_cli(
             v = find_along_attr_path(root, path, auto_args)
             if auto_args:
                 v = auto_call(v, auto_args)
-            outputs.append(render(v, strict, output, xml_location))
+            outputs.append(render(v, strict, output, xml_location, state))
     return outputs
 
 
@@ -82,11 +82,12 @@ def _parse_only(arg: str, is_expr: bool, settings: EvalSettings | None = None) -
     return show(parse(Source(path, text, "file"), os.path.dirname(path), settings))
 
 
-def render(v: Any, strict: bool, output: str, xml_location: bool = True) -> str:
+def render(v: Any, strict: bool, output: str, xml_location: bool = True, state: EvalState | None = None) -> str:
+    """The text ``--eval`` prints for ``v``; with ``--json`` paths are copied into ``state``'s store, as in Nix."""
     if output == "json":
         from .builtins.json import value_to_json
 
-        return value_to_json(v, set(), strict=True)
+        return value_to_json(v, set(), strict=True, copy_to_store=state)
     if output == "xml":
         from .builtins.xml import value_to_xml
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+from types import MethodType
 from typing import Any
 
 from pydock.store.compute import ComputeOnlyStore
@@ -19,7 +20,7 @@ from pydock.store.protocol import Store
 from . import ops, purity
 from .builtins import load_all
 from .builtins.derivations import DERIVATION_NIX, copy_path_to_store
-from .builtins.registry import CONSTANTS, FEATURE_OF, PRIMOPS, set_state
+from .builtins.registry import CONSTANTS, FEATURE_OF, NEEDS_STATE, PRIMOPS
 from .compiler import Compiler, RootScope, Scope
 from .errors import NO_POS, NixError, Source
 from .packages.host_shell import HostShellError, add_host_shell
@@ -94,14 +95,14 @@ class EvalState:
             from .packages import PackageIndex  # only a run with an index pays for SQLite
 
             self.package_index = PackageIndex(package_index, store_dir)
-        set_state(self)
-        ops.copy_path_hook = copy_path_to_store
         self.globals = self._make_globals()
         self.root = RootScope(self.globals)
-        self.compiler = Compiler(self.root)
+        self.compiler = Compiler(self.root, self)
 
     # ------------------------------------------------------------------ base env
     def _make_globals(self) -> dict[str, Any]:
+        """The builtins of this session; those that need the state get this one bound as
+        their first argument (a bound method: one C-level call, name and arity unchanged)."""
         builtins: dict[str, Any] = {}
         globals_: dict[str, Any] = {}
         for name, (arity, fn) in PRIMOPS.items():
@@ -109,7 +110,7 @@ class EvalState:
             if feature is not None and not self.settings.has_feature(feature):
                 continue
             short = name[2:] if name.startswith("__") else name
-            v = PrimOp(short, arity, fn)
+            v = PrimOp(short, arity, MethodType(fn, self) if name in NEEDS_STATE else fn)
             builtins[short] = v
             globals_[name] = v
         for name, fn in CONSTANTS.items():
@@ -117,7 +118,7 @@ class EvalState:
                 continue
             # constants are plain values, as in Nix (so `[ null ]` prints `[ null ]`)
             short = name[2:] if name.startswith("__") else name
-            v = fn()
+            v = fn(self) if name in NEEDS_STATE else fn()
             builtins[short] = v
             globals_[name] = v
         builtins["builtins"] = builtins
@@ -126,6 +127,13 @@ class EvalState:
         builtins["derivation"] = derivation
         globals_["derivation"] = derivation
         return globals_
+
+    def copy_path_to_store(self, path: str) -> Any:
+        """``"${./file}"``: the source added to this session's store, once (a ``CStr`` of its store path).
+
+        This is what ``ops.coerce_to_string`` calls when it is handed the state to copy paths with.
+        """
+        return copy_path_to_store(self, path)
 
     def _eval_internal(self, name: str, text: str) -> Any:
         """Evaluate one of pydock's own Nix snippets (reported as //builtin/NAME)."""

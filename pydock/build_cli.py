@@ -21,13 +21,24 @@ Progress goes to stderr only when stderr is a terminal.  Failures go through
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
-from pydock.cli_options import argument_options, command_settings, selection_options, setting_options
+from pydock.cli_options import (
+    argument_options,
+    instantiate_request,
+    pass_eval_request,
+    selection_options,
+    setting_options,
+    store_option,
+)
 from pydock.cli_output import verbosity_options
 from pydock.error_report import errors_reported
 from pydock.progress import show_messages
+
+if TYPE_CHECKING:
+    from pydock.evaluator.request import EvalRequest
 
 __all__ = ["build"]
 
@@ -36,12 +47,7 @@ __all__ = ["build"]
 @selection_options
 @click.option("-o", "--out-link", "out_link", default="result", show_default=True, help="Name of the result link.")
 @click.option("--no-out-link", is_flag=True, help="Do not create result links.")
-@click.option(
-    "--store",
-    "store_root",
-    metavar="DIR",
-    help="Store root directory (default: $PYDOCK_STORE, else $XDG_DATA_HOME/pydock/store).",
-)
+@store_option
 @click.option(
     "--format",
     "image_format",
@@ -65,17 +71,12 @@ __all__ = ["build"]
 @argument_options
 @setting_options
 @verbosity_options
+@pass_eval_request
 def build(
-    files: tuple[str, ...],
-    is_expr: bool,
-    attr_paths: tuple[str, ...],
+    request: EvalRequest,
     out_link: str,
     no_out_link: bool,
     store_root: str | None,
-    args: tuple[tuple[str, str], ...],
-    argstrs: tuple[tuple[str, str], ...],
-    include: tuple[str, ...],
-    packages: str | None,
     show_trace: bool,
     image_format: str = "docker-archive",
     layer_compression: str = "gzip",
@@ -106,14 +107,9 @@ def build(
 
     with errors_reported(show_trace):
         from pydock.builders.realisation.targets import add_result_link, realise_targets, result_link_name
-        from pydock.evaluator.instantiation import EvalRequest, open_and_instantiate
 
-        eval_settings, settings = command_settings()
-        request = EvalRequest(
-            list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include), packages
-        )
         progress_lines = progress if interactive else None
-        store, drvs = open_and_instantiate(store_root, request, settings, eval_settings, progress_lines, show_trace)
+        store, drvs = instantiate_request(store_root, request, progress_lines, show_trace)
         if image_format != "docker-archive":
             from pydock.oci_output import write_oci_results
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from pydock.cli_options import argument_options, command_settings, selection_options, setting_options
+from pydock.cli_options import (
+    argument_options,
+    command_settings,
+    pass_eval_request,
+    selection_options,
+    setting_options,
+)
 from pydock.cli_output import verbosity_options
 from pydock.error_report import errors_reported
+
+if TYPE_CHECKING:
+    from pydock.evaluator.request import EvalRequest
 
 
 class _LazyGroup(click.Group):
@@ -78,17 +88,12 @@ def main() -> None:
 @click.option("--parse", "parse_only", is_flag=True, help="Only parse, and print the expression as Nix shows it.")
 @click.option("--eval", "eval_flag", is_flag=True, hidden=True, help="Accepted for nix-instantiate parity.")
 @setting_options
+@pass_eval_request
 def eval_cmd(
-    files: tuple[str, ...],
-    is_expr: bool,
-    attr_paths: tuple[str, ...],
+    request: EvalRequest,
     strict: bool,
     as_json: bool,
     as_xml: bool,
-    args: tuple[tuple[str, str], ...],
-    argstrs: tuple[tuple[str, str], ...],
-    include: tuple[str, ...],
-    packages: str | None,
     show_trace: bool,
     no_location: bool,
     parse_only: bool,
@@ -111,17 +116,17 @@ def eval_cmd(
 
         TraceSettings.enabled = show_trace
         eval_settings, settings = command_settings()
-        package_index = resolve_index_path(packages, configured=settings.packages)
+        package_index = resolve_index_path(request.packages, configured=settings.packages)
         outputs: list[str] = run_deep(
             lambda: evaluate_for_cli(
-                files=list(files),
-                is_expr=is_expr,
-                attr_paths=list(attr_paths),
+                files=request.files,
+                is_expr=request.is_expr,
+                attr_paths=request.attr_paths,
                 strict=strict,
                 output="json" if as_json else "xml" if as_xml else "nix",
-                args=list(args),
-                argstrs=list(argstrs),
-                include=list(include),
+                args=request.args,
+                argstrs=request.argstrs,
+                include=request.include,
                 xml_location=not no_location,
                 parse_only=parse_only,
                 package_index=package_index,

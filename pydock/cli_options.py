@@ -2,23 +2,33 @@
 
 One definition, so the three commands cannot drift apart in names, metavars or meaning, and
 one settings pipeline (:func:`command_settings`) behind ``--option`` and every flag that is
-a Nix setting in disguise.
+a Nix setting in disguise. The values of :func:`selection_options` and :func:`argument_options`
+reach a command as one ``EvalRequest`` (:func:`pass_eval_request`), and :func:`instantiate_request`
+is the evaluation into a store that ``build``, ``instantiate``, ``push`` and ``inspect`` share.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 if TYPE_CHECKING:
+    from pydock.evaluator.request import EvalRequest
     from pydock.evaluator.settings import EvalSettings
+    from pydock.store.derived_path import DrvRef
+    from pydock.store.local import LocalStore
     from pydock.store.settings import Settings
 
 __all__ = [
     "selection_options",
     "argument_options",
+    "store_option",
+    "pass_eval_request",
+    "eval_request",
+    "instantiate_request",
     "setting_options",
     "collected_settings",
     "command_settings",
@@ -68,6 +78,71 @@ def argument_options(f: F) -> F:
             ),
         ],
     )
+
+
+def store_option(f: F) -> F:
+    """``--store DIR`` with ``pydock build``'s default."""
+    return click.option(
+        "--store",
+        "store_root",
+        metavar="DIR",
+        help="Store root directory (default: $PYDOCK_STORE, else $XDG_DATA_HOME/pydock/store).",
+    )(f)
+
+
+# the parameters of selection_options and argument_options that make an EvalRequest
+_REQUEST_FIELDS = ("files", "is_expr", "attr_paths", "args", "argstrs", "include", "packages")
+
+
+def eval_request(params: dict[str, Any], files: list[str] | None = None) -> EvalRequest:
+    """The ``EvalRequest`` that a command's parameters (as click passes them) spell; ``files``
+    replaces the FILES argument for commands whose file is an argument of their own (push, inspect)."""
+    from pydock.evaluator.request import EvalRequest
+
+    return EvalRequest(
+        list(params["files"]) if files is None else files,
+        bool(params.get("is_expr", False)),
+        list(params["attr_paths"]),
+        list(params["args"]),
+        list(params["argstrs"]),
+        list(params["include"]),
+        params["packages"],
+    )
+
+
+def pass_eval_request(f: F) -> F:
+    """Hand the command one ``request`` (an ``EvalRequest``) instead of the seven values of
+    :func:`selection_options` and :func:`argument_options`; ``--show-trace`` stays a parameter.
+
+    Apply it below the option decorators (nearest the function): the options, and so ``--help``,
+    are unchanged.
+    """
+
+    @functools.wraps(f)
+    def command(*args: Any, **params: Any) -> Any:
+        request = eval_request(params)
+        for name in _REQUEST_FIELDS:
+            params.pop(name, None)
+        return f(*args, request=request, **params)
+
+    return command  # type: ignore[return-value]
+
+
+def instantiate_request(
+    store_root: str | None,
+    request: EvalRequest,
+    progress: Callable[[str], None] | None,
+    show_trace: bool,
+) -> tuple[LocalStore, list[DrvRef]]:
+    """Evaluate ``request`` into the store (``--store``) with the command's settings, as nix-build does.
+
+    The settings come from :func:`command_settings`; the result is
+    ``evaluator.instantiation.open_and_instantiate``'s: the store and the derivations found.
+    """
+    from pydock.evaluator.instantiation import open_and_instantiate
+
+    eval_settings, settings = command_settings()
+    return open_and_instantiate(store_root, request, settings, eval_settings, progress, show_trace)
 
 
 # ------------------------------------------------------------------ settings (--option and friends)

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from pydock.cli_options import argument_options, command_settings, setting_options
+from pydock.cli_options import argument_options, eval_request, instantiate_request, setting_options
 
 __all__ = ["image_source_options", "open_cli_image"]
 
@@ -36,16 +36,9 @@ def open_cli_image(source: str, opts: dict[str, Any], progress: Callable[[str], 
     if not opts["attr_paths"] and not source.endswith(".nix"):
         return open_image_file(source), None
     from pydock.builders.images.built_image import image_for_derivation
-    from pydock.evaluator.instantiation import EvalRequest, open_and_instantiate
 
-    eval_settings, settings = command_settings()
-    request = EvalRequest(
-        [source], False, list(opts["attr_paths"]), list(opts["args"]), list(opts["argstrs"]), list(opts["include"]),
-        opts["packages"],
-    )
-    store, drvs = open_and_instantiate(
-        opts["store_root"], request, settings, eval_settings, progress, opts["show_trace"]
-    )
+    request = eval_request(opts, files=[source])
+    store, drvs = instantiate_request(opts["store_root"], request, progress, opts["show_trace"])
     if len(drvs) != 1:
         raise ImageFormatError(f"'{source}' must select exactly one image derivation, it selects {len(drvs)}")
     ref = drvs[0]

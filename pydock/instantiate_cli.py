@@ -9,11 +9,21 @@ printed as its ``.drv`` path, with ``!output`` appended for outputs other than
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from pydock.cli_options import argument_options, command_settings, selection_options, setting_options
+from pydock.cli_options import (
+    argument_options,
+    instantiate_request,
+    pass_eval_request,
+    selection_options,
+    setting_options,
+)
 from pydock.error_report import errors_reported
+
+if TYPE_CHECKING:
+    from pydock.evaluator.request import EvalRequest
 
 __all__ = ["instantiate"]
 
@@ -23,17 +33,8 @@ __all__ = ["instantiate"]
 @click.option("--store", "store_root", metavar="DIR", help="Store root directory (default: $PYDOCK_STORE).")
 @argument_options
 @setting_options
-def instantiate(
-    files: tuple[str, ...],
-    is_expr: bool,
-    attr_paths: tuple[str, ...],
-    store_root: str | None,
-    args: tuple[tuple[str, str], ...],
-    argstrs: tuple[tuple[str, str], ...],
-    include: tuple[str, ...],
-    packages: str | None,
-    show_trace: bool,
-) -> None:
+@pass_eval_request
+def instantiate(request: EvalRequest, store_root: str | None, show_trace: bool) -> None:
     """Instantiate the derivations in FILES or -E expressions into the store and print their paths.
 
     Prebuilt inputs (``builtins.storePath``, package-index paths) are substituted, since a
@@ -45,14 +46,8 @@ def instantiate(
       pydock instantiate --store ./store -E 'derivation { name = "x"; system = "x86_64-linux"; builder = "/bin/sh"; }'
     """
     with errors_reported(show_trace):
-        from pydock.evaluator.instantiation import EvalRequest, open_and_instantiate
-
-        eval_settings, settings = command_settings()
-        request = EvalRequest(
-            list(files), is_expr, list(attr_paths), list(args), list(argstrs), list(include), packages
-        )
         progress_lines = (lambda msg: click.echo(msg, err=True)) if sys.stderr.isatty() else None
-        _store, drvs = open_and_instantiate(store_root, request, settings, eval_settings, progress_lines, show_trace)
+        _store, drvs = instantiate_request(store_root, request, progress_lines, show_trace)
     for ref in drvs:
         if ref.prebuilt_attr is not None:  # an index package has no derivation to write
             click.echo(

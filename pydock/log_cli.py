@@ -10,8 +10,8 @@ import sys
 
 import click
 
+from pydock.cli_options import store_option
 from pydock.cli_output import fail
-from pydock.store_cli import open_local_store, store_option
 
 __all__ = ["log"]
 
@@ -34,7 +34,9 @@ def log(store_root: str | None, path: str) -> None:
     from pydock.store.build_logs import read_build_log, to_store_path
 
     try:
-        store = open_local_store(store_root)
+        from pydock.store.local import open_existing_store
+
+        store = open_existing_store(store_root)
         data = read_build_log(store, to_store_path(store, path))
     except BaseException as e:  # noqa: BLE001 - every failure becomes "error: …"
         fail(e)

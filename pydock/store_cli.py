@@ -9,42 +9,22 @@ and ``store/gc.py``.  Messages never send the user to a ``nix`` command.
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from pydock.cli_options import store_option
 from pydock.cli_output import fail, verbosity_options
 
-__all__ = ["store", "store_option", "open_local_store"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def store_option(f: F) -> F:
-    """``--store DIR`` with ``pydock build``'s default."""
-    return click.option(
-        "--store",
-        "store_root",
-        metavar="DIR",
-        help="Store root directory (default: $PYDOCK_STORE, else $XDG_DATA_HOME/pydock/store).",
-    )(f)
+__all__ = ["store"]
 
 
 def open_local_store(store_root: str | None) -> Any:
-    """Open the store (``DIR`` or ``local?root=DIR``) without substituters: these commands never download."""
-    from pydock.store.errors import StoreError
-    from pydock.store.local import LocalStore, default_store_root
+    """The existing store ``--store`` names, without substituters: these commands never download."""
+    from pydock.store.local import open_existing_store
 
-    if store_root is not None and store_root.startswith("local?root="):
-        store_root = store_root[len("local?root=") :]
-    root = store_root if store_root is not None else default_store_root()
-    if not os.path.isdir(root):
-        # a mistyped --store must not quietly create an empty store and report on it
-        raise StoreError(f"there is no store at '{root}' (pydock build creates one)")
-    return LocalStore(root)
+    return open_existing_store(store_root)
 
 
 def _info(msg: str) -> None:

@@ -35,7 +35,8 @@ from __future__ import annotations
 import fcntl
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .errors import InvalidPath, StoreError
@@ -195,6 +196,34 @@ def _gc_lock(store: LocalStore) -> int:
     return fd
 
 
+@contextmanager
+def _roots_under_lock(store: LocalStore, paths: list[str], log: Log) -> Iterator[dict[str, set[str]]]:
+    """Refuse invalid ``paths``, then hold the GC lock while the block runs and give it the roots.
+
+    The start that ``--gc`` and ``--delete`` share, in Nix's order: arguments checked before
+    the lock is taken, roots found under it, so no build can add a root unseen.
+    """
+    bad = store.invalid_paths(paths)
+    if bad:
+        raise InvalidPath(f"path '{bad[0]}' is not valid")
+    fd = _gc_lock(store)
+    try:
+        log("finding garbage collector roots...")
+        yield find_roots(store, log)
+    finally:
+        os.close(fd)
+
+
+def _delete(store: LocalStore, paths: Iterable[str], result: GCResult, log: Log) -> None:
+    """Delete the (already invalidated) ``paths``, counting what they free into ``result``."""
+    for path in paths:
+        real = store.real_path(path)
+        log(f"deleting '{path}'")
+        result.bytes_freed += _bytes_in(real)
+        delete_path(real)
+        result.deleted.append(path)
+
+
 def _bytes_in(path: str) -> int:
     """What deleting ``path`` frees, counted like Nix: sizes of files not linked elsewhere."""
     total = 0
@@ -258,13 +287,7 @@ def collect_garbage(
     With ``dry_run`` nothing is deleted and ``GCResult.deleted`` lists what would be.
     """
     keep = list(keep)
-    bad = store.invalid_paths(keep)
-    if bad:
-        raise InvalidPath(f"path '{bad[0]}' is not valid")
-    fd = _gc_lock(store)
-    try:
-        log("finding garbage collector roots...")
-        roots = find_roots(store, log)
+    with _roots_under_lock(store, keep, log) as roots:
         live = live_paths(store, list(roots) + keep)
         protected = {os.path.basename(p) for p in live}
         dead_valid = sorted(store.query_all_valid_paths() - live)
@@ -286,16 +309,9 @@ def collect_garbage(
         log("deleting garbage...")
         if dead_valid:
             _invalidate(store, dead_valid)
-        for path in sorted(dead_valid + dead_other):
-            real = store.real_path(path)
-            log(f"deleting '{path}'")
-            result.bytes_freed += _bytes_in(real)
-            delete_path(real)
-            result.deleted.append(path)
+        _delete(store, sorted(dead_valid + dead_other), result, log)
         _delete_unused_links(store, log)
         return result, live
-    finally:
-        os.close(fd)
 
 
 def _delete_unused_links(store: LocalStore, log: Log) -> None:
@@ -320,13 +336,7 @@ def delete_paths(store: LocalStore, paths: Iterable[str], log: Log = _no_log) ->
     Nothing is deleted if any path is refused.
     """
     wanted = sorted(set(paths))
-    bad = store.invalid_paths(wanted)
-    if bad:
-        raise InvalidPath(f"path '{bad[0]}' is not valid")
-    fd = _gc_lock(store)
-    try:
-        log("finding garbage collector roots...")
-        roots = find_roots(store, log)
+    with _roots_under_lock(store, wanted, log) as roots:
         live = live_paths(store, roots)
         wanted_set = set(wanted)
         for path in wanted:
@@ -338,15 +348,8 @@ def delete_paths(store: LocalStore, paths: Iterable[str], log: Log = _no_log) ->
                 raise StillAlive(f"cannot delete path '{path}' since it is still alive (referenced by '{min(others)}')")
         result = GCResult()
         _invalidate(store, wanted)
-        for path in wanted:
-            real = store.real_path(path)
-            log(f"deleting '{path}'")
-            result.bytes_freed += _bytes_in(real)
-            delete_path(real)
-            result.deleted.append(path)
+        _delete(store, wanted, result, log)
         return result
-    finally:
-        os.close(fd)
 
 
 def _why_alive(store: LocalStore, path: str, roots: dict[str, set[str]]) -> str:

@@ -66,7 +66,9 @@ __all__ = [
     "StoreError",
     "ValidPathInfo",
     "default_store_root",
+    "open_existing_store",
     "render_fixed_ca",
+    "store_root_of",
     "render_text_ca",
 ]
 
@@ -80,6 +82,13 @@ def default_store_root() -> str:
         return env
     data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return os.path.join(data, "pydock", "store")
+
+
+def store_root_of(spec: str | None) -> str | None:
+    """The root directory a ``--store`` value names: ``DIR`` or Nix's ``local?root=DIR``."""
+    if spec is not None and spec.startswith("local?root="):
+        return spec[len("local?root=") :]
+    return spec
 
 
 def render_text_ca(h: Hash) -> str:
@@ -776,3 +785,15 @@ def _check_acyclic(refs: Mapping[str, set[str]]) -> None:
             else:
                 state[node] = 2
                 stack.pop()
+
+
+def open_existing_store(spec: str | None) -> LocalStore:
+    """The store ``spec`` names (``DIR``, ``local?root=DIR``, else the default root), without
+    substituters; a missing root is an error, so a mistyped ``--store`` does not quietly create
+    an empty store and report on it (``pydock store``, ``pydock log``)."""
+    root = store_root_of(spec)
+    if root is None:
+        root = default_store_root()
+    if not os.path.isdir(root):
+        raise StoreError(f"there is no store at '{root}' (pydock build creates one)")
+    return LocalStore(root)

@@ -102,6 +102,16 @@ def _full(store_dir: StoreDir, base: str) -> str:
     return store_dir.path + "/" + store_dir.parse_store_path(store_dir.path + "/" + base)
 
 
+def _decoded(text: str | bytes, what: str) -> str:
+    """A cache file's text (``what`` names it); bytes that are not UTF-8 make it corrupt."""
+    if isinstance(text, bytes):
+        try:
+            return text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CorruptCacheFile(f"{what} is corrupt: it is not UTF-8 text") from None
+    return text
+
+
 def parse_narinfo(text: str | bytes, whence: str, store_dir: StoreDir) -> NarInfo:
     """Parse a narinfo; ``whence`` (its URL) names it in errors.
 
@@ -110,11 +120,7 @@ def parse_narinfo(text: str | bytes, whence: str, store_dir: StoreDir) -> NarInf
     non-zero ``NarSize`` are required.
     """
     what = f"NAR info file '{whence}'"
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise CorruptCacheFile(f"{what} is corrupt: it is not UTF-8 text") from None
+    text = _decoded(text, what)
     values: dict[str, str] = {}
     sigs: list[str] = []
     for key, value in _fields(text, what):
@@ -180,11 +186,7 @@ class CacheInfo:
 def parse_cache_info(text: str | bytes, whence: str) -> CacheInfo:
     """Parse ``nix-cache-info``; every field is optional (Nix defaults: priority 50, no mass query)."""
     what = f"binary cache info file '{whence}'"
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise CorruptCacheFile(f"{what} is corrupt: it is not UTF-8 text") from None
+    text = _decoded(text, what)
     info = CacheInfo()
     for key, value in _fields(text, what):
         if key == "StoreDir":

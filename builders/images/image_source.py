@@ -41,6 +41,7 @@ from pydock.builders.images.store_layer import (
     Ownership,
     RealPath,
     digest_pieces,
+    prebuilt_layer,
     store_layer_chunks,
     store_layer_pieces,
 )
@@ -528,12 +529,7 @@ def image_from_conf(
         layers.append(SourceLayer("sha256:" + digest, chunks, store_paths=list(paths), size=size))
         history_paths.append(list(paths))
     custom = conf["customisation_layer"]
-    physical = real_path(custom)
-    with open(os.path.join(physical, "checksum")) as f:
-        checksum = f.read().strip()
-    if len(checksum) != 64:
-        raise ImageFormatError(f"Invalid sha256 at {os.path.join(custom, 'checksum')}.")
-    layer_tar = os.path.join(physical, "layer.tar")
+    checksum, layer_tar = prebuilt_layer(custom, real_path)
 
     def custom_chunks() -> Iterator[bytes]:
         with open(layer_tar, "rb") as f:

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydock.builders.errors import BuildError
 from pydock.builders.images.cpython_order import frozenset_hash, set_order, str_hash
+
+V = TypeVar("V")  # a vertex of a graph walked by reach()
 
 __all__ = [
     "LayeringError",
@@ -33,6 +35,7 @@ __all__ = [
     "graph_from_maps",
     "popularity_contest",
     "popularity_layers",
+    "reach",
     "references_by_popularity",
 ]
 
@@ -62,9 +65,9 @@ def available_layers(max_layers: int, base_layers: int = 0) -> int:
 # -- auto-layer ------------------------------------------------------------------------------
 
 
-def _reach(starts: Iterable[str], edges: Callable[[str], Iterable[str]]) -> set[str]:
+def reach(starts: Iterable[V], edges: Callable[[V], Iterable[V]]) -> set[V]:
     """Everything reachable from ``starts`` along ``edges``, the starts included."""
-    seen: set[str] = set()
+    seen: set[V] = set()
     todo = list(starts)
     while todo:
         x = todo.pop()
@@ -92,8 +95,8 @@ def auto_layer(graph: Sequence[Node], exclude_paths: Collection[str], layer_limi
     split: dict[str, frozenset[str]] = {p: frozenset() for p in nodes}
     for node in reversed(sorted(graph, key=lambda n: n["narSize"])):
         primary = node["path"]
-        deps = _reach([primary], refs.__getitem__) - {primary}
-        dependents = _reach([primary], users.__getitem__) - {primary}
+        deps = reach([primary], refs.__getitem__) - {primary}
+        dependents = reach([primary], users.__getitem__) - {primary}
         candidate = split.copy()
         candidate[primary] = frozenset({primary})
         for d in deps:
@@ -122,7 +125,7 @@ def auto_layer(graph: Sequence[Node], exclude_paths: Collection[str], layer_limi
     layers = []
     for layer_id in set_order(split.values(), id_hash):
         paths = sorted(members[layer_id], key=_path_key)
-        closure_size = sum(nodes[p]["narSize"] for p in _reach(paths, refs.__getitem__))
+        closure_size = sum(nodes[p]["narSize"] for p in reach(paths, refs.__getitem__))
         layers.append((closure_size, paths))
     layers.sort(key=lambda layer: layer[0])
 

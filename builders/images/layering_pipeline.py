@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydock.builders.images.layering import LayeringError, Node, popularity_contest
+from pydock.builders.images.layering import LayeringError, Node, popularity_contest, reach
 
 __all__ = ["Graph", "run_pipeline"]
 
@@ -65,14 +65,7 @@ class Graph:
     def reach(self, starts: Iterable[int], mode: str = "out") -> set[int]:
         """Vertices reachable from ``starts`` (included) along (``out``) or against (``in``) the edges."""
         adj: Sequence[Sequence[int]] = self.succ if mode == "out" else self.predecessors()
-        seen: set[int] = set()
-        todo = list(starts)
-        while todo:
-            v = todo.pop()
-            if v not in seen:
-                seen.add(v)
-                todo.extend(adj[v])
-        return seen
+        return reach(starts, adj.__getitem__)
 
     def induced(self, keep: Iterable[int]) -> Graph:
         """The subgraph on ``keep``, vertices in their original order."""

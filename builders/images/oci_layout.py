@@ -47,6 +47,7 @@ __all__ = [
     "OciImage",
     "layer_blob",
     "oci_image",
+    "ref_name",
     "write_oci_archive",
     "write_oci_layout",
 ]

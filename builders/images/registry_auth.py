@@ -32,6 +32,7 @@ __all__ = [
     "Credentials",
     "ImageName",
     "ReferenceError",
+    "check_tag",
     "find_credentials",
     "parse_image_name",
 ]
@@ -98,6 +99,7 @@ def parse_image_name(name: str) -> ImageName:
 
 
 def check_tag(tag: str) -> str:
+    """``tag`` if it is a valid image tag (the distribution spec's grammar), else a ``ReferenceError``."""
     if not _TAG.fullmatch(tag):
         raise ReferenceError(f"invalid image tag '{tag}'")
     return tag

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from pydock.builders.errors import BuildError
 from pydock.builders.images.tarformat import (
     BLKTYPE,
     CHRTYPE,
@@ -46,9 +47,11 @@ __all__ = [
     "FileData",
     "LayerPiece",
     "Ownership",
+    "PrebuiltLayerError",
     "RealPath",
     "digest_pieces",
     "member_from_lstat",
+    "prebuilt_layer",
     "store_layer_chunks",
     "store_layer_pieces",
     "walk_store_path",
@@ -71,6 +74,24 @@ class Ownership:
     gid: int
     uname: str
     gname: str
+
+
+class PrebuiltLayerError(BuildError, ValueError):
+    """A prebuilt layer (the customisation layer) whose ``checksum`` is not a sha256."""
+
+
+def prebuilt_layer(store_path: str, real_path: RealPath) -> tuple[str, str]:
+    """The sha256 (its ``checksum`` file) and the physical ``layer.tar`` of a prebuilt layer.
+
+    nixpkgs' customisation layer is such a store path; the image stream and the image
+    sources (push, OCI output) read it the same way, with nixpkgs' message for a bad checksum.
+    """
+    physical = real_path(store_path)
+    with open(os.path.join(physical, "checksum")) as f:
+        checksum = f.read().strip()
+    if len(checksum) != 64:
+        raise PrebuiltLayerError(f"Invalid sha256 at {os.path.join(store_path, 'checksum')}.")
+    return checksum, os.path.join(physical, "layer.tar")
 
 
 def _type_of(st: os.stat_result, where: str) -> bytes:

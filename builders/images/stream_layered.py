@@ -49,6 +49,7 @@ from pydock.builders.images.store_layer import (
     RealPath,
     digest_pieces,
     member_from_lstat,
+    prebuilt_layer,
     store_layer_pieces,
     write_pieces,
 )
@@ -244,12 +245,7 @@ def _add_customisation_layer(
     ``owner`` replaces the file's owner when the stream stands for one written
     inside Nix's build sandbox, where the store's owner shows as an unmapped id.
     """
-    physical = real_path(store_path)
-    with open(os.path.join(physical, "checksum")) as f:
-        checksum = f.read().strip()
-    if len(checksum) != 64:
-        raise ValueError(f"Invalid sha256 at {os.path.join(store_path, 'checksum')}.")
-    layer = os.path.join(physical, "layer.tar")
+    checksum, layer = prebuilt_layer(store_path, real_path)
     name = f"{checksum}/layer.tar"
     member = member_from_lstat(name, layer, os.lstat(layer))
     member.mtime = mtime

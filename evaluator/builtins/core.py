@@ -8,6 +8,7 @@ from typing import Any
 
 from ..compiler import arith, function_args
 from ..errors import NO_POS, Abort, AssertionFailed, NixError, ThrownError
+from ..integers import INT_MAX, INT_MIN
 from ..ops import coerce_to_string, format_float, less_than
 from ..values import (
     CALL_DEPTH,
@@ -30,7 +31,7 @@ from ..values import (
     set_position,
     type_name,
 )
-from .registry import constant, primop, state
+from .registry import constant, primop
 
 # ------------------------------------------------------------------ types
 
@@ -89,25 +90,25 @@ def isList(v):
 # ------------------------------------------------------------------ control
 
 
-@primop("throw")
-def throw(msg):
-    s = coerce_to_string(msg, set())
+@primop("throw", needs_state=True)
+def throw(st, msg):
+    s = coerce_to_string(msg, set(), False, st)
     raise ThrownError(s, NO_POS)  # Nix 2.8 reports throw without a location
 
 
-@primop("abort")
-def abort(msg):
-    s = coerce_to_string(msg, set())
+@primop("abort", needs_state=True)
+def abort(st, msg):
+    s = coerce_to_string(msg, set(), False, st)
     raise Abort(f"evaluation aborted with the following error message: '{s}'", NO_POS)
 
 
-@primop("__addErrorContext")
-def addErrorContext(ctx, v):
+@primop("__addErrorContext", needs_state=True)
+def addErrorContext(st, ctx, v):
     try:
         return force(v)
     except NixError as e:
         try:
-            e.add_trace(None, coerce_to_string(ctx, set()))
+            e.add_trace(None, coerce_to_string(ctx, set(), False, st))
         except NixError:
             pass
         raise
@@ -255,7 +256,7 @@ def add(a, b):
     x = force_int(a)
     y = force_int(b)
     r = x + y
-    if not -(2**63) <= r < 2**63:  # current Nix (rl-2.24); Nix 2.8 wrapped around
+    if not INT_MIN <= r <= INT_MAX:  # current Nix (rl-2.24); Nix 2.8 wrapped around
         raise NixError(f"integer overflow in adding {x} + {y}")
     return r
 
@@ -315,11 +316,10 @@ def toString(v):
     return mkstr(s, ctx)
 
 
-@primop("__getEnv")
-def getEnv(name):
+@primop("__getEnv", needs_state=True)
+def getEnv(st, name):
     key = force_string_no_ctx(name)
-    st = state()
-    if st is not None and st.settings.pure_eval:  # current Nix's pure mode sees no environment
+    if st.settings.pure_eval:  # current Nix's pure mode sees no environment
         return ""
     return os.environ.get(key, "")
 
@@ -342,9 +342,9 @@ def _null():
     return None
 
 
-@constant("__currentSystem")
-def currentSystem():
-    return state().system
+@constant("__currentSystem", needs_state=True)
+def currentSystem(st):
+    return st.system
 
 
 @constant("__currentTime")
@@ -372,14 +372,14 @@ def langVersion():
     return 6
 
 
-@constant("__storeDir")
-def storeDir():
-    return state().store_dir
+@constant("__storeDir", needs_state=True)
+def storeDir(st):
+    return st.store_dir
 
 
-@constant("__nixPath")
-def nixPath():
-    return [{"path": p, "prefix": prefix} for prefix, p in state().search_path]
+@constant("__nixPath", needs_state=True)
+def nixPath(st):
+    return [{"path": p, "prefix": prefix} for prefix, p in st.search_path]
 
 
 __all__ = ["force_deep", "format_float"]

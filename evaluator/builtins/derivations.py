@@ -35,8 +35,9 @@ from ..values import (
     mkstr,
     show_type,
 )
+from ..warnings import warn
 from .io import coerce_to_path
-from .registry import primop, state
+from .registry import primop
 
 # `derivation` wraps `derivationStrict`: one set per output, sharing drvPath, with
 # `all`, `drvAttrs`, `outputName` and `type = "derivation"` (Nix's semantics).
@@ -62,13 +63,8 @@ in (builtins.head perOutput).value
 """
 
 
-def _store() -> Store:
-    return state().store
-
-
-def _add_context_inputs(drv: Derivation, ctx: set[str]) -> None:
-    """Turn the string context of the attributes into the derivation's inputs."""
-    st = _store()
+def _add_context_inputs(st: Store, drv: Derivation, ctx: set[str]) -> None:
+    """Turn the string context of the attributes into the derivation's inputs (read from store ``st``)."""
     for c in ctx:
         if c.startswith("="):
             for p in st.query_closure([c[1:]]):
@@ -82,14 +78,14 @@ def _add_context_inputs(drv: Derivation, ctx: set[str]) -> None:
             drv.input_srcs.add(c)
 
 
-@primop("derivationStrict")
-def derivationStrict(args):
+@primop("derivationStrict", needs_state=True)
+def derivationStrict(state, args):
     attrs = force_attrs(args)
     if "name" not in attrs:
         raise NixError("attribute 'name' missing for call to 'derivationStrict'")
     positions = getattr(attrs, "pos", None) or {}
     try:
-        return _derivation_strict(attrs)
+        return _derivation_strict(state, attrs)
     except BadStorePath as e:
         err = NixError(str(e), NO_POS)
         err.trace_hint = True
@@ -100,7 +96,7 @@ def derivationStrict(args):
         raise
 
 
-def _derivation_strict(attrs: dict) -> dict:
+def _derivation_strict(state: Any, attrs: dict) -> dict:
     drv_name = str(force_string_no_ctx(attrs["name"]))
     structured = "__structuredAttrs" in attrs and force_bool(attrs["__structuredAttrs"])
     ignore_nulls = "__ignoreNulls" in attrs and force_bool(attrs["__ignoreNulls"])
@@ -144,14 +140,14 @@ def _derivation_strict(attrs: dict) -> dict:
                 raise experimental_feature_disabled("impure-derivations")
             if key == "args":
                 for item in force_list(value):
-                    drv.args.append(coerce_to_string(item, ctx, True, True))
+                    drv.args.append(coerce_to_string(item, ctx, True, state))
                 continue
             if structured:
                 if key == "__structuredAttrs":
                     continue
                 from .json import value_to_json
 
-                json_attrs[key] = value_to_json(value, ctx, strict=True)
+                json_attrs[key] = value_to_json(value, ctx, strict=True, copy_to_store=state)
                 if key == "builder":
                     drv.builder = _str_with_ctx(value, ctx)
                 elif key == "system":
@@ -165,7 +161,7 @@ def _derivation_strict(attrs: dict) -> dict:
                 elif key == "outputs":
                     outputs = set_outputs([str(force_string_no_ctx(x)) for x in force_list(value)])
                 continue
-            s = coerce_to_string(value, ctx, True, True)
+            s = coerce_to_string(value, ctx, True, state)
             drv.env[key] = s
             if key == "builder":
                 drv.builder = s
@@ -186,7 +182,8 @@ def _derivation_strict(attrs: dict) -> dict:
         import json as _json
 
         drv.env["__json"] = "{" + ",".join(f"{_json.dumps(k)}:{v}" for k, v in sorted(json_attrs.items())) + "}"
-    _add_context_inputs(drv, ctx)
+    st = state.store
+    _add_context_inputs(st, drv, ctx)
     if not drv.builder:
         raise NixError("required attribute 'builder' missing")
     if not drv.platform:
@@ -200,8 +197,7 @@ def _derivation_strict(attrs: dict) -> dict:
         drv.outputs = {"out": DerivationOutput.fixed(method or FileIngestionMethod.FLAT, h)}
     else:
         drv.outputs = {o: DerivationOutput() for o in outputs}
-    st = _store()
-    index = state().package_index
+    index = state.package_index
     try:
         drv_path = st.add_derivation(drv, describe=index.describe if index is not None else None)
     except StoreError as e:  # an input that is not valid and could not be substituted
@@ -225,12 +221,6 @@ def parse_hash_allow_empty(text: str, algo: str | None) -> Hash:
     return h
 
 
-def warn(msg: str) -> None:
-    from ..errors import write_stderr
-
-    write_stderr(f"warning: {msg}")
-
-
 def _str_with_ctx(value: Any, ctx: set[str]) -> str:
     s = force_string(value)
     if type(s) is CStr:
@@ -243,8 +233,8 @@ def placeholder(name):
     return hash_placeholder(str(force_string_no_ctx(name)))
 
 
-@primop("__toFile")
-def toFile(name, contents):
+@primop("__toFile", needs_state=True)
+def toFile(state, name, contents):
     name = str(force_string_no_ctx(name))
     s = force_string(contents)
     refs = set()
@@ -255,15 +245,14 @@ def toFile(name, contents):
             )
         refs.add(c)
     try:
-        path = _store().add_text(name, str(s), refs)
+        path = state.store.add_text(name, str(s), refs)
     except BadStorePath as e:
         raise NixError(str(e)) from None
     return CStr(path, frozenset({path}))
 
 
-def copy_path_to_store(path: str) -> str:
-    """``"${./file}"``: import a source into the store once per session (recursive sha256)."""
-    st = state()
+def copy_path_to_store(st: Any, path: str) -> CStr:
+    """``"${./file}"``: import a source into ``st``'s store once per session (recursive sha256)."""
     cached = st.src_to_store.get(path)
     if cached is not None:
         return cached
@@ -313,10 +302,12 @@ def _memoised(keep):
     return once
 
 
-def _add_path(name: str, path: str, filter_fn: Any, method: FileIngestionMethod, expected: Hash | None) -> str:
-    st = _store()
+def _add_path(
+    state: Any, name: str, path: str, filter_fn: Any, method: FileIngestionMethod, expected: Hash | None
+) -> str:
+    st = state.store
     flt = _memoised(_make_filter(filter_fn)) if filter_fn is not None else None
-    state().check_read(path, in_builtin=True)
+    state.check_read(path, in_builtin=True)
     if not os.path.lexists(path):
         raise NixError(f"getting status of '{path}': No such file or directory")
     if method is FileIngestionMethod.FLAT and os.path.isdir(path):
@@ -334,17 +325,17 @@ def _add_path(name: str, path: str, filter_fn: Any, method: FileIngestionMethod,
     return CStr(dst, frozenset({dst}))
 
 
-@primop("__filterSource")
-def filterSource(fn, path):
+@primop("__filterSource", needs_state=True)
+def filterSource(state, fn, path):
     p = coerce_to_path(path)
     f = force(fn)
     if show_type(f) not in ("a function",) and not hasattr(f, "call"):
         raise NixError(f"first argument in call to 'filterSource' is not a function but {show_type(f)}")
-    return _add_path(os.path.basename(p.rstrip("/")), p, f, FileIngestionMethod.RECURSIVE, None)
+    return _add_path(state, os.path.basename(p.rstrip("/")), p, f, FileIngestionMethod.RECURSIVE, None)
 
 
-@primop("__path")
-def path_(args):
+@primop("__path", needs_state=True)
+def path_(state, args):
     args = force_attrs(args)
     path = ""
     name = ""
@@ -369,16 +360,16 @@ def path_(args):
         raise NixError("'path' required")
     if not name:
         name = os.path.basename(path.rstrip("/"))
-    return _add_path(name, path, filter_fn, method, expected)
+    return _add_path(state, name, path, filter_fn, method, expected)
 
 
-@primop("__storePath")
-def storePath(p):
-    if state().settings.pure_eval:
+@primop("__storePath", needs_state=True)
+def storePath(state, p):
+    if state.settings.pure_eval:
         raise store_path_refused()
     ctx: set[str] = set()
     path = coerce_to_string(p, ctx, False, False)
-    st = _store()
+    st = state.store
     sd = st.store_dir
     if not path.startswith("/"):
         raise NixError(f"string '{path}' doesn't represent an absolute path")

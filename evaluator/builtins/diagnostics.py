@@ -15,27 +15,27 @@ from ..errors import NO_POS, NixError
 from ..values import force, force_string
 from ..warnings import evaluation_warning
 from .core import trace
-from .registry import primop, state
+from .registry import primop
 
 
 class AbortOnWarn(NixError):
     """Raised after a warning when ``abort-on-warn`` is set; ``tryEval`` does not catch it."""
 
 
-@primop("__warn")
-def prim_warn(msg: Any, v: Any) -> Any:
+@primop("__warn", needs_state=True)
+def prim_warn(st: Any, msg: Any, v: Any) -> Any:
     """Only strings are accepted, as in Nix (values are ``trace``'s job)."""
     text = force_string(msg)
     evaluation_warning(str(text))
-    if state().settings.abort_on_warn:
+    if st.settings.abort_on_warn:
         raise AbortOnWarn("aborting to reveal stack trace of warning, as abort-on-warn is set", NO_POS)
     return force(v)
 
 
-@primop("__traceVerbose")
-def prim_trace_verbose(msg: Any, v: Any) -> Any:
+@primop("__traceVerbose", needs_state=True)
+def prim_trace_verbose(st: Any, msg: Any, v: Any) -> Any:
     """``trace`` under ``--trace-verbose``, otherwise its second argument alone."""
-    if state().settings.trace_verbose:
+    if st.settings.trace_verbose:
         return trace(msg, v)
     return force(v)
 

@@ -25,7 +25,7 @@ from pydock.store.derivation import OutputKind, downstream_placeholder
 from ..errors import NixError, experimental_feature_disabled
 from ..ops import coerce_to_string
 from ..values import force_string_no_ctx, mkstr
-from .registry import primop, state
+from .registry import primop
 
 
 def _single_context(ref: Any) -> tuple[str, str]:
@@ -36,9 +36,8 @@ def _single_context(ref: Any) -> tuple[str, str]:
     return text, next(iter(ctx))
 
 
-def _output_string(drv_path: str, output: str) -> str:
-    """What Nix prints for output ``output`` of the stored derivation ``drv_path``."""
-    st = state()
+def _output_string(st: Any, drv_path: str, output: str) -> str:
+    """What Nix prints for output ``output`` of the derivation ``drv_path`` in ``st``'s store."""
     try:
         drv = st.store.read_derivation(drv_path)
     except (KeyError, OSError, ValueError) as e:
@@ -56,8 +55,8 @@ def _output_string(drv_path: str, output: str) -> str:
     return downstream_placeholder(drv_path, output)
 
 
-@primop("__outputOf", feature="dynamic-derivations")
-def outputOf(ref: Any, name: Any) -> Any:
+@primop("__outputOf", feature="dynamic-derivations", needs_state=True)
+def outputOf(st: Any, ref: Any, name: Any) -> Any:
     text, element = _single_context(ref)
     if element.startswith("="):
         raise NixError(
@@ -66,7 +65,7 @@ def outputOf(ref: Any, name: Any) -> Any:
         )
     if element.startswith("!"):
         _, inner_output, inner_drv = element.split("!", 2)
-        expected = _output_string(inner_drv, inner_output)
+        expected = _output_string(st, inner_drv, inner_output)
         if text != expected:
             raise NixError(
                 f"string '{text}' has context with the output '{inner_output}' from derivation '{inner_drv}', "
@@ -78,4 +77,4 @@ def outputOf(ref: Any, name: Any) -> Any:
     if text != element:
         raise NixError(f"path string '{text}' has context with the different path '{element}'")
     output = str(force_string_no_ctx(name))
-    return mkstr(_output_string(element, output), {f"!{output}!{element}"})
+    return mkstr(_output_string(st, element, output), {f"!{output}!{element}"})

@@ -20,7 +20,7 @@ from ..ops import encode
 from ..values import force_attrs, force_string, force_string_no_ctx
 from ..warnings import warn
 from .io import realise_path
-from .registry import primop, state
+from .registry import primop
 
 
 class UnknownHashAlgorithm(NixError):
@@ -32,28 +32,27 @@ class UnknownHashAlgorithm(NixError):
 _FEATURE = "blake3-hashes"
 
 
-def _experimental_allowed() -> tuple[str, ...]:
-    """The experimental algorithms this evaluation may use."""
-    st = state()
-    return tuple(EXPERIMENTAL_HASH_SIZES) if st is not None and st.settings.has_feature(_FEATURE) else ()
+def _experimental_allowed(st: Any) -> tuple[str, ...]:
+    """The experimental algorithms the evaluation ``st`` may use."""
+    return tuple(EXPERIMENTAL_HASH_SIZES) if st.settings.has_feature(_FEATURE) else ()
 
 
-def _algorithm_name(name: str) -> str:
-    if name in HASH_SIZES or name in _experimental_allowed():
+def _algorithm_name(st: Any, name: str) -> str:
+    if name in HASH_SIZES or name in _experimental_allowed(st):
         return name
     if name in EXPERIMENTAL_HASH_SIZES:
         raise experimental_feature_disabled(_FEATURE, NO_POS)
     raise UnknownHashAlgorithm(f"unknown hash algorithm '{name}'", NO_POS)  # a usage error: no position
 
 
-def _algorithm(name: Any) -> str:
-    return _algorithm_name(str(force_string_no_ctx(name)))
+def _algorithm(st: Any, name: Any) -> str:
+    return _algorithm_name(st, str(force_string_no_ctx(name)))
 
 
-@primop("__hashString")
-def prim_hash_string(algorithm: Any, s: Any) -> Any:
+@primop("__hashString", needs_state=True)
+def prim_hash_string(st: Any, algorithm: Any, s: Any) -> Any:
     """The string's context is dropped: hashing text does not depend on the store paths it names."""
-    h = new_hasher(_algorithm(algorithm), EXPERIMENTAL_HASH_SIZES)
+    h = new_hasher(_algorithm(st, algorithm), EXPERIMENTAL_HASH_SIZES)
     h.update(encode(force_string(s)))
     return h.hexdigest()
 
@@ -78,11 +77,11 @@ def hash_file(algo: str, path: str) -> str:
     return h.hexdigest()
 
 
-@primop("__hashFile")
-def prim_hash_file(algorithm: Any, p: Any) -> Any:
+@primop("__hashFile", needs_state=True)
+def prim_hash_file(st: Any, algorithm: Any, p: Any) -> Any:
     """The algorithm is checked before the path is looked at, as in Nix."""
-    algo = _algorithm(algorithm)
-    return hash_file(algo, realise_path(p))
+    algo = _algorithm(st, algorithm)
+    return hash_file(algo, realise_path(st, p))
 
 
 # ------------------------------------------------------------------ convertHash (Nix 2.19)
@@ -105,8 +104,8 @@ class UnknownHashFormat(NixError):
     usage_error = True
 
 
-@primop("__convertHash")
-def prim_convert_hash(args: Any) -> Any:
+@primop("__convertHash", needs_state=True)
+def prim_convert_hash(st: Any, args: Any) -> Any:
     """Re-encode a hash; its algorithm comes from ``hashAlgo`` or from the hash's own prefix.
 
     The attributes are read in Nix's order (``hash``, ``hashAlgo``, ``toHashFormat``), so the
@@ -119,12 +118,12 @@ def prim_convert_hash(args: Any) -> Any:
     algo = None
     if "hashAlgo" in attrs:
         name = str(force_string_no_ctx(attrs["hashAlgo"]))
-        algo = _algorithm_name(name)
+        algo = _algorithm_name(st, name)
     if "toHashFormat" not in attrs:
         raise NixError("attribute 'toHashFormat' missing")
     fmt = _hash_format(str(force_string_no_ctx(attrs["toHashFormat"])))
     try:
-        h = Hash.parse_any(text, algo, _experimental_allowed())
+        h = Hash.parse_any(text, algo, _experimental_allowed(st))
     except BadHash as e:
         if any(str(e) == f"unknown hash algorithm '{n}'" for n in EXPERIMENTAL_HASH_SIZES):  # feature off
             raise experimental_feature_disabled(_FEATURE, NO_POS) from None

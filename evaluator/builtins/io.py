@@ -8,7 +8,7 @@ import stat
 from ..errors import NO_POS, NixError
 from ..ops import canon_path, coerce_to_string
 from ..values import CStr, NixPath, force, force_attrs, force_list, force_string_no_ctx, mkstr
-from .registry import primop, state
+from .registry import primop
 
 
 def coerce_to_path(v) -> str:
@@ -20,13 +20,10 @@ def coerce_to_path(v) -> str:
     return p
 
 
-def realise_path(v) -> str:
-    """A path to read: store paths map to where the store keeps them (its root may not
-    be ``/``); a store path the store does not have is "not valid", as in Nix."""
+def realise_path(st, v) -> str:
+    """A path to read in ``st``'s evaluation: store paths map to where its store keeps them
+    (its root may not be ``/``); a store path the store does not have is "not valid", as in Nix."""
     p = canon_path(coerce_to_path(v))
-    st = state()
-    if st is None:  # a builtin called outside an evaluation (unit tests of single builtins)
-        return p
     st.check_read(p, in_builtin=True)
     store = st.store
     sd = store.store_dir
@@ -38,23 +35,22 @@ def realise_path(v) -> str:
     return p
 
 
-@primop("import")
-def import_(path):
-    return state().eval_file(realise_path(path))
+@primop("import", needs_state=True)
+def import_(st, path):
+    return st.eval_file(realise_path(st, path))
 
 
-@primop("scopedImport")
-def scopedImport(scope, path):
+@primop("scopedImport", needs_state=True)
+def scopedImport(st, scope, path):
     scope = force_attrs(scope)
-    st = state()
-    p = st.resolve_import_path(realise_path(path))
+    p = st.resolve_import_path(realise_path(st, path))
     source = st.read_source(p)
     return st.eval_source(source, os.path.dirname(p), dict(scope))
 
 
-@primop("__readFile")
-def readFile(path):
-    p = realise_path(path)
+@primop("__readFile", needs_state=True)
+def readFile(st, path):
+    p = realise_path(st, path)
     try:
         with open(p, "rb") as f:
             data = f.read()
@@ -69,9 +65,9 @@ def readFile(path):
     return data.decode("utf-8", "surrogateescape")
 
 
-@primop("__readDir")
-def readDir(path):
-    p = realise_path(path)
+@primop("__readDir", needs_state=True)
+def readDir(st, path):
+    p = realise_path(st, path)
     try:
         names = os.listdir(p)
     except FileNotFoundError:  # system errors: Nix 2.8 reports them without a position
@@ -94,10 +90,10 @@ def _file_type(mode: int) -> str:
     return "unknown"
 
 
-@primop("__readFileType")
-def readFileType(path):
+@primop("__readFileType", needs_state=True)
+def readFileType(st, path):
     """The type of the entry itself (Nix 2.14): a symlink is reported, not followed."""
-    p = realise_path(path)
+    p = realise_path(st, path)
     try:
         return _file_type(os.lstat(p).st_mode)
     except FileNotFoundError:
@@ -106,12 +102,11 @@ def readFileType(path):
         raise NixError(f"getting status of '{p}': {e.strerror}") from None
 
 
-@primop("__pathExists")
-def pathExists(path):
+@primop("__pathExists", needs_state=True)
+def pathExists(st, path):
     # no canonicalisation: "file/" and "file/." do not exist, as in Nix
     p = coerce_to_path(path)
-    st = state()
-    if st is not None and st.settings.pure_eval:  # pure mode: unreadable paths do not exist
+    if st.settings.pure_eval:  # pure mode: unreadable paths do not exist
         try:
             st.check_read(canon_path(p))
         except NixError:
@@ -128,8 +123,8 @@ def toPath(s):
     return mkstr(canon_path(p), ctx)
 
 
-@primop("__findFile")
-def findFile(search_path, name):
+@primop("__findFile", needs_state=True)
+def findFile(st, search_path, name):
     entries = []
     for item in force_list(search_path):
         item = force_attrs(item)
@@ -139,7 +134,7 @@ def findFile(search_path, name):
         path = coerce_to_string(item["path"], set(), False, False)
         entries.append((str(prefix), path))
     n = force_string_no_ctx(name)
-    return NixPath(state().find_file(entries, str(n)))
+    return NixPath(st.find_file(entries, str(n)))
 
 
 __all__ = ["CStr", "coerce_to_path", "force", "realise_path"]

@@ -13,8 +13,9 @@ from typing import Any
 
 from ..compiler import lambda_info
 from ..errors import NO_POS, NixError
+from ..integers import INT_MAX, INT_MIN
 from ..lexer import nul_refused
-from ..ops import coerce_to_string, decode, encode, format_float
+from ..ops import PathCopier, coerce_to_string, decode, encode, format_float
 from ..values import (
     CALL_DEPTH,
     STACK_OVERFLOW,
@@ -97,7 +98,7 @@ def _check_utf8(s: str) -> None:
         i += 1 + need
 
 
-def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0, utf8: bool = False) -> None:
+def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int, utf8: bool, copy: Any) -> None:
     # each level of nesting is one level of current Nix's max-call-depth (printValueAsJSON)
     if depth + CALL_DEPTH[0] > CALL_DEPTH[1]:
         raise NixError(STACK_OVERFLOW)
@@ -129,14 +130,14 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0, 
         for i, item in enumerate(v):
             if i:
                 out.append(",")
-            _write(item, ctx, strict, out, depth + 1, utf8)
+            _write(item, ctx, strict, out, depth + 1, utf8, copy)
         out.append("]")
     elif isinstance(v, dict):
         if "__toString" in v:
             out.append(json_string(coerce_to_string(v, ctx, coerce_more=False, copy_to_store=False)))
             return
         if "outPath" in v:
-            _write(v["outPath"], ctx, strict, out, depth + 1, utf8)
+            _write(v["outPath"], ctx, strict, out, depth + 1, utf8, copy)
             return
         out.append("{")
         for i, name in enumerate(sorted(v, key=_sort_key)):
@@ -144,18 +145,23 @@ def _write(v: Any, ctx: set[str], strict: bool, out: list[str], depth: int = 0, 
                 out.append(",")
             out.append(json_string(name))
             out.append(":")
-            _write(v[name], ctx, strict, out, depth + 1, utf8)
+            _write(v[name], ctx, strict, out, depth + 1, utf8, copy)
         out.append("}")
     elif t is NixPath:
-        out.append(json_string(coerce_to_string(v, ctx, copy_to_store=True)))
+        out.append(json_string(coerce_to_string(v, ctx, copy_to_store=copy)))
     elif isinstance(v, (Lambda, PrimOp, PrimOpApp)):
         raise _unconvertible(v)
     else:
         raise NixError(f"cannot convert {show_type(v)} to JSON")
 
 
-def value_to_json(v: Any, ctx: set[str], strict: bool = True, utf8: bool = False) -> str:
+def value_to_json(
+    v: Any, ctx: set[str], strict: bool = True, utf8: bool = False, copy_to_store: PathCopier | None = None
+) -> str:
     """Serialise ``v`` as Nix does; string contexts met on the way are added to ``ctx``.
+
+    Paths become store paths copied by ``copy_to_store`` (the evaluation state), as Nix's
+    ``toJSON`` copies them; without one they are written as they are.
 
     With ``strict=False`` (``nix-instantiate --eval --json`` without ``--strict``) unevaluated
     thunks are an error, as in Nix. Nix streams its output, so on error the text written so far
@@ -165,18 +171,18 @@ def value_to_json(v: Any, ctx: set[str], strict: bool = True, utf8: bool = False
     """
     out: list[str] = []
     try:
-        _write(v, ctx, strict, out, 0, utf8)
+        _write(v, ctx, strict, out, 0, utf8, copy_to_store)
     except NixError as e:
         e.partial_output = "".join(out)  # type: ignore[attr-defined]
         raise
     return "".join(out)
 
 
-@primop("__toJSON")
-def prim_to_json(v: Any) -> Any:
+@primop("__toJSON", needs_state=True)
+def prim_to_json(st: Any, v: Any) -> Any:
     """``builtins.toJSON``: the result carries the context of every string and path inside."""
     ctx: set[str] = set()
-    s = value_to_json(v, ctx, strict=True, utf8=True)
+    s = value_to_json(v, ctx, strict=True, utf8=True, copy_to_store=st)
     return mkstr(s, ctx)
 
 
@@ -502,7 +508,7 @@ class _Lexer:
                 return _TK_UNSIGNED
         elif kind == _TK_INTEGER:
             n = int(text)
-            if -(1 << 63) <= n < (1 << 63):
+            if INT_MIN <= n <= INT_MAX:
                 self.number = n
                 return _TK_INTEGER
         self.number = float(text)
@@ -591,7 +597,7 @@ class _Parser:
                     value = self.lexer.number
                 elif tok == _TK_UNSIGNED:
                     n = self.lexer.number
-                    if n >= 1 << 63:  # current Nix refuses it (Nix 2.8 wrapped it into a signed int64)
+                    if n > INT_MAX:  # current Nix refuses it (Nix 2.8 wrapped it into a signed int64)
                         raise NixError(f"unsigned json number {n} outside of Nix integer range", NO_POS)
                     value = n
                 elif tok == _TK_STRING:

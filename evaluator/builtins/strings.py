@@ -23,21 +23,21 @@ from ..values import (
     force_string,
     mkstr,
 )
-from .registry import primop, state
+from .registry import primop
 
 
-@primop("__stringLength")
-def stringLength(s):
-    text = coerce_to_string(s, set())
+@primop("__stringLength", needs_state=True)
+def stringLength(st, s):
+    text = coerce_to_string(s, set(), False, st)
     return len(text) if text.isascii() else len(encode(text))
 
 
-@primop("__substring")
-def substring(start, length, s):
+@primop("__substring", needs_state=True)
+def substring(st, start, length, s):
     start = _c_int(force_int(start))
     length = _c_int(force_int(length))
     ctx: set[str] = set()
-    text = coerce_to_string(s, ctx)
+    text = coerce_to_string(s, ctx, False, st)
     if start < 0:
         raise NixError("negative start position in 'substring'")
     if text.isascii():
@@ -59,11 +59,11 @@ def _c_int(n: int) -> int:
     return n - (1 << 32) if n >= (1 << 31) else n
 
 
-@primop("__concatStringsSep")
-def concatStringsSep(sep, xs):
+@primop("__concatStringsSep", needs_state=True)
+def concatStringsSep(st, sep, xs):
     sep = force_string(sep)
     ctx: set[str] = set(ctx_of(sep))
-    parts = [coerce_to_string(x, ctx) for x in force_list(xs)]
+    parts = [coerce_to_string(x, ctx, False, st) for x in force_list(xs)]
     return mkstr(str(sep).join(parts), ctx)
 
 
@@ -135,9 +135,9 @@ def dirOf(s):
 # ------------------------------------------------------------------ string context
 
 
-@primop("__unsafeDiscardStringContext")
-def unsafeDiscardStringContext(s):
-    return str(coerce_to_string(s, set()))
+@primop("__unsafeDiscardStringContext", needs_state=True)
+def unsafeDiscardStringContext(st, s):
+    return str(coerce_to_string(s, set(), False, st))
 
 
 @primop("__hasContext")
@@ -145,19 +145,19 @@ def hasContext(s):
     return bool(ctx_of(force_string(s)))
 
 
-@primop("__unsafeDiscardOutputDependency")
-def unsafeDiscardOutputDependency(s):
+@primop("__unsafeDiscardOutputDependency", needs_state=True)
+def unsafeDiscardOutputDependency(st, s):
     ctx: set[str] = set()
-    text = coerce_to_string(s, ctx)
+    text = coerce_to_string(s, ctx, False, st)
     return mkstr(text, {c[1:] if c.startswith("=") else c for c in ctx})
 
 
-@primop("__addDrvOutputDependencies")
-def addDrvOutputDependencies(s):
+@primop("__addDrvOutputDependencies", needs_state=True)
+def addDrvOutputDependencies(st, s):
     """The inverse of ``unsafeDiscardOutputDependency`` (Nix 2.17): a string whose one context
     element is a ``.drv`` path comes to depend on all of that derivation's outputs."""
     ctx: set[str] = set()
-    text = coerce_to_string(s, ctx)
+    text = coerce_to_string(s, ctx, False, st)
     if len(ctx) != 1:
         raise NixError(f"context of string '{text}' must have exactly one element, but has {len(ctx)}")
     (c,) = ctx
@@ -187,11 +187,11 @@ def getContext(s):
     return {k: infos[k] for k in sorted(infos)}
 
 
-@primop("__appendContext")
-def appendContext(s, ctx_attrs):
+@primop("__appendContext", needs_state=True)
+def appendContext(st, s, ctx_attrs):
     subject = force_string(s)
     ctx = set(ctx_of(subject))
-    store_dir = state().store_dir
+    store_dir = st.store_dir
     for path, info in force_attrs(ctx_attrs).items():
         if not path.startswith(store_dir + "/"):
             raise NixError(f"Context key '{path}' is not a store path")

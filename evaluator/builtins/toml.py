@@ -24,7 +24,7 @@ from ..errors import NixError
 from ..integers import INT_MAX, INT_MIN
 from ..lexer import nul_refused
 from ..values import force_string_no_ctx
-from .registry import primop, state
+from .registry import primop
 from .toml_timestamps import InvalidTimestamp, mark_timestamps, unmark
 
 _SPECIAL_FLOATS = {"inf", "+inf", "-inf", "nan", "+nan", "-nan"}
@@ -209,9 +209,8 @@ def parse_toml(text: str, timestamps: bool = False) -> Any:
         raise NixError("while parsing a TOML string: Dates and times are not supported") from None
 
 
-@primop("fromTOML")
-def prim_from_toml(s: Any) -> Any:
+@primop("fromTOML", needs_state=True)
+def prim_from_toml(st: Any, s: Any) -> Any:
     """``builtins.fromTOML``: the document may not carry a string context."""
-    st = state()
-    timestamps = st is not None and st.settings.has_feature("parse-toml-timestamps")
+    timestamps = st.settings.has_feature("parse-toml-timestamps")
     return parse_toml(force_string_no_ctx(s), timestamps)

@@ -12,7 +12,11 @@ import pytest
 from nixdiff import Nix, check_errors, check_same, nix_str
 from pydock.evaluator.builtins.json import parse_json, prim_from_json, prim_to_json, value_to_json
 from pydock.evaluator.errors import NixError
+from pydock.evaluator.state import EvalState
 from pydock.evaluator.values import CStr, Lambda, NixPath, PrimOp, PrimOpApp, Thunk
+
+# the evaluation whose settings the builtins read (they take their EvalState explicitly)
+STATE = EvalState()
 
 _id = PrimOp("id", 1, lambda x: x)
 _MAP = PrimOp("map", 2, lambda f, xs: xs)
@@ -87,21 +91,21 @@ TO_JSON_ERRORS: list[tuple[str, object]] = [
 
 
 def test_to_json(nix: Nix) -> None:
-    check_same(nix, [(f"builtins.toJSON ({expr})", lambda v=v: prim_to_json(v)) for expr, v in TO_JSON])
+    check_same(nix, [(f"builtins.toJSON ({expr})", lambda v=v: prim_to_json(STATE, v)) for expr, v in TO_JSON])
 
 
 def test_to_json_errors(nix: Nix) -> None:
-    check_errors(nix, [(f"builtins.toJSON ({expr})", lambda v=v: prim_to_json(v)) for expr, v in TO_JSON_ERRORS])
+    check_errors(nix, [(f"builtins.toJSON ({expr})", lambda v=v: prim_to_json(STATE, v)) for expr, v in TO_JSON_ERRORS])
 
 
 def test_to_json_keeps_context(nix: Nix) -> None:
     assert nix.json('builtins.hasContext (builtins.toJSON [ (builtins.toFile "a" "b") ])') == "true"
     s = CStr("/nix/store/aaa-a", frozenset({"/nix/store/aaa-a"}))
     t = CStr("/nix/store/bbb-b", frozenset({"=/nix/store/bbb-b.drv"}))
-    out = prim_to_json({"x": [s], "y": {"outPath": t}})
+    out = prim_to_json(STATE, {"x": [s], "y": {"outPath": t}})
     assert out == '{"x":["/nix/store/aaa-a"],"y":"/nix/store/bbb-b"}'
     assert type(out) is CStr and out.ctx == {"/nix/store/aaa-a", "=/nix/store/bbb-b.drv"}
-    assert type(prim_to_json({"x": "plain"})) is str
+    assert type(prim_to_json(STATE, {"x": "plain"})) is str
 
 
 def _path_fixture(root: Path) -> Path:
@@ -273,4 +277,6 @@ def test_from_json_rejects_context() -> None:
 
 def test_round_trip(nix: Nix) -> None:
     doc = '{"a":[1,2.5,"x\\n",null,true],"b":{"c":{}}}'
-    check_same(nix, [(f"builtins.toJSON (builtins.fromJSON {nix_str(doc)})", lambda: prim_to_json(parse_json(doc)))])
+    check_same(
+        nix, [(f"builtins.toJSON (builtins.fromJSON {nix_str(doc)})", lambda: prim_to_json(STATE, parse_json(doc)))]
+    )

@@ -6,7 +6,11 @@ import pytest
 from nixdiff import Nix, NixFailed, check_errors, check_same, nix_str
 from pydock.evaluator.builtins.toml import parse_toml, prim_from_toml
 from pydock.evaluator.errors import NixError
+from pydock.evaluator.state import EvalState
 from pydock.evaluator.values import CStr
+
+# the evaluation whose settings the builtins read (they take their EvalState explicitly)
+STATE = EvalState()
 
 OK = [
     "",
@@ -84,17 +88,17 @@ BAD_OTHER = [
 
 
 def test_from_toml(nix: Nix) -> None:
-    check_same(nix, [(f"builtins.fromTOML {nix_str(s)}", lambda s=s: prim_from_toml(s)) for s in OK])
+    check_same(nix, [(f"builtins.fromTOML {nix_str(s)}", lambda s=s: prim_from_toml(STATE, s)) for s in OK])
 
 
 def test_dates_are_rejected(nix: Nix) -> None:
-    check_errors(nix, [(f"builtins.fromTOML {nix_str(s)}", lambda s=s: prim_from_toml(s)) for s in DATES])
+    check_errors(nix, [(f"builtins.fromTOML {nix_str(s)}", lambda s=s: prim_from_toml(STATE, s)) for s in DATES])
 
 
 def test_common_errors(nix: Nix) -> None:
     check_errors(
         nix,
-        [(f"builtins.fromTOML {nix_str(s)}", lambda s=s: prim_from_toml(s)) for s in BAD_SAME_FIRST_LINE],
+        [(f"builtins.fromTOML {nix_str(s)}", lambda s=s: prim_from_toml(STATE, s)) for s in BAD_SAME_FIRST_LINE],
         first_line_only=True,
     )
 
@@ -107,13 +111,13 @@ def test_other_syntax_errors(nix: Nix) -> None:
             nix.json(f"builtins.fromTOML {nix_str(s)}")
         assert theirs.value.message.startswith(prefix), s
         with pytest.raises(NixError) as ours:
-            prim_from_toml(s)
+            prim_from_toml(STATE, s)
         assert ours.value.msg.startswith(prefix), s
 
 
 def test_rejects_context() -> None:
     with pytest.raises(NixError, match="is not allowed to refer to a store path"):
-        prim_from_toml(CStr("a = 1", frozenset({"/nix/store/aaa-a"})))
+        prim_from_toml(STATE, CStr("a = 1", frozenset({"/nix/store/aaa-a"})))
 
 
 REFUSED = ["a = 9223372036854775808", "a = -9223372036854775809", 'a = "x\\u0000y"', '"a\\u0000" = 1']
