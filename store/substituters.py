@@ -41,6 +41,7 @@ from urllib3.util.retry import Retry
 
 from .errors import StoreError
 from .hashes import Hash
+from .http_get import FastGet
 from .nar import iter_nar
 from .narinfo import CacheInfo, CorruptCacheFile, NarInfo, parse_cache_info, parse_narinfo
 from .paths import StoreDir, store_path_hash_part
@@ -307,6 +308,13 @@ class BinaryCache:
             # the CPU of a narinfo).  A redirect is still followed by the manager (``_get``).
             self._prefix = urllib.parse.urlsplit(self._template.url).path  # type: ignore[arg-type]
             self._host_pool = self._pool.connection_from_url(self._template.url)  # type: ignore[arg-type]
+            # Plain http: the hot path skips urllib3 (store/http_get.py, which hands anything unusual back).
+            self._fast: FastGet | None = None
+            if self.base.startswith("http://"):
+                parts = urllib.parse.urlsplit(self.base)
+                self._fast = FastGet(
+                    parts.hostname or "", parts.port or 80, self._headers, self.connect_timeout, self.read_timeout
+                )
 
     # -- transport -------------------------------------------------------------------------
 
@@ -341,6 +349,10 @@ class BinaryCache:
     def _get(self, rel: str, stream: bool) -> urllib3.BaseHTTPResponse:
         """GET ``rel``; raises urllib3's errors (``MaxRetryError`` once the retry policy gives up)."""
         quoted = urllib.parse.quote(rel)
+        if self._fast is not None:
+            fast = self._fast.get(self._prefix + quoted, preload=not stream)
+            if fast is not None:
+                return fast  # type: ignore[return-value]
         try:
             r = self._host_pool.urlopen(
                 "GET",
