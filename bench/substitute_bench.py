@@ -85,7 +85,10 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
     (the server's is not included) is the steadier figure for before/after.
     """
     t = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    # Run from a neutral directory: with ``python -c`` the current directory comes first on
+    # sys.path, and a checkout's own ``pydock`` folder would shadow ``--baseline``'s.
+    quiet = subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, stdout=quiet, stderr=quiet, env=env, cwd=tempfile.gettempdir())
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - t
     if os.waitstatus_to_exitcode(status) != 0:
