@@ -42,6 +42,7 @@ from urllib3.util.retry import Retry
 from .errors import StoreError
 from .hashes import Hash
 from .http_get import FastGet
+from .http_get import Response as FastResponse
 from .nar import iter_nar
 from .narinfo import CacheInfo, CorruptCacheFile, NarInfo, parse_cache_info, parse_narinfo
 from .paths import StoreDir, store_path_hash_part
@@ -430,6 +431,9 @@ class BinaryCache:
             raise TransientError(f"unable to download '{url}': {_reason(e)}") from None
 
         def close() -> None:
+            if isinstance(r, FastResponse):
+                r.release_conn()  # kept for the next request only if the body was read to its end
+                return
             r.close()  # a connection left mid-body cannot be reused
             r.release_conn()
 
