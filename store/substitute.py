@@ -10,9 +10,9 @@ the rest is waiting on sockets):
    that cannot be reached is warned about once per run and skipped.
 2. *fetch* — copy the paths of the closure, each as soon as its references are
    valid (Nix's order, so the store never holds a path whose references are
-   missing): stream the file, decompress it, unpack the NAR into a temporary
-   directory while hashing it, check FileHash/FileSize and NarHash/NarSize,
-   then rename and register in one transaction (``LocalStore.add_nar``).
+   missing): stream the file, decompress it, unpack the NAR at the path's final
+   location under its lock while hashing it, check FileSize and NarHash/NarSize,
+   then register it in one transaction (``LocalStore.add_nar``).
 
 A failed path leaves nothing behind: ``add_nar`` only registers after every
 check passed, and whatever was unpacked is deleted.
