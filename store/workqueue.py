@@ -51,7 +51,7 @@ def run_work(
         return
     threads = [
         threading.Thread(target=_worker, args=(st, work), name=f"{thread_name}-{i}", daemon=True)
-        for i in range(1, min(jobs, st.unfinished))
+        for i in range(1, jobs)  # even for one item: its work may add more (a closure's references)
     ]
     for t in threads:
         t.start()
