@@ -494,7 +494,7 @@ class LocalStore:
         """Add an object from its NAR (substitution, import), checking the NAR hash and size.
 
         ``after_restore`` runs once the NAR is unpacked and before anything is
-        registered, so a check that raises there (a download's FileHash) leaves
+        registered, so a check that raises there (a download's FileSize) leaves
         nothing behind either.  ``stream_digest``, when the source hashes what it
         delivers itself (in large chunks, far cheaper than hashing each small read
         of the parser), returns the sha256 and size of the *whole* stream after

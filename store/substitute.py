@@ -1,7 +1,8 @@
 """Substitution: make store paths valid by copying them, with their closure, from substituters.
 
-Two phases, both on a bounded thread pool (hashing, lzma, bz2 and zstd release
-the GIL, and most of the rest is waiting on sockets):
+Two phases, both on a bounded set of threads that take their next item themselves
+(``workqueue.run_work``; hashing, lzma, bz2 and zstd release the GIL, and most of
+the rest is waiting on sockets):
 
 1. *query* — starting from the wanted paths, ask the substituters (in priority
    order) for each path's narinfo, check its signature, and follow its
@@ -9,9 +10,9 @@ the GIL, and most of the rest is waiting on sockets):
    that cannot be reached is warned about once per run and skipped.
 2. *fetch* — copy the paths of the closure, each as soon as its references are
    valid (Nix's order, so the store never holds a path whose references are
-   missing): stream the file, decompress it, unpack the NAR into a temporary
-   directory while hashing it, check FileHash/FileSize and NarHash/NarSize,
-   then rename and register in one transaction (``LocalStore.add_nar``).
+   missing): stream the file, decompress it, unpack the NAR at the path's final
+   location under its lock while hashing it, check FileSize and NarHash/NarSize,
+   then register it in one transaction (``LocalStore.add_nar``).
 
 A failed path leaves nothing behind: ``add_nar`` only registers after every
 check passed, and whatever was unpacked is deleted.
@@ -25,7 +26,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
@@ -41,6 +41,7 @@ from .paths import FileIngestionMethod, store_path_name
 from .settings import Settings
 from .signatures import PublicKey, fingerprint, parse_public_keys, verify_any
 from .substituters import CacheUnavailable, DownloadError, Substituter, TransientError
+from .workqueue import run_work
 
 if TYPE_CHECKING:
     from .local import LocalStore
@@ -228,26 +229,30 @@ class Substitution:
                 reasons.append(f"{sub.uri}: {sub.disabled}")  # type: ignore[attr-defined]
         return None, reasons
 
-    def query(self, paths: Iterable[str], pool: ThreadPoolExecutor) -> _Query:
-        """Narinfos for ``paths`` and, through references, their whole invalid closure."""
+    def query(self, paths: Iterable[str]) -> _Query:
+        """Narinfos for ``paths`` and, through references, their whole invalid closure.
+
+        Each answer queues the references it names straight away (no barrier per
+        level of the closure), like Nix's asynchronous ``computeFSClosure``.
+        """
         q = _Query()
         active = self._active()
-        seen: set[str] = set()
-        frontier = sorted({p for p in paths if not self.store.is_valid(p)})
-        seen.update(frontier)
-        while frontier:
-            results = list(pool.map(lambda p: (p, self._lookup(p, active)), frontier))
-            nxt: set[str] = set()
-            for p, (found, reasons) in results:
-                if found is None:
-                    q.reasons[p] = reasons
-                    continue
-                q.found[p] = found
-                for r in found.info.references:
-                    if r not in seen and not self.store.is_valid(r):
-                        seen.add(r)
-                        nxt.add(r)
-            frontier = sorted(nxt)
+        start = sorted({p for p in paths if not self.store.is_valid(p)})
+        seen: set[str] = set(start)
+        seen_lock = threading.Lock()
+
+        def one(p: str) -> list[str]:
+            found, reasons = self._lookup(p, active)
+            if found is None:
+                q.reasons[p] = reasons
+                return []
+            q.found[p] = found
+            with seen_lock:
+                new = [r for r in found.info.references if r not in seen]
+                seen.update(new)
+            return [r for r in new if not self.store.is_valid(r)]
+
+        run_work(self.jobs, start, one, "pydock-query")
         return q
 
     # -- fetch -------------------------------------------------------------------------------
@@ -305,7 +310,7 @@ class Substitution:
             except StoreError as e:
                 raise SubstituteError(f"cannot substitute path '{info.store_path}' from '{sub.uri}': {e}") from None
 
-    def fetch(self, plan: dict[str, _Found], pool: ThreadPoolExecutor) -> None:
+    def fetch(self, plan: dict[str, _Found]) -> None:
         """Copy ``plan``'s paths, each once its references in ``plan`` are valid."""
         if not plan:
             return
@@ -326,43 +331,25 @@ class Substitution:
                 referrers[d].append(p)
         ready = sorted(p for p, deps in waiting.items() if not deps)
         progress = ProgressLine(self.progress_stream, len(plan), total)
+        lock = threading.Lock()
+
+        def one(p: str) -> list[str]:
+            """Kahn's algorithm: copy ``p``, then hand on the referrers whose references are now all valid."""
+            self._fetch_one(plan[p], progress)
+            progress.path_done()
+            now_ready = []
+            with lock:
+                for r in referrers[p]:
+                    deps = waiting[r]
+                    deps.discard(p)
+                    if not deps:
+                        now_ready.append(r)
+            return now_ready
+
         try:
-            self._schedule(plan, pool, waiting, referrers, ready, progress)
+            run_work(self.jobs, ready, one, "pydock-substitute")  # stops at the first error
         finally:
             progress.close()
-
-    def _schedule(
-        self,
-        plan: dict[str, _Found],
-        pool: ThreadPoolExecutor,
-        waiting: dict[str, set[str]],
-        referrers: dict[str, list[str]],
-        ready: list[str],
-        progress: ProgressLine,
-    ) -> None:
-        """Kahn's algorithm on the pool: submit paths whose references are valid; stop at the first error."""
-        running: dict[Future, str] = {}
-        error: BaseException | None = None
-        while ready or running:
-            while ready and error is None and len(running) < self.jobs:
-                p = ready.pop()
-                running[pool.submit(self._fetch_one, plan[p], progress)] = p
-            if not running:
-                break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                p = running.pop(fut)
-                e = fut.exception()
-                if e is not None:
-                    error = error or e
-                    continue
-                progress.path_done()
-                for r in referrers[p]:
-                    waiting[r].discard(p)
-                    if not waiting[r]:
-                        ready.append(r)
-        if error is not None:
-            raise error
 
     # -- the whole run -----------------------------------------------------------------------
 
@@ -378,14 +365,13 @@ class Substitution:
         wanted = sorted({p for p in paths if not self.store.is_valid(p)})
         if not wanted:
             return set()
-        with ThreadPoolExecutor(self.jobs, thread_name_prefix="pydock-substitute") as pool:
-            q = self.query(wanted, pool)
-            plan: dict[str, _Found] = {}
-            for root in wanted:
-                missing = self._closure_into(root, q, plan)
-                if missing is not None and required:
-                    raise self._not_found(root, missing, q, describe)
-            self.fetch(plan, pool)
+        q = self.query(wanted)
+        plan: dict[str, _Found] = {}
+        for root in wanted:
+            missing = self._closure_into(root, q, plan)
+            if missing is not None and required:
+                raise self._not_found(root, missing, q, describe)
+        self.fetch(plan)
         return set(plan)
 
     def _closure_into(self, root: str, q: _Query, plan: dict[str, _Found]) -> tuple[str, str | None] | None:
