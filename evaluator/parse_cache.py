@@ -85,12 +85,8 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unexpected class {module}.{name}")
 
 
-def parse_cached(source: Source, base_dir: str, settings: EvalSettings | None = None) -> A.Node:
-    """``parser.parse``, answered from the on-disk cache when the same parse was done before."""
-    if source.origin != "file" or not _lints_off(settings):
-        from .parser import parse
-
-        return parse(source, base_dir, settings)
+def _key(source: Source, base_dir: str) -> str:
+    """What determines a parse (see the module docstring), hashed."""
     h = hashlib.sha256()
     for part in (_parser_stamp(), source.name.encode("utf-8", "surrogateescape"),
                  base_dir.encode("utf-8", "surrogateescape"),
@@ -98,7 +94,32 @@ def parse_cached(source: Source, base_dir: str, settings: EvalSettings | None = 
                  source.text.encode("utf-8", "surrogateescape")):  # fmt: skip
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)
-    path = os.path.join(_cache_dir(), h.hexdigest()[:40] + ".pickle")
+    return h.hexdigest()[:40]
+
+
+# Parses kept in memory by a long-lived process (the warm server, ``pydock/server.py``), keyed
+# like the files on disk.  Filled only by ``preload``: a process that forks one child per
+# command parses the prelude once, and each child starts with it (nothing here mutates an AST).
+_MEMORY: dict[str, A.Node] = {}
+
+
+def preload(source: Source, base_dir: str) -> None:
+    """Parse ``source`` (a file) now and answer later ``parse_cached`` calls for it from memory."""
+    _MEMORY[_key(source, base_dir)] = parse_cached(source, base_dir)
+
+
+def parse_cached(source: Source, base_dir: str, settings: EvalSettings | None = None) -> A.Node:
+    """``parser.parse``, answered from the on-disk cache when the same parse was done before."""
+    if source.origin != "file" or not _lints_off(settings):
+        from .parser import parse
+
+        return parse(source, base_dir, settings)
+    digest = _key(source, base_dir)
+    if _MEMORY:
+        node = _MEMORY.get(digest)
+        if node is not None:
+            return node
+    path = os.path.join(_cache_dir(), digest + ".pickle")
     try:
         with open(path, "rb") as f:
             return _Unpickler(f.read(), source).load()

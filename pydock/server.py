@@ -1,0 +1,560 @@
+"""The warm evaluation server behind ``pydock eval`` and ``pydock instantiate`` (client: ``launcher.py``).
+
+One process per user and pydock version (the socket's name carries the key, see
+``launcher.server_names``) that has imported the CLI, the evaluator, the store and the
+builtins, built the parser and parsed the prelude, and then forks one child per command.
+It has no threads, so forking is safe; it never evaluates anything itself, so no child
+inherits state from an evaluation.
+
+A child becomes the client's process in all that the command can see (see
+``_become_client``): the client's stdin/stdout/stderr and working directory (received as
+descriptors), argv, environment (replacing ``os.environ``), umask, resource limits,
+niceness, CPU affinity, signal mask and ignored signals, the client's stdio encodings, then
+time zone and locale re-read from that environment.  It refuses (``R``: the client runs the
+command itself) when it cannot: different credentials, namespaces, root, cgroup or
+capabilities, a resource limit it may not raise.  Then it runs the same click ``main`` as an
+in-process run and ends as Python's own shutdown would (non-daemon threads joined, ``atexit``
+handlers, the flush of stdout that turns a broken pipe into status 120), and reports the
+status (``X``).  The server reports a death by signal (``S``), passes on the signals the
+client forwards (``K``) and kills the child when the client disappears (its end of the
+socket closes), as the command would have died with it.
+
+Module-level state is read at call time everywhere the evaluator and the store look at the
+environment (settings, ``NIX_PATH``, XDG folders, ``HOME``, store roots, caches); what is
+decided at import time is not environment-dependent (the Lark parse tables, the parsed
+prelude, keyed by ``HOME`` like the on-disk cache).  The server exits after
+``PYDOCK_SERVER_IDLE`` seconds without a request (default 600), when its socket is removed
+or replaced, or when asked (``pydock server stop``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["serve_main", "request_op", "IDLE_SECONDS"]
+
+IDLE_SECONDS = 600.0
+_MAX_FDS = 8
+
+
+class _Refused(Exception):
+    """The child cannot be the client's process: the client runs the command itself."""
+
+
+# ---------------------------------------------------------------------------------- warm-up
+
+
+def _warm_up() -> None:
+    """Import and build what ``eval`` and ``instantiate`` need, without evaluating anything."""
+    import difflib  # noqa: F401 - click's and the evaluator's "did you mean" suggestions
+
+    from pydock import cli, instantiate_cli  # noqa: F401 - imported to be warm in every child
+    from pydock.cli_options import command_settings  # noqa: F401
+    from pydock.evaluator import (  # noqa: F401
+        instantiation,
+        parse_cache,
+        printer,
+        runner,
+        session,
+        show,
+        toplevel,
+    )
+    from pydock.evaluator.builtins import load_all
+    from pydock.evaluator.builtins.derivations import DERIVATION_NIX
+    from pydock.evaluator.errors import Source
+    from pydock.evaluator.packages import resolve_index_path  # noqa: F401
+    from pydock.evaluator.parser import _get_parser
+    from pydock.evaluator.state import PRELUDE_DIR
+    from pydock.store import local, settings  # noqa: F401
+
+    load_all()
+    _get_parser()
+    cli.main.get_command(None, "instantiate")  # type: ignore[arg-type] - the lazy group imports it
+    from pydock.evaluator import fused
+
+    fused._shapes()
+    for folder, _dirs, files in os.walk(PRELUDE_DIR):
+        for name in sorted(files):
+            if name.endswith(".nix"):
+                path = os.path.join(folder, name)
+                with open(path, "rb") as f:
+                    text = f.read().decode("utf-8", "surrogateescape")
+                parse_cache.preload(Source(path, text, "file"), folder)
+    parse_cache.preload(Source("//builtin/derivation.nix", DERIVATION_NIX, "file"), "/")
+
+
+# ---------------------------------------------------------------------------------- the server
+
+
+def serve_main() -> None:
+    """Entry point of the detached server process (``launcher._start_server``); argv: FAMILY KEY."""
+    os.closerange(3, 1 << 16)  # descriptors inherited from the first client are not ours to hold
+    family, key = sys.argv[1], sys.argv[2]
+    from pydock import launcher
+
+    directory = launcher.socket_dir(create=True)
+    if directory is None:
+        return
+    base = f"{directory}/{family}-{key}"
+    import fcntl
+
+    lock = os.open(base + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return  # another server of this key
+    try:
+        if launcher.server_names(sys.path) != (family, key):
+            raise RuntimeError("this interpreter's key differs from the client's")
+        _warm_up()
+    except Exception:  # noqa: BLE001 - the clients keep running in-process for a while
+        with open(base + ".failed", "w") as f:
+            import traceback
+
+            traceback.print_exc(file=f)
+        return
+    _Server(directory, family, key, lock).run()
+
+
+class _Server:
+    def __init__(self, directory: str, family: str, key: str, lock: int) -> None:
+        self.directory, self.family, self.key, self.lock = directory, family, key, lock
+        self.path = f"{directory}/{family}-{key}.sock"
+        self.children: dict[int, object] = {}  # pid -> the client's connection
+        self.by_fd: dict[int, int] = {}  # connection fd -> pid
+        self.served = 0
+        self.stopping = False
+
+    def run(self) -> None:
+        import gc
+        import select
+        import signal
+        import socket
+        import time
+
+        idle = float(os.environ.get("PYDOCK_SERVER_IDLE") or IDLE_SECONDS)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        self.listener.bind(tmp)
+        self.listener.listen(64)
+        os.rename(tmp, self.path)
+        self.inode = os.stat(self.path).st_ino
+        self._stop_others()
+        self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.set_wakeup_fd(self.wake_w)
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, lambda _s, _f: None)  # handled through the wake-up pipe
+        gc.collect()
+        gc.freeze()  # children inherit the heap; the collector need not walk it again
+        poll = select.poll()
+        poll.register(self.listener, select.POLLIN)
+        poll.register(self.wake_r, select.POLLIN)
+        self.poll = poll
+        last = time.monotonic()
+        while True:
+            events = poll.poll(5000)
+            for fd, _mask in events:
+                if fd == self.listener.fileno():
+                    self._accept()
+                elif fd == self.wake_r:
+                    self._wakeup()
+                else:
+                    self._from_client(fd)
+            if self.children or events:
+                last = time.monotonic()
+            if self.stopping and not self.children:
+                break
+            if not self.stopping and (time.monotonic() - last > idle or not self._still_ours()):
+                self._stop_listening()
+        os._exit(0)
+
+    def _still_ours(self) -> bool:
+        try:
+            return os.stat(self.path).st_ino == self.inode
+        except OSError:
+            return False
+
+    def _stop_listening(self) -> None:
+        if self._still_ours():
+            os.unlink(self.path)
+        try:
+            self.poll.unregister(self.listener)
+        except KeyError:
+            pass
+        self.listener.close()
+        self.stopping = True
+
+    def _stop_others(self) -> None:
+        """Servers of the same interpreter and checkout with another key are stale: ask them to stop."""
+        for name in os.listdir(self.directory):
+            if name.startswith(self.family + "-") and name.endswith(".sock") and name != os.path.basename(self.path):
+                try:
+                    request_op(os.path.join(self.directory, name), "stop")
+                except OSError:
+                    pass
+
+    def _wakeup(self) -> None:
+        import signal
+
+        try:
+            data = os.read(self.wake_r, 512)
+        except BlockingIOError:
+            data = b""
+        if any(b in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP) for b in data) and not self.stopping:
+            self._stop_listening()
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            conn = self.children.pop(pid, None)
+            if conn is None:
+                continue
+            if os.WIFSIGNALED(status):
+                reply = b"S" + os.WTERMSIG(status).to_bytes(4, "little")
+            else:
+                reply = b"X" + os.waitstatus_to_exitcode(status).to_bytes(4, "little", signed=True)
+            self._drop(conn, reply)
+
+    def _drop(self, conn, reply: bytes | None) -> None:  # noqa: ANN001 - a socket
+        fd = conn.fileno()
+        self.by_fd.pop(fd, None)
+        try:
+            self.poll.unregister(fd)
+        except KeyError:
+            pass
+        if reply is not None:
+            try:
+                conn.setblocking(False)
+                conn.send(reply)
+            except OSError:
+                pass
+        conn.close()
+
+    def _from_client(self, fd: int) -> None:
+        """``K`` + signal number: pass it on; end of file: the client is gone, so is its command."""
+        import signal
+
+        pid = self.by_fd.get(fd)
+        if pid is None:
+            return
+        conn = self.children[pid]
+        try:
+            data = conn.recv(64)  # type: ignore[attr-defined]
+        except OSError:
+            data = b""
+        if not data:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.by_fd.pop(fd, None)
+            self.poll.unregister(fd)
+            return
+        for i in range(0, len(data) - 1, 2):
+            if data[i : i + 1] == b"K":
+                try:
+                    os.kill(pid, data[i + 1])
+                except (ProcessLookupError, ValueError):
+                    pass
+
+    def _accept(self) -> None:
+        import socket
+        import struct
+
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        fds: list[int] = []
+        try:
+            _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+            if uid != os.getuid():
+                raise _Refused("another user")
+            conn.settimeout(5.0)
+            request = _read_request(conn, fds)
+        except Exception:  # noqa: BLE001 - a bad request ends its connection, not the server
+            for fd in fds:
+                os.close(fd)
+            conn.close()
+            return
+        op = request.get("op", "run")
+        if op != "run":
+            self._control(conn, op)
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _child(self, conn, request, fds)
+            finally:
+                os._exit(70)
+        for fd in fds:
+            os.close(fd)
+        self.served += 1
+        conn.setblocking(False)
+        self.children[pid] = conn
+        self.by_fd[conn.fileno()] = pid
+        import select
+
+        self.poll.register(conn.fileno(), select.POLLIN)
+
+    def _control(self, conn, op: str) -> None:  # noqa: ANN001 - a socket
+        import marshal
+
+        info = {"pid": os.getpid(), "key": f"{self.family}-{self.key}", "children": len(self.children),
+                "served": self.served, "stopping": self.stopping, "last_refusal": None}
+        try:
+            with open(f"{self.directory}/{self.family}-{self.key}.refused") as f:
+                info["last_refusal"] = f.read().strip()
+        except OSError:
+            pass
+        try:
+            conn.sendall(marshal.dumps(info))
+        except OSError:
+            pass
+        conn.close()
+        if op == "stop" and not self.stopping:
+            self._stop_listening()
+
+    def close_in_child(self) -> None:
+        """What the server holds that a child must not keep (the lock would block the next server)."""
+        import signal
+
+        signal.set_wakeup_fd(-1)
+        for fd in (self.lock, self.wake_r, self.wake_w):
+            os.close(fd)
+        self.listener.close()
+        for conn in self.children.values():
+            conn.close()  # type: ignore[attr-defined]
+
+
+def _read_request(conn, fds: list[int]) -> dict:  # noqa: ANN001 - a socket
+    import marshal
+    import socket
+
+    msg, ancdata, _flags, _addr = conn.recvmsg(65536, socket.CMSG_SPACE(_MAX_FDS * 4))
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.extend(int.from_bytes(data[i : i + 4], sys.byteorder) for i in range(0, len(data) - len(data) % 4, 4))
+    if len(msg) < 8:
+        raise ValueError("short request")
+    size = int.from_bytes(msg[:8], "little")
+    body = bytearray(msg[8:])
+    while len(body) < size:
+        chunk = conn.recv(min(1 << 20, size - len(body)))
+        if not chunk:
+            raise ValueError("truncated request")
+        body += chunk
+    request = marshal.loads(bytes(body))
+    if not isinstance(request, dict):
+        raise ValueError("bad request")
+    return request
+
+
+def request_op(path: str, op: str) -> dict:
+    """Send a control request (``status``, ``stop``) to the server listening at ``path``; its answer."""
+    import marshal
+    import socket
+
+    body = marshal.dumps({"op": op})
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5.0)
+        s.connect(path)
+        s.sendall(len(body).to_bytes(8, "little") + body)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return marshal.loads(data)
+
+
+# ---------------------------------------------------------------------------------- the child
+
+
+def _child(server: _Server, conn, request: dict, fds: list[int]) -> None:  # noqa: ANN001 - a socket
+    server.close_in_child()
+    conn.settimeout(None)
+    try:
+        if len(fds) != 4 or request.get("protocol", 1) != 1:
+            raise _Refused("protocol")
+        _become_client(request, fds)
+    except Exception as e:  # noqa: BLE001 - nothing visible has happened: the client runs it itself
+        conn.sendall(b"R")
+        _note_refusal(server, e)
+        os._exit(0)
+    conn.sendall(b"P")
+    status, by_signal = _run_command()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)  # the client's pipes see end-of-file no later than the client exits
+    if by_signal:
+        import signal
+
+        signal.signal(by_signal, signal.SIG_DFL)
+        os.kill(os.getpid(), by_signal)
+    try:
+        conn.sendall(b"X" + (status & 0xFF).to_bytes(4, "little"))
+    except OSError:
+        pass
+    os._exit(status & 0xFF)
+
+
+def _note_refusal(server: _Server, e: BaseException) -> None:
+    """Why the last request ran in-process after all (``pydock server status`` shows it)."""
+    try:
+        with open(f"{server.directory}/{server.family}-{server.key}.refused", "w") as f:
+            f.write(f"{type(e).__name__}: {e}\n")
+    except OSError:
+        pass
+
+
+def _become_client(request: dict, fds: list[int]) -> None:
+    """Take on the client's process state (see the module docstring); raise before anything visible."""
+    import resource
+    import signal
+
+    from pydock.launcher import process_context
+
+    if request["context"] != process_context():
+        raise _Refused("process context")
+    # limits, priority and CPUs first: they can fail, and nothing is visible yet
+    for res, soft, hard in request["rlimits"]:
+        if resource.getrlimit(res) != (soft, hard):
+            resource.setrlimit(res, (soft, hard))
+    if os.getpriority(os.PRIO_PROCESS, 0) != request["nice"]:
+        os.setpriority(os.PRIO_PROCESS, 0, request["nice"])
+    if sorted(os.sched_getaffinity(0)) != request["affinity"]:
+        os.sched_setaffinity(0, request["affinity"])
+    stdin_fd, stdout_fd, stderr_fd, cwd_fd = fds
+    os.fchdir(cwd_fd)
+    os.close(cwd_fd)
+    if request["cwd"] is not None and os.getcwd() != request["cwd"]:
+        raise _Refused("working directory")
+    for target, fd in ((0, stdin_fd), (1, stdout_fd), (2, stderr_fd)):
+        os.dup2(fd, target)
+    for fd in {stdin_fd, stdout_fd, stderr_fd} - {0, 1, 2}:
+        os.close(fd)
+    os.umask(request["umask"])
+    environ = os.environb
+    environ.clear()
+    environ.update(request["env"])
+    import time
+
+    time.tzset()
+    try:
+        import _locale
+
+        _locale.setlocale(_locale.LC_CTYPE, "")
+    except Exception:  # noqa: BLE001 - Python's own start-up ignores a bad locale too
+        pass
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None
+    ignored = set(request["ignored"])
+    for sig in range(1, signal.NSIG):
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        handler = signal.SIG_IGN if sig in ignored else signal.default_int_handler if sig == signal.SIGINT else None
+        try:
+            if handler is None:
+                if signal.getsignal(sig) not in (signal.SIG_DFL, None):
+                    signal.signal(sig, signal.SIG_DFL)
+            else:
+                signal.signal(sig, handler)
+        except (OSError, ValueError):
+            pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, request["sigmask"])
+    sys.stdin, sys.stdout, sys.stderr = (_stdio(fd, params) for fd, params in enumerate(request["streams"]))
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
+    sys.argv = list(request["argv"])
+
+
+def _stdio(fd: int, params: tuple | None):  # noqa: ANN202 - a text stream, as Python's start-up makes it
+    import io
+
+    if params is None:
+        return None
+    encoding, errors, line_buffering, write_through, buffered = params
+    writing = fd != 0
+    buffering = -1 if buffered else 0
+    binary = open(fd, "wb" if writing else "rb", buffering=buffering, closefd=False)
+    raw = binary if buffering == 0 else binary.raw
+    raw.name = ("<stdin>", "<stdout>", "<stderr>")[fd]
+    return io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline="\n",
+                            line_buffering=line_buffering, write_through=write_through)
+
+
+def _run_command() -> tuple[int, int]:
+    """Run the CLI as ``python -m``/the console script would; (exit status, signal to die by or 0)."""
+    import atexit
+    import threading
+
+    by_signal = 0
+    try:
+        from pydock.cli import main
+
+        main()
+        status = 0
+    except SystemExit as e:
+        status = _exit_status(e.code)
+    except KeyboardInterrupt:
+        sys.excepthook(*sys.exc_info())
+        status, by_signal = 1, 2
+    except BaseException:  # noqa: BLE001 - printed as Python prints an uncaught exception
+        sys.excepthook(*sys.exc_info())
+        status = 1
+    # Python's shutdown, in its order: threads, atexit, then the flush of stdout and stderr
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001
+        pass
+    atexit._run_exitfuncs()
+    if not _flush_std_files():
+        status = 120
+    return status, by_signal
+
+
+def _exit_status(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    try:
+        sys.stderr.write(f"{code}\n")
+    except Exception:  # noqa: BLE001
+        pass
+    return 1
+
+
+def _flush_std_files() -> bool:
+    ok = True
+    out = sys.stdout
+    if out is not None and not getattr(out, "closed", False):
+        try:
+            out.flush()
+        except Exception as e:  # noqa: BLE001 - Python reports it as "Exception ignored in: …", status 120
+            _unraisable(out, e)
+            ok = False
+    err = sys.stderr
+    if err is not None and not getattr(err, "closed", False):
+        try:
+            err.flush()
+        except Exception:  # noqa: BLE001
+            ok = False
+    return ok
+
+
+def _unraisable(obj: object, e: BaseException) -> None:
+    import traceback
+
+    try:
+        text = f"Exception ignored in: {obj!r}\n" + "".join(traceback.format_exception(e))
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001
+        pass
