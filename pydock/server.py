@@ -190,13 +190,39 @@ class _Server:
         self.stopping = True
 
     def _stop_others(self) -> None:
-        """Servers of the same interpreter and checkout with another key are stale: ask them to stop."""
-        for name in os.listdir(self.directory):
-            if name.startswith(self.family + "-") and name.endswith(".sock") and name != os.path.basename(self.path):
+        """Servers of the same interpreter and checkout with another key run code that is gone: stop them.
+
+        Their files go too once no process holds their lock.
+        """
+        import fcntl
+
+        mine = f"{self.family}-{self.key}."
+        names = [n for n in os.listdir(self.directory) if n.startswith(self.family + "-") and not n.startswith(mine)]
+        for name in names:
+            if name.endswith(".sock"):
                 try:
                     request_op(os.path.join(self.directory, name), "stop")
-                except OSError:
+                except (OSError, ValueError, EOFError):
                     pass
+        for name in names:
+            if not name.endswith(".lock"):
+                continue
+            base = os.path.join(self.directory, name[: -len(".lock")])
+            try:
+                fd = os.open(base + ".lock", os.O_RDWR | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                for suffix in (".failed", ".refused", ".lock"):
+                    try:
+                        os.unlink(base + suffix)
+                    except FileNotFoundError:
+                        pass
+            except OSError:
+                pass  # its server is still finishing
+            finally:
+                os.close(fd)
 
     def _wakeup(self) -> None:
         import signal
