@@ -35,6 +35,7 @@ import sys
 __all__ = ["serve_main", "request_op", "IDLE_SECONDS"]
 
 IDLE_SECONDS = 600.0
+_REFUSED_STATUS = 75  # a child that refused exits so (pydock's commands end with 0, 1, 2, 120 or a signal)
 _MAX_FDS = 8
 
 
@@ -124,6 +125,9 @@ class _Server:
         self.children: dict[int, object] = {}  # pid -> the client's connection
         self.by_fd: dict[int, int] = {}  # connection fd -> pid
         self.served = 0
+        self.reaped = 0
+        self.refused = 0
+        self.last_usage = (0, 0.0)  # peak RSS (KiB) and CPU seconds of the last child (for bench/)
         self.stopping = False
 
     def run(self) -> None:
@@ -235,11 +239,15 @@ class _Server:
             self._stop_listening()
         while self.children:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
                 break
+            self.reaped += 1
+            if os.WIFEXITED(status) and os.WEXITSTATUS(status) == _REFUSED_STATUS:
+                self.refused += 1
+            self.last_usage = (usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
             conn = self.children.pop(pid, None)
             if conn is None:
                 continue
@@ -335,7 +343,9 @@ class _Server:
         import marshal
 
         info = {"pid": os.getpid(), "key": f"{self.family}-{self.key}", "children": len(self.children),
-                "served": self.served, "stopping": self.stopping, "last_refusal": None}
+                "served": self.served, "reaped": self.reaped, "refused": self.refused,
+                "last_maxrss_kib": self.last_usage[0], "last_cpu_s": self.last_usage[1],
+                "stopping": self.stopping, "last_refusal": None}
         try:
             with open(f"{self.directory}/{self.family}-{self.key}.refused") as f:
                 info["last_refusal"] = f.read().strip()
@@ -413,7 +423,7 @@ def _child(server: _Server, conn, request: dict, fds: list[int]) -> None:  # noq
     except Exception as e:  # noqa: BLE001 - nothing visible has happened: the client runs it itself
         conn.sendall(b"R")
         _note_refusal(server, e)
-        os._exit(0)
+        os._exit(_REFUSED_STATUS)
     conn.sendall(b"P")
     status, by_signal = _run_command()
     null = os.open(os.devnull, os.O_RDWR)
