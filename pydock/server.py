@@ -125,6 +125,7 @@ class _Server:
         self.children: dict[int, object] = {}  # pid -> the client's connection
         self.by_fd: dict[int, int] = {}  # connection fd -> pid
         self.served = 0
+        self.spare: tuple[int, object] | None = None  # (pid, channel) of the child forked ahead
         self.reaped = 0
         self.refused = 0
         self.last_usage = (0, 0.0)  # peak RSS (KiB) and CPU seconds of the last child (for bench/)
@@ -171,6 +172,8 @@ class _Server:
                     self._from_client(fd)
             if self.children or events:
                 last = time.monotonic()
+            if not self.stopping:
+                self._fork_spare()
             if self.stopping and not self.children:
                 break
             if not self.stopping and (time.monotonic() - last > idle or not self._still_ours()):
@@ -184,6 +187,9 @@ class _Server:
             return False
 
     def _stop_listening(self) -> None:
+        if self.spare is not None:
+            self.spare[1].close()  # type: ignore[attr-defined] - the spare sees end-of-file and exits
+            self.spare = None
         if self._still_ours():
             os.unlink(self.path)
         try:
@@ -237,20 +243,20 @@ class _Server:
             data = b""
         if any(b in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP) for b in data) and not self.stopping:
             self._stop_listening()
-        while self.children:
+        while True:
             try:
                 pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
                 break
+            conn = self.children.pop(pid, None)
+            if conn is None:
+                continue  # a spare that was not used
             self.reaped += 1
             if os.WIFEXITED(status) and os.WEXITSTATUS(status) == _REFUSED_STATUS:
                 self.refused += 1
             self.last_usage = (usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
-            conn = self.children.pop(pid, None)
-            if conn is None:
-                continue
             if os.WIFSIGNALED(status):
                 reply = b"S" + os.WTERMSIG(status).to_bytes(4, "little")
             else:
@@ -323,12 +329,15 @@ class _Server:
         if op != "run":
             self._control(conn, op)
             return
-        pid = os.fork()
-        if pid == 0:
-            try:
-                _child(self, conn, request, fds)
-            finally:
-                os._exit(70)
+        pid = self._hand_to_spare(conn, request, fds)
+        if pid is None:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    self.close_in_child()
+                    _child(self, conn, request, fds)
+                finally:
+                    os._exit(70)
         for fd in fds:
             os.close(fd)
         self.served += 1
@@ -338,6 +347,61 @@ class _Server:
         import select
 
         self.poll.register(conn.fileno(), select.POLLIN)
+
+    def _fork_spare(self) -> None:
+        """Fork the child of the next request now, so that forking is not on a request's path.
+
+        The spare waits on a socket pair for a request, which arrives as the request's bytes
+        and, through ``SCM_RIGHTS``, the client's connection, stdio and cwd descriptors.
+        """
+        import socket
+
+        if self.stopping or self.spare is not None:
+            return
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ours.close()
+                self.close_in_child()
+                from pydock.launcher import process_context
+
+                context = process_context()  # while waiting, off the request's path
+                fds: list[int] = []
+                try:
+                    request = _read_request(theirs, fds)
+                except Exception:  # noqa: BLE001 - the server went away or stopped: nothing to do
+                    os._exit(0)
+                theirs.close()
+                conn = socket.socket(fileno=fds[0])
+                _child(self, conn, request, fds[1:], context)
+            finally:
+                os._exit(70)
+        theirs.close()
+        self.spare = (pid, ours)
+
+    def _hand_to_spare(self, conn, request: dict, fds: list[int]) -> int | None:  # noqa: ANN001 - a socket
+        """Give the request to the spare child (its pid), or None when there is no usable spare."""
+        import marshal
+        import socket
+
+        self._fork_spare()
+        if self.spare is None:
+            return None
+        pid, channel = self.spare
+        self.spare = None
+        body = marshal.dumps(request)
+        data = len(body).to_bytes(8, "little") + body
+        rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (conn.fileno(), *fds))
+        try:
+            sent = channel.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, rights)])
+            if sent < len(data):
+                channel.sendall(data[sent:])
+        except OSError:
+            channel.close()
+            return None
+        channel.close()
+        return pid
 
     def _control(self, conn, op: str) -> None:  # noqa: ANN001 - a socket
         import marshal
@@ -364,11 +428,16 @@ class _Server:
         import signal
 
         signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
         for fd in (self.lock, self.wake_r, self.wake_w):
             os.close(fd)
         self.listener.close()
         for conn in self.children.values():
             conn.close()  # type: ignore[attr-defined]
+        if self.spare is not None:
+            self.spare[1].close()  # type: ignore[attr-defined]
+            self.spare = None
 
 
 def _read_request(conn, fds: list[int]) -> dict:  # noqa: ANN001 - a socket
@@ -413,13 +482,13 @@ def request_op(path: str, op: str) -> dict:
 # ---------------------------------------------------------------------------------- the child
 
 
-def _child(server: _Server, conn, request: dict, fds: list[int]) -> None:  # noqa: ANN001 - a socket
-    server.close_in_child()
+def _child(server: _Server, conn, request: dict, fds: list[int], context: tuple | None = None) -> None:  # noqa: ANN001
+    """Be the client's process and run its command (``context``: this process', if known)."""
     conn.settimeout(None)
     try:
         if len(fds) != 4 or request.get("protocol", 1) != 1:
             raise _Refused("protocol")
-        _become_client(request, fds)
+        _become_client(request, fds, context)
     except Exception as e:  # noqa: BLE001 - nothing visible has happened: the client runs it itself
         conn.sendall(b"R")
         _note_refusal(server, e)
@@ -450,14 +519,14 @@ def _note_refusal(server: _Server, e: BaseException) -> None:
         pass
 
 
-def _become_client(request: dict, fds: list[int]) -> None:
+def _become_client(request: dict, fds: list[int], context: tuple | None) -> None:
     """Take on the client's process state (see the module docstring); raise before anything visible."""
     import resource
     import signal
 
     from pydock.launcher import process_context
 
-    if request["context"] != process_context():
+    if request["context"] != (context or process_context()):
         raise _Refused("process context")
     # limits, priority and CPUs first: they can fail, and nothing is visible yet
     for res, soft, hard in request["rlimits"]:
