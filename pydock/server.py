@@ -91,6 +91,7 @@ def _warm_up() -> None:
 def serve_main() -> None:
     """Entry point of the detached server process (``launcher._start_server``); argv: FAMILY KEY."""
     os.closerange(3, 1 << 16)  # descriptors inherited from the first client are not ours to hold
+    os.chdir("/")  # nor is its working directory (children get each client's own)
     family, key = sys.argv[1], sys.argv[2]
     from pydock import launcher
 
