@@ -46,12 +46,14 @@ class Servers:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PYDOCK_", "NIX_"))}
         self.env.update(XDG_RUNTIME_DIR=runtime, PYDOCK_SERVER="1", NIX_PATH="")
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)
+        self.command = [str(SCRIPT)]
+        self.cwd: str | None = None
 
     def run(self, args: list[str], *, server: bool, env: dict[str, str] | None = None, cwd: str | None = None,
             stdin: str | None = None, preexec: Callable[[], None] | None = None) -> Ran:  # fmt: skip
         full = {**self.env, **(env or {}), "PYDOCK_SERVER": "1" if server else "0"}
-        p = subprocess.run([str(SCRIPT), *args], env=full, cwd=cwd, input=stdin, capture_output=True, text=True,
-                           errors="backslashreplace", preexec_fn=preexec, timeout=300)  # fmt: skip
+        p = subprocess.run([*self.command, *args], env=full, cwd=cwd or self.cwd, input=stdin, capture_output=True,
+                           text=True, errors="backslashreplace", preexec_fn=preexec, timeout=300)  # fmt: skip
         return Ran(p.returncode, p.stdout, p.stderr)
 
     def status(self) -> list[dict]:
@@ -281,24 +283,35 @@ def test_killed_client_takes_its_command_along(warm: Servers) -> None:
 # ---------------------------------------------------------------------------------- versions and fallbacks
 
 
-def test_an_edited_source_file_means_a_new_server(servers: Servers) -> None:
+def test_an_edited_source_file_means_a_new_server(servers: Servers, tmp_path: Path) -> None:
+    # A copy of pydock in the installed layout (pydock/evaluator …), so that editing it changes
+    # that copy's key only, not the key of the checkout other tests are using meanwhile.
+    copy = tmp_path / "site"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "pydock", copy / "pydock", ignore=ignore)
+    for name in ("evaluator", "store", "builders", "grammar"):
+        shutil.copytree(REPO / name, copy / "pydock" / name, ignore=ignore)
+    servers.command = [sys.executable, "-c", "import sys; sys.argv[0] = 'pydock'; from pydock.launcher import main;"
+                       " sys.exit(main())"]  # fmt: skip
+    servers.env["PYTHONPATH"] = str(copy)
+    servers.cwd = str(tmp_path)  # not the checkout: `python -c` looks for modules in its working directory first
+    where = subprocess.run([sys.executable, "-c", "import pydock.evaluator as e; print(e.__file__)"], env=servers.env,
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert where == f"{copy}/pydock/evaluator/__init__.py\n"
     old = servers.wait_up()
-    target = REPO / "pydock" / "errors.py"
+    target = copy / "pydock" / "errors.py"
     st = target.stat()
-    try:
-        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-        r = servers.run(["eval", "-E", "1+1"], server=True)  # the old server is not asked: in-process
-        assert r == Ran(0, "2\n", "")
-        assert [s["served"] for s in servers.status() if s["key"] == old["key"]] in ([], [old["served"]])
-        new = servers.wait_up(exclude_key=old["key"])
-        assert new["key"].split("-")[0] == old["key"].split("-")[0] and new["key"] != old["key"]
-        deadline = time.monotonic() + WAIT  # the new server stops the old one
-        while any(s["key"] == old["key"] for s in servers.status()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert [s["key"] for s in servers.status()] == [new["key"]]
-        assert same_both_ways(servers, ["eval", "-E", "1+1"]).stdout == "2\n"
-    finally:
-        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    r = servers.run(["eval", "-E", "1+1"], server=True)  # the old server is not asked: in-process
+    assert r == Ran(0, "2\n", "")
+    assert [s["served"] for s in servers.status() if s["key"] == old["key"]] in ([], [old["served"]])
+    new = servers.wait_up(exclude_key=old["key"])
+    assert new["key"].split("-")[0] == old["key"].split("-")[0] and new["key"] != old["key"]
+    deadline = time.monotonic() + WAIT  # the new server stops the old one
+    while any(s["key"] == old["key"] for s in servers.status()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [s["key"] for s in servers.status()] == [new["key"]]
+    assert same_both_ways(servers, ["eval", "-E", "1+1"]).stdout == "2\n"
 
 
 def test_no_usable_socket_directory_runs_in_process(servers: Servers, tmp_path: Path) -> None:
