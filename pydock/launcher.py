@@ -8,7 +8,8 @@ modules Python has loaded during start-up anyway plus a few C modules (``_socket
 ``marshal``, ``zlib``, ``resource``).
 
 The hand-over is invisible: the child gets this process' stdin/stdout/stderr (the file
-descriptors themselves, through ``SCM_RIGHTS``), argv, environment, working directory
+descriptors themselves, through ``SCM_RIGHTS``; a process with other open descriptors runs
+in-process), argv, environment, working directory
 (as a descriptor), umask, resource limits, niceness, CPU affinity, signal mask and
 ignored signals; it refuses (and this process then runs the command itself) when it cannot
 match them or when the two processes differ in credentials, namespaces, root directory or
@@ -237,6 +238,8 @@ def _via_server() -> None:
     except ImportError:
         return
     try:
+        if _other_descriptors():
+            return
         directory = socket_dir()
         family, key = server_names(sys.path[1:])
         if directory is None:
@@ -270,6 +273,22 @@ def _via_server() -> None:
         sock.close()
         return
     _wait_for_child(sock)
+
+
+def _other_descriptors() -> bool:
+    """True when this process holds descriptors besides stdin/stdout/stderr.
+
+    Inherited ones (``3<file``, a jobserver pipe) are reachable from Nix code as
+    ``/dev/fd/N``; the server child would not have them, so such a run stays in-process.
+    """
+    for name in os.listdir("/proc/self/fd"):
+        if name not in ("0", "1", "2"):
+            try:
+                os.readlink(f"/proc/self/fd/{name}")
+            except OSError:
+                continue  # the descriptor listdir itself used, closed by now
+            return True
+    return False
 
 
 def _recv_exact(sock, n: int) -> bytes:  # noqa: ANN001 - a _socket.socket
