@@ -83,6 +83,48 @@ def _warm_up() -> None:
                     text = f.read().decode("utf-8", "surrogateescape")
                 parse_cache.preload(Source(path, text, "file"), folder)
     parse_cache.preload(Source("//builtin/derivation.nix", DERIVATION_NIX, "file"), "/")
+    _warm_first_use()
+
+
+# Parsed (never evaluated) at warm-up: the lexer's regular expressions and the parser's
+# first-use paths get compiled in the server instead of in every child.
+_SAMPLE_NIX = r"""let
+  f = { a ? 1, b, ... }@args: a + b * 2 - 1 / 1;
+  s = "x${toString 1}y\n\t";
+  i = ''
+    z ${"q"} ''${x} '''
+  '';
+  p = ./a/b;
+  h = <nixpkgs/lib>;
+  u = http://example.org/x;
+in rec {
+  l = [ (f { b = 3; }) s i p h u 1.5 (-2) (x: x) null true ];
+  inherit s;
+  inherit (builtins) map;
+  x.y.z = if l == [] then assert true; l else with builtins; l.${"a"} or (l ++ [ ] // { });
+  c = !false && true || false -> true;
+}
+"""
+
+# Flags parsed (the command is never invoked) so that click's first-use work is done here.
+_SAMPLE_ARGS = (
+    ["eval", "--strict", "--json", "-E", "-A", "a", "-I", "x=/y", "--arg", "a", "1", "--argstr", "b", "c",
+     "--option", "max-call-depth", "100", "--show-trace", "--impure", "1"],
+    ["instantiate", "-E", "1", "--store", "/x", "-A", "a"],
+)
+
+
+def _warm_first_use() -> None:
+    from pydock import cli
+    from pydock.evaluator.errors import Source
+    from pydock.evaluator.parser import parse
+
+    parse(Source("«string»", _SAMPLE_NIX, "string"), "/")
+    for argv in _SAMPLE_ARGS:
+        ctx = cli.main.make_context("pydock", list(argv))
+        command = cli.main.get_command(ctx, argv[0])
+        assert command is not None
+        command.make_context(argv[0], list(argv[1:]), parent=ctx)
 
 
 # ---------------------------------------------------------------------------------- the server
