@@ -8,8 +8,8 @@ modules Python has loaded during start-up anyway plus a few C modules (``_socket
 ``marshal``, ``zlib``, ``resource``).
 
 The hand-over is invisible: the child gets this process' stdin/stdout/stderr (the file
-descriptors themselves, through ``SCM_RIGHTS``; a process with other open descriptors runs
-in-process), argv, environment, working directory
+descriptors themselves, through ``SCM_RIGHTS``, with any other descriptor it holds at the same
+number), argv, environment, working directory
 (as a descriptor), umask, resource limits, niceness, CPU affinity, signal mask and
 ignored signals; it refuses (and this process then runs the command itself) when it cannot
 match them or when the two processes differ in credentials, namespaces, root directory or
@@ -37,6 +37,9 @@ ROUTED_COMMANDS = frozenset({"eval", "instantiate"})
 
 #: Bumped when the request or reply format changes (it is part of the socket name).
 PROTOCOL = 1
+
+#: Descriptors besides stdin/stdout/stderr a request can carry (the kernel allows 253 per message).
+MAX_EXTRA_FDS = 200
 
 #: Signals the client passes on to the child while it waits (Ctrl-Z is handled apart).
 FORWARDED_SIGNALS = (1, 2, 3, 10, 12, 15)  # HUP INT QUIT USR1 USR2 TERM
@@ -189,7 +192,7 @@ def _stream_params(stream: object) -> tuple | None:
         return None
 
 
-def _request(cwd_known: bool) -> bytes:
+def _request(cwd_known: bool, extra: list[tuple[int, bool]]) -> bytes:
     import _signal
     import marshal
     import resource
@@ -226,6 +229,7 @@ def _request(cwd_known: bool) -> bytes:
         "sigmask": sorted(int(s) for s in _signal.pthread_sigmask(_signal.SIG_BLOCK, [])),
         "streams": streams,
         "context": process_context(),
+        "extra_fds": extra,
     }
     body = marshal.dumps(request)
     return len(body).to_bytes(8, "little") + body
@@ -238,7 +242,8 @@ def _via_server() -> None:
     except ImportError:
         return
     try:
-        if _other_descriptors():
+        extra = _inherited_descriptors()  # before this function opens any of its own
+        if extra is None:
             return
         directory = socket_dir()
         family, key = server_names(sys.path[1:])
@@ -257,8 +262,8 @@ def _via_server() -> None:
             return
         cwd_fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            data = _request(True)
-            fds = (0, 1, 2, cwd_fd)
+            data = _request(True, extra)
+            fds = (0, 1, 2, cwd_fd, *(fd for fd, _inheritable in extra))
             rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
             sent = sock.sendmsg([data[:65536]], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
         finally:
@@ -275,20 +280,22 @@ def _via_server() -> None:
     _wait_for_child(sock)
 
 
-def _other_descriptors() -> bool:
-    """True when this process holds descriptors besides stdin/stdout/stderr.
+def _inherited_descriptors() -> list[tuple[int, bool]] | None:
+    """(number, inheritable) of each descriptor this process holds besides stdin/stdout/stderr.
 
-    Inherited ones (``3<file``, a jobserver pipe) are reachable from Nix code as
-    ``/dev/fd/N``; the server child would not have them, so such a run stays in-process.
+    Shells, CI runners, GNU ``time -o`` and job servers leave such descriptors open, and Nix
+    code can read them as ``/dev/fd/N``: the child gets them at the same numbers.  None when
+    there are too many to pass in one message (the command then runs in-process).
     """
+    found = []
     for name in os.listdir("/proc/self/fd"):
         if name not in ("0", "1", "2"):
+            fd = int(name)
             try:
-                os.readlink(f"/proc/self/fd/{name}")
+                found.append((fd, os.get_inheritable(fd)))
             except OSError:
                 continue  # the descriptor listdir itself used, closed by now
-            return True
-    return False
+    return found if len(found) <= MAX_EXTRA_FDS else None
 
 
 def _recv_exact(sock, n: int) -> bytes:  # noqa: ANN001 - a _socket.socket

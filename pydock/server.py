@@ -36,7 +36,7 @@ __all__ = ["serve_main", "request_op", "IDLE_SECONDS"]
 
 IDLE_SECONDS = 600.0
 _REFUSED_STATUS = 75  # a child that refused exits so (pydock's commands end with 0, 1, 2, 120 or a signal)
-_MAX_FDS = 8
+_MAX_FDS = 256  # conn, stdio, cwd and launcher.MAX_EXTRA_FDS inherited descriptors
 
 
 class _Refused(Exception):
@@ -529,8 +529,10 @@ def _child(server: _Server, conn, request: dict, fds: list[int], context: tuple 
     """Be the client's process and run its command (``context``: this process', if known)."""
     conn.settimeout(None)
     try:
-        if len(fds) != 4 or request.get("protocol", 1) != 1:
+        extra = request.get("extra_fds", [])
+        if len(fds) != 4 + len(extra) or request.get("protocol", 1) != 1:
             raise _Refused("protocol")
+        conn, fds = _out_of_the_way(conn, fds, max([2, *(target for target, _ in extra)]) + 1)
         _become_client(request, fds, context)
     except Exception as e:  # noqa: BLE001 - nothing visible has happened: the client runs it itself
         conn.sendall(b"R")
@@ -551,6 +553,28 @@ def _child(server: _Server, conn, request: dict, fds: list[int], context: tuple 
     except OSError:
         pass
     os._exit(status & 0xFF)
+
+
+def _out_of_the_way(conn, fds: list[int], low: int) -> tuple[object, list[int]]:  # noqa: ANN001 - a socket
+    """Move the connection and the received descriptors to numbers >= ``low``.
+
+    The client's own descriptors go to their numbers below that, which must then be free.
+    """
+    import fcntl
+    import socket
+
+    moved = []
+    for fd in fds:
+        if fd < low:
+            new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, low)
+            os.close(fd)
+            fd = new
+        moved.append(fd)
+    if conn.fileno() < low:
+        new = fcntl.fcntl(conn.fileno(), fcntl.F_DUPFD_CLOEXEC, low)
+        conn.close()
+        conn = socket.socket(fileno=new)
+    return conn, moved
 
 
 def _note_refusal(server: _Server, e: BaseException) -> None:
@@ -579,7 +603,10 @@ def _become_client(request: dict, fds: list[int], context: tuple | None) -> None
         os.setpriority(os.PRIO_PROCESS, 0, request["nice"])
     if sorted(os.sched_getaffinity(0)) != request["affinity"]:
         os.sched_setaffinity(0, request["affinity"])
-    stdin_fd, stdout_fd, stderr_fd, cwd_fd = fds
+    stdin_fd, stdout_fd, stderr_fd, cwd_fd = fds[:4]
+    for (target, inheritable), fd in zip(request["extra_fds"], fds[4:], strict=True):
+        os.dup2(fd, target, inheritable=inheritable)
+        os.close(fd)
     os.fchdir(cwd_fd)
     os.close(cwd_fd)
     if request["cwd"] is not None and os.getcwd() != request["cwd"]:

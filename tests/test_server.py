@@ -187,15 +187,17 @@ def test_stdin_is_the_callers(warm: Servers) -> None:
     assert r.stdout == '"piped text\\n"\n'
 
 
-def test_other_inherited_descriptors_keep_the_command_in_process(warm: Servers, tmp_path: Path) -> None:
+def test_inherited_descriptors_are_the_callers(warm: Servers, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    data.write_text("through fd 3\n")
-    script = f"{SCRIPT} eval -E 'builtins.readFile \"/dev/fd/3\"' 3<{data}"
+    data.write_text("through fd 7\n")
+    expr = 'builtins.readFile \\"/dev/fd/7\\"'
+    script = f"exec 7<{data} 9>/dev/null; {SCRIPT} eval -E \"{expr}\""
     before = warm.served()
     outs = [subprocess.run(["bash", "-c", script], env={**warm.env, "PYDOCK_SERVER": v}, capture_output=True,
                            text=True, timeout=300) for v in ("1", "0")]  # fmt: skip
-    assert [(p.returncode, p.stdout, p.stderr) for p in outs] == [(0, '"through fd 3\\n"\n', "")] * 2
-    assert warm.served() == before
+    assert warm.served() == before + 1
+    via, local = ((p.returncode, p.stdout, p.stderr) for p in outs)
+    assert via == local == (0, '"through fd 7\\n"\n', "")
 
 
 def _proc_self(field: str) -> str:
