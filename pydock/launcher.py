@@ -8,13 +8,13 @@ modules Python has loaded during start-up anyway plus a few C modules (``_socket
 ``marshal``, ``zlib``, ``resource``).
 
 The hand-over is invisible: the child gets this process' stdin/stdout/stderr (the file
-descriptors themselves, through ``SCM_RIGHTS``, with any other descriptor it holds at the same
-number), argv, environment, working directory
-(as a descriptor), umask, resource limits, niceness, CPU affinity, signal mask and
-ignored signals; it refuses (and this process then runs the command itself) when it cannot
-match them or when the two processes differ in credentials, namespaces, root directory or
-cgroup.  The exit status, or death by a signal, comes back and this process ends the same
-way; SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 are forwarded, Ctrl-Z stops both.
+descriptors themselves, through ``SCM_RIGHTS``, and any other descriptor it holds, at the
+same number), argv, environment, working directory (as a descriptor), umask, resource
+limits, niceness, CPU affinity, signal mask and ignored signals; it refuses (and this
+process then runs the command itself) when it cannot match them or when the two processes
+differ in credentials, namespaces, root directory, cgroup or capabilities.  The exit
+status, or death by a signal, comes back and this process ends the same way;
+SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 are forwarded, Ctrl-Z stops both.
 
 Any failure before the child has taken over falls back to running in-process, silently:
 no server yet (one is started in the background for the next run), a socket directory that
@@ -44,7 +44,7 @@ MAX_EXTRA_FDS = 200
 #: Signals the client passes on to the child while it waits (Ctrl-Z is handled apart).
 FORWARDED_SIGNALS = (1, 2, 3, 10, 12, 15)  # HUP INT QUIT USR1 USR2 TERM
 
-_SIGTSTP, _SIGCONT, _SIGSTOP, _SIGKILL = 20, 18, 19, 9
+_SIGTSTP, _SIGCONT, _SIGSTOP = 20, 18, 19
 
 
 def main() -> int | None:
@@ -321,8 +321,9 @@ def _wait_for_child(sock) -> None:  # noqa: ANN001 - a _socket.socket
     def stop(_sig: int, _frame: object) -> None:
         forward(_SIGSTOP, None)
         _signal.signal(_SIGTSTP, _signal.SIG_DFL)
-        os.kill(os.getpid(), _SIGTSTP)  # stops here until SIGCONT
+        os.kill(os.getpid(), _SIGTSTP)  # stops here until SIGCONT (not at all in an orphaned group)
         _signal.signal(_SIGTSTP, stop)
+        forward(_SIGCONT, None)
 
     for sig in FORWARDED_SIGNALS:
         if _signal.getsignal(sig) != _signal.SIG_IGN:
@@ -389,6 +390,11 @@ def _start_server(family: str, key: str) -> None:
             (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0),
             (os.POSIX_SPAWN_DUP2, 1, 2),
         ]
-        os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setsid=True)
+        import signal
+
+        # a clean slate of signals: this caller may ignore or block some (nohup, a CI runner)
+        defaults = signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP}
+        os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setsid=True, setsigmask=(),
+                       setsigdef=defaults)  # fmt: skip
     except Exception:  # noqa: BLE001 - no server this time
         return
