@@ -182,6 +182,24 @@ def test_environment_of_each_request(warm: Servers) -> None:
     assert r.stdout == "/home/somebody/x\n"
 
 
+def test_store_and_cache_folders_follow_each_request(warm: Servers, tmp_path: Path) -> None:
+    """$PYDOCK_STORE and $XDG_CACHE_HOME are read per request, never the server's."""
+    drv = 'derivation { name = "srv-env"; system = "x86_64-linux"; builder = "/bin/sh"; }'
+    program = tmp_path / "cached.nix"
+    program.write_text("{ a = 1; }\n")
+    for mode in ("via", "local"):
+        env = {"PYDOCK_STORE": str(tmp_path / mode / "store"), "XDG_CACHE_HOME": str(tmp_path / mode / "cache")}
+        before = warm.served()
+        r = warm.run(["instantiate", "-E", drv], server=mode == "via", env=env)
+        assert r.returncode == 0 and r.stdout.endswith("-srv-env.drv\n"), r
+        assert (tmp_path / mode / "store" / "nix" / "store" / os.path.basename(r.stdout.strip())).is_file()
+        assert warm.run(["eval", "--strict", str(program)], server=mode == "via", env=env).stdout == "{ a = 1; }\n"
+        assert warm.served() == before + (2 if mode == "via" else 0)
+        # the program's parse is cached in the caller's folder (the prelude's, kept in the server's
+        # memory, is not written again: a cache file is the one thing the two modes may differ in)
+        assert list((tmp_path / mode / "cache" / "pydock" / "ast").glob("*.pickle"))
+
+
 def test_stdin_is_the_callers(warm: Servers) -> None:
     r = same_both_ways(warm, ["eval", "-E", 'builtins.readFile "/dev/stdin"'], stdin="piped text\n")
     assert r.stdout == '"piped text\\n"\n'
