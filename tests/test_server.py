@@ -9,6 +9,7 @@ answered (its request count went up), so a silent fallback cannot make a case pa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -87,8 +88,8 @@ class Servers:
         assert p.returncode == 0, p.stderr
 
 
-@pytest.fixture
-def servers() -> Iterator[Servers]:
+@contextlib.contextmanager
+def _private_servers() -> Iterator[Servers]:
     text = SCRIPT.read_text() if SCRIPT.exists() else ""
     assert "pydock.launcher" in text, f"{SCRIPT} is not pydock.launcher's script: reinstall (pip install -e {REPO})"
     runtime = tempfile.mkdtemp(prefix="pds-", dir="/tmp")  # short: a socket path has at most 107 bytes
@@ -104,9 +105,18 @@ def servers() -> Iterator[Servers]:
 
 
 @pytest.fixture
-def warm(servers: Servers) -> Servers:
-    servers.wait_up()
-    return servers
+def servers() -> Iterator[Servers]:
+    """A private runtime folder for one test (which may start, edit or refuse servers)."""
+    with _private_servers() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def warm() -> Iterator[Servers]:
+    """A running server, shared by the tests of this module that only send it requests."""
+    with _private_servers() as s:
+        s.wait_up()
+        yield s
 
 
 def same_both_ways(s: Servers, args: list[str], **kw: object) -> Ran:
