@@ -29,6 +29,8 @@ from pydock.server_child import REFUSED_STATUS, run_request
 
 __all__ = ["serve_main", "request_op", "IDLE_SECONDS"]
 
+_LEARN_MAX_BYTES = 1 << 20  # files a child parsed that the server parses too, for the next children
+
 IDLE_SECONDS = 600.0
 _MAX_FDS = 256  # conn, stdio, cwd and launcher.MAX_EXTRA_FDS inherited descriptors
 
@@ -74,6 +76,7 @@ def _warm_up() -> None:
                 parse_cache.preload(Source(path, text, "file"), folder)
     parse_cache.preload(Source("//builtin/derivation.nix", DERIVATION_NIX, "file"), "/")
     _warm_first_use()
+    parse_cache.parsed_files.clear()
 
 
 # Parsed (never evaluated) at warm-up: the lexer's regular expressions and the parser's
@@ -173,7 +176,8 @@ class _Server:
     def __init__(self, directory: str, family: str, key: str, lock: int) -> None:
         self.directory, self.family, self.key, self.lock = directory, family, key, lock
         self.path = f"{directory}/{family}-{key}.sock"
-        self.refusal_note = f"{directory}/{family}-{key}.refused"
+        self.notes = f"{directory}/{family}-{key}"  # prefix of the files children leave for the server
+        self.refusal_note = self.notes + ".refused"
         self.children: dict[int, object] = {}  # pid -> the client's connection
         self.by_fd: dict[int, int] = {}  # connection fd -> pid
         self.served = 0
@@ -305,6 +309,7 @@ class _Server:
             conn = self.children.pop(pid, None)
             if conn is None:
                 continue  # a spare that was not used
+            self._learn(pid)
             self.reaped += 1
             if os.WIFEXITED(status) and os.WEXITSTATUS(status) == REFUSED_STATUS:
                 self.refused += 1
@@ -314,6 +319,31 @@ class _Server:
             else:
                 reply = b"X" + os.waitstatus_to_exitcode(status).to_bytes(4, "little", signed=True)
             self._drop(conn, reply)
+
+    def _learn(self, pid: int) -> None:
+        """Parse (never evaluate) the files the child ``pid`` parsed, for the next children."""
+        import marshal
+
+        from pydock.evaluator import parse_cache
+        from pydock.evaluator.errors import Source
+
+        path = f"{self.notes}.learn.{pid}"
+        try:
+            with open(path, "rb") as f:
+                files = marshal.loads(f.read())
+            os.unlink(path)
+        except (OSError, ValueError, EOFError):
+            return
+        for name, base_dir in files:
+            try:
+                with open(name, "rb") as f:
+                    data = f.read(_LEARN_MAX_BYTES + 1)
+                if len(data) <= _LEARN_MAX_BYTES:  # a huge file would hold up the next requests
+                    parse_cache.preload(Source(name, data.decode("utf-8", "surrogateescape"), "file"), base_dir,
+                                        keep=False)  # fmt: skip
+            except Exception:  # noqa: BLE001 - a file that is gone or does not parse is simply not kept
+                continue
+        parse_cache.parsed_files.clear()
 
     def _drop(self, conn, reply: bytes | None) -> None:  # noqa: ANN001 - a socket
         fd = conn.fileno()
@@ -387,7 +417,7 @@ class _Server:
             if pid == 0:
                 try:
                     self.close_in_child()
-                    run_request(conn, request, fds, self.refusal_note)
+                    run_request(conn, request, fds, self.notes)
                 finally:
                     os._exit(70)
         for fd in fds:
@@ -427,7 +457,7 @@ class _Server:
                     os._exit(0)
                 theirs.close()
                 conn = socket.socket(fileno=fds[0])
-                run_request(conn, request, fds[1:], self.refusal_note, context)
+                run_request(conn, request, fds[1:], self.notes, context)
             finally:
                 os._exit(70)
         theirs.close()
@@ -459,10 +489,12 @@ class _Server:
     def _control(self, conn, op: str) -> None:  # noqa: ANN001 - a socket
         import marshal
 
+        from pydock.evaluator import parse_cache
+
         info = {"pid": os.getpid(), "key": f"{self.family}-{self.key}", "children": len(self.children),
                 "served": self.served, "reaped": self.reaped, "refused": self.refused,
                 "last_maxrss_kib": self.last_usage[0], "last_cpu_s": self.last_usage[1],
-                "stopping": self.stopping, "last_refusal": None}
+                "stopping": self.stopping, "last_refusal": None, "parses_kept": len(parse_cache._MEMORY)}
         try:
             with open(self.refusal_note) as f:
                 info["last_refusal"] = f.read().strip()

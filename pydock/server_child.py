@@ -26,13 +26,15 @@ class _Refused(Exception):
     """The child cannot be the client's process: the client runs the command itself."""
 
 
-def run_request(conn, request: dict, fds: list[int], refusal_note: str, context: tuple | None = None) -> None:  # noqa: ANN001
+def run_request(conn, request: dict, fds: list[int], notes: str, context: tuple | None = None) -> None:  # noqa: ANN001
     """Be the client's process and run its command; never returns.
 
     ``conn`` is the client's connection, ``fds`` its stdin, stdout, stderr, working directory
-    and other descriptors, ``context`` this process' ``process_context`` if already known; a
-    refusal's reason goes to the file ``refusal_note``.
+    and other descriptors, ``context`` this process' ``process_context`` if already known.
+    ``notes`` is the server's path prefix for what the child tells it: ``NOTES.refused`` (why
+    it refused) and ``NOTES.learn.PID`` (the files it parsed, for the server to keep parsed).
     """
+    refusal_note = notes + ".refused"
     conn.settimeout(None)
     try:
         extra = request.get("extra_fds", [])
@@ -45,6 +47,9 @@ def run_request(conn, request: dict, fds: list[int], refusal_note: str, context:
         conn.sendall(b"R")
         os._exit(REFUSED_STATUS)
     conn.sendall(b"P")
+    from pydock.evaluator import parse_cache
+
+    parse_cache.parsed_files.clear()  # the server's own parses are not this command's
     status, by_signal = _run_command()
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -58,7 +63,24 @@ def run_request(conn, request: dict, fds: list[int], refusal_note: str, context:
         conn.sendall(b"X" + (status & 0xFF).to_bytes(4, "little"))
     except OSError:
         pass
+    _report_parsed(f"{notes}.learn.{os.getpid()}")  # after the client has its status: off its path
     os._exit(status & 0xFF)
+
+
+def _report_parsed(path: str) -> None:
+    """Tell the server which files this command parsed (it parses them too, for the next commands)."""
+    import marshal
+
+    from pydock.evaluator import parse_cache
+
+    if not parse_cache.parsed_files:
+        return
+    try:
+        with open(path + ".tmp", "wb") as f:
+            f.write(marshal.dumps(parse_cache.parsed_files[:64]))
+        os.replace(path + ".tmp", path)
+    except (OSError, ValueError):
+        pass
 
 
 def _out_of_the_way(conn, fds: list[int], low: int) -> tuple[object, list[int]]:  # noqa: ANN001 - a socket

@@ -210,6 +210,19 @@ def test_store_and_cache_folders_follow_each_request(warm: Servers, tmp_path: Pa
         assert list((tmp_path / mode / "cache" / "pydock" / "ast").glob("*.pickle"))
 
 
+def test_files_parsed_once_are_kept_and_an_edit_is_seen(warm: Servers, tmp_path: Path) -> None:
+    program = tmp_path / "edited.nix"
+    program.write_text("{ v = 1; }\n")
+    kept = warm.status()[0]["parses_kept"]
+    assert same_both_ways(warm, ["eval", "--strict", str(program)]).stdout == "{ v = 1; }\n"
+    deadline = time.monotonic() + WAIT  # the server parses what the child parsed, once the child is gone
+    while warm.status()[0]["parses_kept"] == kept and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert warm.status()[0]["parses_kept"] == kept + 1
+    program.write_text("{ v = 2; }\n")  # same size, same second: only the text tells
+    assert same_both_ways(warm, ["eval", "--strict", str(program)]).stdout == "{ v = 2; }\n"
+
+
 def test_stdin_is_the_callers(warm: Servers) -> None:
     r = same_both_ways(warm, ["eval", "-E", 'builtins.readFile "/dev/stdin"'], stdin="piped text\n")
     assert r.stdout == '"piped text\\n"\n'
