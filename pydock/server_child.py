@@ -59,11 +59,13 @@ def run_request(conn, request: dict, fds: list[int], notes: str, context: tuple 
 
         signal.signal(by_signal, signal.SIG_DFL)
         os.kill(os.getpid(), by_signal)
+    # before the status: once the client has it, it exits and the server, seeing its end of the
+    # socket close, kills whatever is left of this process
+    _report_parsed(f"{notes}.learn.{os.getpid()}")
     try:
         conn.sendall(b"X" + (status & 0xFF).to_bytes(4, "little"))
     except OSError:
         pass
-    _report_parsed(f"{notes}.learn.{os.getpid()}")  # after the client has its status: off its path
     os._exit(status & 0xFF)
 
 

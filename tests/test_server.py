@@ -218,7 +218,7 @@ def test_files_parsed_once_are_kept_and_an_edit_is_seen(warm: Servers, tmp_path:
     deadline = time.monotonic() + WAIT  # the server parses what the child parsed, once the child is gone
     while warm.status()[0]["parses_kept"] == kept and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert warm.status()[0]["parses_kept"] == kept + 1
+    assert warm.status()[0]["parses_kept"] == kept + 1, (warm.status(), os.listdir(warm.sockets))
     program.write_text("{ v = 2; }\n")  # same size, same second: only the text tells
     assert same_both_ways(warm, ["eval", "--strict", str(program)]).stdout == "{ v = 2; }\n"
 
