@@ -143,3 +143,6 @@ def pytest_configure(config: pytest.Config) -> None:
     require_this_checkout(Path(pydock.__file__).resolve(), "the pydock imported by the tests")
     # Most tests run `sys.executable -m pydock.cli` in a child process: that one must match too.
     require_this_checkout(pydock_location(sys.executable), f"the pydock {sys.executable} runs")
+    # The warm evaluation server (pydock/server.py) stays off unless a test turns it on for
+    # itself (tests/test_server.py runs its cases both ways), so no test leaves one running.
+    os.environ.setdefault("PYDOCK_SERVER", "0")

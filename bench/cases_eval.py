@@ -11,9 +11,17 @@ shared, so only ratios taken side by side mean anything):
 * peak RSS of those heavy programs: ≤ 2× nix-instantiate's.
 
 Both tools get pydock's prelude as ``<nixpkgs>`` (``-I nixpkgs=…``), print the same text
-(checked: a case whose outputs differ is "not met"), and run alternately after one warm-up
-run of pydock (steady state: bytecode and parsed-file caches written, as after any first
-use); the best wall time of the rounds counts, the peak RSS is ``bench.measure``'s (GNU time's).
+(checked: a case whose outputs differ is "not met"), and run alternately after warm-up runs
+of pydock (steady state: bytecode and parsed-file caches written, as after any first use);
+the best wall time of the rounds counts, the peak RSS is ``bench.measure``'s (GNU time's).
+
+pydock runs as users run it, through the ``pydock`` script: the first run starts the warm
+evaluation server (``pydock/server.py``) and later runs are answered by it.  The bench gives
+the server a private ``XDG_RUNTIME_DIR``, waits until it is up, and stops it at the end.  Rows
+say which mode ran: ``[server]`` rows count only if the server answered every timed run (its
+request count is checked), and their RSS and CPU are the larger of the client's and the
+server child's (the server reports the child's ``wait4`` usage).  The typical cases also get
+an ``[in-process]`` row (``PYDOCK_SERVER=0``, the cost without the server), for reference.
 
     python bench/cases_eval.py [--quick]
 
@@ -24,7 +32,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,6 +49,7 @@ EXAMPLES = REPO / "examples"
 
 TYPICAL = "<= 2.0x"
 HEAVY = "<= 4.0x"
+REFERENCE = "reference"
 RSS_LIMIT = 2.0
 
 CASES = REPO / "bench" / "cases"  # the programs, shared with the other eval benches
@@ -68,8 +80,91 @@ def _pydock_command() -> list[str]:
     return [sys.executable, "-m", "pydock.cli"]
 
 
+class _WarmServer:
+    """A private warm server for the bench: started by a first run, checked on every timed run, stopped after."""
+
+    def __init__(self, pydock: list[str], env: dict[str, str]) -> None:
+        self.runtime = tempfile.mkdtemp(prefix="pdb-", dir="/tmp")  # short: socket paths are limited
+        os.chmod(self.runtime, 0o700)
+        self.pydock = pydock
+        self.env = {**env, "XDG_RUNTIME_DIR": self.runtime, "PYDOCK_SERVER": "1"}
+        self.up = False
+
+    def _status(self) -> dict | None:
+        from pydock.server import request_op
+
+        folder = os.path.join(self.runtime, "pydock")
+        for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+            if name.endswith(".sock"):
+                try:
+                    info = request_op(os.path.join(folder, name), "status")
+                except OSError:
+                    continue
+                if not info["stopping"]:
+                    return info
+        return None
+
+    def start(self) -> None:
+        run_child([*self.pydock, "eval", "-E", "0"], env=self.env)  # finds no server: starts one
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and self._status() is None:
+            time.sleep(0.05)
+        self.up = self._status() is not None
+
+    def run(self, cmd: list[str], digest: bool = False) -> tuple[Measured, bool]:
+        """Run ``cmd`` with the server on; (measurement with the child's RSS and CPU, answered by the server)."""
+        before = self._status() if self.up else None
+        m = run_child(cmd, env=self.env, digest=digest)
+        if before is None:
+            return m, False
+        deadline = time.monotonic() + 30
+        after = self._status()
+        while after is not None and after["reaped"] < before["served"] + 1 and time.monotonic() < deadline:
+            time.sleep(0.002)
+            after = self._status()
+        if after is None or after["served"] != before["served"] + 1 or after["refused"] != before["refused"]:
+            return m, False
+        rss = max(m.rss_mb, after["last_maxrss_kib"] / 1024)
+        return Measured(m.wall, rss, m.nbytes, m.sha256, m.stdout_tail, m.cpu + after["last_cpu_s"]), True
+
+    def stop(self) -> None:
+        subprocess.run([*self.pydock, "server", "stop"], env=self.env, capture_output=True, timeout=120)
+        shutil.rmtree(self.runtime, ignore_errors=True)
+
+
+def _row(case: str, mode: str, runs: list[Measured], nix_runs: list[Measured], target: str, heavy: bool,
+         met_extra: bool, note: str = "") -> dict:  # fmt: skip
+    py_best = min(r.wall for r in runs)
+    nix_best = min(r.wall for r in nix_runs)
+    py_rss = max(r.rss_mb for r in runs)
+    nix_rss = max(r.rss_mb for r in nix_runs)
+    same_output = runs[-1].sha256 == nix_runs[-1].sha256
+    ratio = py_best / nix_best
+    if target == REFERENCE:
+        met = same_output
+    else:
+        limit = float(target.split()[1].rstrip("x"))
+        met = met_extra and same_output and ratio <= limit and (not heavy or py_rss <= RSS_LIMIT * nix_rss)
+    return {
+        "case": f"{case} [{mode}]",
+        "pydock_s": py_best,
+        "baseline": "nix-instantiate",
+        "baseline_s": nix_best,
+        "ratio": ratio,
+        "mb_s": None,
+        "peak_rss_mb": py_rss,
+        "baseline_rss_mb": nix_rss,
+        "target": target + (f", RSS <= {RSS_LIMIT:g}x" if heavy and target != REFERENCE else ""),
+        "met": met,
+        "same_output": same_output,
+        "pydock_cpu_s": min(r.cpu for r in runs),
+        "baseline_cpu_s": min(r.cpu for r in nix_runs),
+        "note": note,
+    }
+
+
 def run(quick: bool) -> list[dict]:
-    """Run every case (pydock and nix-instantiate alternately); one result dict per case."""
+    """Run every case (pydock through its server, in-process for the typical ones, and nix-instantiate)."""
     nix = shutil.which("nix-instantiate")
     if nix is None:
         raise RuntimeError("nix-instantiate (Debian package nix-bin) is needed as the baseline")
@@ -78,49 +173,42 @@ def run(quick: bool) -> list[dict]:
     env["NIX_PATH"] = ""
     # what users run: bytecode caches written (some shells here set PYTHONDONTWRITEBYTECODE)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    in_process_env = {**env, "PYDOCK_SERVER": "0"}
     rounds_typical, rounds_heavy = (3, 1) if quick else (7, 3)
+    server = _WarmServer(pydock, env)
     results = []
-    for case, args, target, heavy in _cases():
-        py_cmd = [*pydock, "eval", "-I", f"nixpkgs={PRELUDE}", *args]
-        nix_cmd = [nix, "--eval", "-I", f"nixpkgs={PRELUDE}", *args]
-        rounds = rounds_heavy if heavy else rounds_typical
-        run_child(py_cmd, env=env)  # warm-up: bytecode and parsed-file caches, page cache
-        py_runs: list[Measured] = []
-        nix_runs: list[Measured] = []
-        for _ in range(rounds):
-            py_runs.append(run_child(py_cmd, env=env, digest=True))
-            nix_runs.append(run_child(nix_cmd, env=env, digest=True))
-        py_best = min(r.wall for r in py_runs)
-        nix_best = min(r.wall for r in nix_runs)
-        py_rss = max(r.rss_mb for r in py_runs)
-        nix_rss = max(r.rss_mb for r in nix_runs)
-        same_output = py_runs[-1].sha256 == nix_runs[-1].sha256
-        ratio = py_best / nix_best
-        limit = float(target.split()[1].rstrip("x"))
-        met = same_output and ratio <= limit and (not heavy or py_rss <= RSS_LIMIT * nix_rss)
-        results.append(
-            {
-                "case": case,
-                "pydock_s": py_best,
-                "baseline": "nix-instantiate",
-                "baseline_s": nix_best,
-                "ratio": ratio,
-                "mb_s": None,
-                "peak_rss_mb": py_rss,
-                "baseline_rss_mb": nix_rss,
-                "target": target + (f", RSS <= {RSS_LIMIT:g}x" if heavy else ""),
-                "met": met,
-                "same_output": same_output,
-                "pydock_cpu_s": min(r.cpu for r in py_runs),
-                "baseline_cpu_s": min(r.cpu for r in nix_runs),
-            }
-        )
+    try:
+        server.start()
+        for case, args, target, heavy in _cases():
+            py_cmd = [*pydock, "eval", "-I", f"nixpkgs={PRELUDE}", *args]
+            nix_cmd = [nix, "--eval", "-I", f"nixpkgs={PRELUDE}", *args]
+            rounds = rounds_heavy if heavy else rounds_typical
+            run_child(py_cmd, env=in_process_env)  # warm-up: bytecode and parsed-file caches, page cache
+            server.run(py_cmd)  # warm-up of the server's child path
+            served_runs: list[Measured] = []
+            local_runs: list[Measured] = []
+            nix_runs: list[Measured] = []
+            all_served = server.up
+            for _ in range(rounds):
+                m, answered = server.run(py_cmd, digest=True)
+                served_runs.append(m)
+                all_served = all_served and answered
+                if not heavy:
+                    local_runs.append(run_child(py_cmd, env=in_process_env, digest=True))
+                nix_runs.append(run_child(nix_cmd, env=env, digest=True))
+            mode = "server" if all_served else "in-process: the server did not answer"
+            results.append(_row(case, mode, served_runs, nix_runs, target, heavy, all_served))
+            if local_runs:
+                results.append(_row(case, "in-process", local_runs, nix_runs, REFERENCE, heavy, True,
+                                    "PYDOCK_SERVER=0: the cost without the server (no target)"))  # fmt: skip
+    finally:
+        server.stop()
     return results
 
 
 def print_table(results: list[dict]) -> None:
     head = (
-        f"{'case':<36} {'pydock':>8} {'nix':>8} {'ratio':>6} {'cpu ratio':>9} {'RSS MB':>7} {'nix MB':>7}"
+        f"{'case':<50} {'pydock':>8} {'nix':>8} {'ratio':>6} {'cpu ratio':>9} {'RSS MB':>7} {'nix MB':>7}"
         f"  {'target':<22} met"
     )
     print(head)
@@ -128,7 +216,7 @@ def print_table(results: list[dict]) -> None:
     for r in results:
         flag = "yes" if r["met"] else ("NO (output differs)" if not r["same_output"] else "no")
         print(
-            f"{r['case']:<36} {r['pydock_s']:>7.3f}s {r['baseline_s']:>7.3f}s {r['ratio']:>5.1f}x "
+            f"{r['case']:<50} {r['pydock_s']:>7.3f}s {r['baseline_s']:>7.3f}s {r['ratio']:>5.1f}x "
             f"{r['pydock_cpu_s'] / max(r['baseline_cpu_s'], 1e-3):>8.1f}x "
             f"{r['peak_rss_mb']:>7.1f} {r['baseline_rss_mb']:>7.1f}  {r['target']:<22} {flag}"
         )

@@ -85,12 +85,8 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unexpected class {module}.{name}")
 
 
-def parse_cached(source: Source, base_dir: str, settings: EvalSettings | None = None) -> A.Node:
-    """``parser.parse``, answered from the on-disk cache when the same parse was done before."""
-    if source.origin != "file" or not _lints_off(settings):
-        from .parser import parse
-
-        return parse(source, base_dir, settings)
+def _key(source: Source, base_dir: str) -> str:
+    """What determines a parse (see the module docstring), hashed."""
     h = hashlib.sha256()
     for part in (_parser_stamp(), source.name.encode("utf-8", "surrogateescape"),
                  base_dir.encode("utf-8", "surrogateescape"),
@@ -98,7 +94,50 @@ def parse_cached(source: Source, base_dir: str, settings: EvalSettings | None = 
                  source.text.encode("utf-8", "surrogateescape")):  # fmt: skip
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)
-    path = os.path.join(_cache_dir(), h.hexdigest()[:40] + ".pickle")
+    return h.hexdigest()[:40]
+
+
+# Parses kept in memory by a long-lived process (the warm server, ``pydock/server.py``), keyed
+# like the files on disk.  Filled only by ``preload``: a process that forks one child per
+# command parses the prelude once, and each child starts with it (nothing here mutates an AST).
+_MEMORY: dict[str, A.Node] = {}
+_LEARNED: dict[str, None] = {}  # keys preloaded with ``keep=False``, oldest first
+LEARNED_LIMIT = 256
+
+#: (file name, base directory) of each file this process parsed or read from the disk cache
+#: (not from memory): what a warm server may ``preload`` for the next commands.
+parsed_files: list[tuple[str, str]] = []
+
+
+def preload(source: Source, base_dir: str, keep: bool = True) -> None:
+    """Parse ``source`` (a file) now and answer later ``parse_cached`` calls for it from memory.
+
+    ``keep=False``: one of the ``LEARNED_LIMIT`` most recent such files, the oldest forgotten.
+    """
+    key = _key(source, base_dir)
+    _MEMORY[key] = parse_cached(source, base_dir)
+    if not keep:
+        _LEARNED.pop(key, None)
+        _LEARNED[key] = None
+        while len(_LEARNED) > LEARNED_LIMIT:
+            oldest = next(iter(_LEARNED))
+            del _LEARNED[oldest]
+            _MEMORY.pop(oldest, None)
+
+
+def parse_cached(source: Source, base_dir: str, settings: EvalSettings | None = None) -> A.Node:
+    """``parser.parse``, answered from the on-disk cache when the same parse was done before."""
+    if source.origin != "file" or not _lints_off(settings):
+        from .parser import parse
+
+        return parse(source, base_dir, settings)
+    digest = _key(source, base_dir)
+    if _MEMORY:
+        node = _MEMORY.get(digest)
+        if node is not None:
+            return node
+    parsed_files.append((source.name, base_dir))
+    path = os.path.join(_cache_dir(), digest + ".pickle")
     try:
         with open(path, "rb") as f:
             return _Unpickler(f.read(), source).load()

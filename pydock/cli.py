@@ -37,6 +37,7 @@ class _LazyGroup(click.Group):
         "log": ("pydock.log_cli", "log"),
         "prefetch-docker": ("pydock.prefetch_cli", "prefetch_docker"),
         "push": ("pydock.push_cli", "push"),
+        "server": ("pydock.server_cli", "server"),
         "store": ("pydock.store_cli", "store"),
     }
 

@@ -1,0 +1,400 @@
+"""The ``pydock`` program's entry point: hand ``eval``/``instantiate`` to a warm server, else run in-process.
+
+Most of a short ``pydock eval``'s time is Python start-up (importing click, the evaluator,
+the store and building the parser), not evaluation.  A per-user server (``pydock/server.py``)
+keeps all of that imported and forks one child per request; this module is the client side
+and must stay cheap: it runs before click or any evaluator module is imported and uses only
+modules Python has loaded during start-up anyway plus a few C modules (``_socket``,
+``marshal``, ``zlib``, ``resource``).
+
+The hand-over is invisible: the child gets this process' stdin/stdout/stderr (the file
+descriptors themselves, through ``SCM_RIGHTS``, and any other descriptor it holds, at the
+same number), argv, environment, working directory (as a descriptor), umask, resource
+limits, niceness, CPU affinity, signal mask and ignored signals; it refuses (and this
+process then runs the command itself) when it cannot match them or when the two processes
+differ in credentials, namespaces, root directory, cgroup or capabilities.  The exit
+status, or death by a signal, comes back and this process ends the same way;
+SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 are forwarded, Ctrl-Z stops both.
+
+Any failure before the child has taken over falls back to running in-process, silently:
+no server yet (one is started in the background for the next run), a socket directory that
+is missing, unwritable or not private, a server of another pydock version (the socket name
+carries a key of the code and the interpreter), a refused connection or a protocol error.
+``PYDOCK_SERVER=0`` turns the server off entirely.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["main", "ROUTED_COMMANDS", "socket_dir", "server_names", "process_context", "PROTOCOL"]
+
+#: Commands that go through the server.  ``build``, ``push`` and the store commands stay
+#: in-process: they use namespaces, long-held locks and terminal progress, where a process
+#: outside the caller's session would be visible.
+ROUTED_COMMANDS = frozenset({"eval", "instantiate"})
+
+#: Bumped when the request or reply format changes (it is part of the socket name).
+PROTOCOL = 1
+
+#: Descriptors besides stdin/stdout/stderr a request can carry (the kernel allows 253 per message).
+MAX_EXTRA_FDS = 200
+
+#: Signals the client passes on to the child while it waits (Ctrl-Z is handled apart).
+FORWARDED_SIGNALS = (1, 2, 3, 10, 12, 15)  # HUP INT QUIT USR1 USR2 TERM
+
+_SIGTSTP, _SIGCONT, _SIGSTOP = 20, 18, 19
+
+
+def main() -> int | None:
+    """What the ``pydock`` console script runs."""
+    argv = sys.argv
+    if len(argv) > 1 and argv[1] in ROUTED_COMMANDS and os.environ.get("PYDOCK_SERVER", "1") != "0":
+        _via_server()  # returns only when the command should run here
+    from pydock.cli import main as cli_main
+
+    return cli_main()
+
+
+# ---------------------------------------------------------------------------------- naming
+
+
+def socket_dir(create: bool = False) -> str | None:
+    """The per-user directory of server sockets, or None when there is no safe one.
+
+    ``$XDG_RUNTIME_DIR/pydock`` when that variable names an absolute path, else
+    ``/tmp/pydock-UID``.  It must be a real directory owned by this user with no access for
+    anyone else; a directory that fails the check is never used (nor repaired).
+    """
+    uid = os.getuid()
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    path = os.path.join(runtime, "pydock") if runtime.startswith("/") else f"/tmp/pydock-{uid}"
+    if create:
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if (st.st_mode & 0o170000) != 0o040000 or st.st_uid != uid or st.st_mode & 0o077:
+        return None
+    return path
+
+
+def _package_dirs() -> list[str]:
+    """The folders of pydock's Python code (an editable install keeps them beside ``pydock/``)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    dirs = [here]
+    for name in ("evaluator", "store", "builders", "grammar"):
+        inside = os.path.join(here, name)
+        dirs.append(inside if os.path.isdir(inside) else os.path.join(os.path.dirname(here), name))
+    return dirs
+
+
+def _code_stamp(parts: list[str]) -> None:
+    """Size and mtime of every ``.py``/``.lark`` file of pydock (an edit changes the key)."""
+    stack = _package_dirs()
+    while stack:
+        d = stack.pop()
+        try:
+            entries = os.scandir(d)
+        except OSError:
+            parts.append(f"{d}:missing")
+            continue
+        with entries:
+            for e in entries:
+                name = e.name
+                if name.endswith((".py", ".lark")):
+                    try:
+                        st = e.stat()
+                    except OSError:
+                        continue
+                    parts.append(f"{e.path}:{st.st_size}:{st.st_mtime_ns}")
+                elif name != "__pycache__" and "." not in name and e.is_dir():
+                    stack.append(e.path)
+
+
+def server_names(path_entries: list[str]) -> tuple[str, str]:
+    """(family, key): the socket is ``FAMILY-KEY.sock`` in :func:`socket_dir`.
+
+    Together they cover everything a server fixes when it starts.  The family: this
+    interpreter, this copy of pydock, the interpreter's flags, options, module search path
+    and file-system encoding.  The key: the code (sizes and mtimes of pydock's files, mtimes
+    of the search path's folders, which change when packages are installed).  A client only
+    talks to a server of its own family and key, so an edited checkout or a changed
+    environment never meets a stale server; a new server stops the others of its family,
+    which run code that is gone.
+    """
+    import zlib
+
+    interpreter = [str(PROTOCOL), sys.executable, os.path.dirname(os.path.abspath(__file__)), sys.version,
+                   repr(sys.flags), repr(sys.warnoptions), repr(sorted(sys._xoptions.items())),
+                   sys.getfilesystemencoding(), sys.getfilesystemencodeerrors(), os.environ.get("PYTHONHASHSEED", "")]
+    code: list[str] = []
+    for entry in path_entries:
+        try:
+            mtime = os.stat(entry or ".").st_mtime_ns
+        except OSError:
+            mtime = 0
+        interpreter.append(entry)
+        code.append(f"{entry}:{mtime}")
+    _code_stamp(code)
+    fam = "\n".join(interpreter).encode("utf-8", "surrogateescape")
+    data = "\n".join(code).encode("utf-8", "surrogateescape")
+    return f"{zlib.crc32(fam):08x}{zlib.adler32(fam):08x}", f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
+def process_context() -> tuple:
+    """What the client and the child must share and the child cannot change for itself.
+
+    Credentials, namespaces, the root directory, the cgroup and the capability sets: a
+    request from a process that differs in any of them runs in-process instead.
+    """
+    ns = []
+    for name in ("mnt", "pid", "net", "user", "uts", "ipc", "cgroup"):
+        try:
+            ns.append(os.readlink(f"/proc/self/ns/{name}"))
+        except OSError:
+            ns.append("")
+    root = os.stat("/")
+    try:
+        with open("/proc/self/cgroup", "rb") as f:
+            cgroup = f.read()
+    except OSError:
+        cgroup = b""
+    status = []
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith((b"Cap", b"NoNewPrivs", b"Seccomp:")):
+                    status.append(line)
+    except OSError:
+        pass
+    return (os.getuid(), os.geteuid(), os.getgid(), os.getegid(), tuple(sorted(os.getgroups())), tuple(ns),
+            (root.st_dev, root.st_ino), cgroup, tuple(status))
+
+
+# ---------------------------------------------------------------------------------- the client
+
+
+def _stream_params(stream: object) -> tuple | None:
+    if stream is None:
+        return None
+    try:
+        buffered = hasattr(stream.buffer, "raw")  # type: ignore[attr-defined] - python -u: a FileIO under stdout
+        return (stream.encoding, stream.errors, stream.line_buffering, stream.write_through, buffered)  # type: ignore[attr-defined]
+    except AttributeError:
+        return None
+
+
+def _request(cwd_known: bool, extra: list[tuple[int, bool]]) -> bytes:
+    import _signal
+    import marshal
+    import resource
+
+    limits = []
+    for name in dir(resource):
+        if name.startswith("RLIMIT_"):
+            res = getattr(resource, name)
+            soft, hard = resource.getrlimit(res)
+            limits.append((res, soft, hard))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    ignored = []
+    for sig in range(1, _signal.NSIG):
+        try:
+            if _signal.getsignal(sig) == _signal.SIG_IGN:
+                ignored.append(sig)
+        except (ValueError, OSError):
+            pass
+    streams = [_stream_params(s) for s in (sys.stdin, sys.stdout, sys.stderr)]
+    try:
+        cwd = os.getcwd() if cwd_known else None
+    except OSError:
+        cwd = None
+    request = {
+        "argv": list(sys.argv),
+        "env": dict(os.environb),
+        "cwd": cwd,
+        "umask": umask,
+        "rlimits": limits,
+        "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "affinity": sorted(os.sched_getaffinity(0)),
+        "ignored": ignored,
+        "sigmask": sorted(int(s) for s in _signal.pthread_sigmask(_signal.SIG_BLOCK, [])),
+        "streams": streams,
+        "context": process_context(),
+        "extra_fds": extra,
+    }
+    body = marshal.dumps(request)
+    return len(body).to_bytes(8, "little") + body
+
+
+def _via_server() -> None:
+    """Run the command in a server child and exit as it did; return to run it in-process."""
+    try:
+        import _socket
+    except ImportError:
+        return
+    try:
+        extra = _inherited_descriptors()  # before this function opens any of its own
+        if extra is None:
+            return
+        directory = socket_dir()
+        family, key = server_names(sys.path[1:])
+        if directory is None:
+            _start_server(family, key)
+            return
+        path = f"{directory}/{family}-{key}.sock"
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
+    except Exception:  # noqa: BLE001 - anything odd: run in-process
+        return
+    try:
+        try:
+            sock.connect(path)
+        except (FileNotFoundError, ConnectionRefusedError):
+            _start_server(family, key)
+            return
+        cwd_fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            data = _request(True, extra)
+            fds = (0, 1, 2, cwd_fd, *(fd for fd, _inheritable in extra))
+            rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
+            sent = sock.sendmsg([data[:65536]], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
+        finally:
+            os.close(cwd_fd)
+        if sent < len(data):
+            sock.sendall(data[sent:])
+        first = _recv_exact(sock, 1)
+    except Exception:  # noqa: BLE001 - nothing has happened yet: run in-process
+        sock.close()
+        return
+    if first != b"P":  # refused (or the server went away before starting the child)
+        sock.close()
+        return
+    _wait_for_child(sock)
+
+
+def _inherited_descriptors() -> list[tuple[int, bool]] | None:
+    """(number, inheritable) of each descriptor this process holds besides stdin/stdout/stderr.
+
+    Shells, CI runners, GNU ``time -o`` and job servers leave such descriptors open, and Nix
+    code can read them as ``/dev/fd/N``: the child gets them at the same numbers.  None when
+    there are too many to pass in one message (the command then runs in-process).
+    """
+    found = []
+    for name in os.listdir("/proc/self/fd"):
+        if name not in ("0", "1", "2"):
+            fd = int(name)
+            try:
+                found.append((fd, os.get_inheritable(fd)))
+            except OSError:
+                continue  # the descriptor listdir itself used, closed by now
+    return found if len(found) <= MAX_EXTRA_FDS else None
+
+
+def _recv_exact(sock, n: int) -> bytes:  # noqa: ANN001 - a _socket.socket
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            return buf
+        buf += chunk
+    return buf
+
+
+def _wait_for_child(sock) -> None:  # noqa: ANN001 - a _socket.socket
+    """The child runs the command; forward signals, then exit with its status.  Never returns."""
+    import _signal
+
+    def forward(sig: int, _frame: object) -> None:
+        try:
+            sock.sendall(b"K" + bytes([sig]))
+        except OSError:
+            pass
+
+    def stop(_sig: int, _frame: object) -> None:
+        forward(_SIGSTOP, None)
+        _signal.signal(_SIGTSTP, _signal.SIG_DFL)
+        os.kill(os.getpid(), _SIGTSTP)  # stops here until SIGCONT (not at all in an orphaned group)
+        _signal.signal(_SIGTSTP, stop)
+        forward(_SIGCONT, None)
+
+    for sig in FORWARDED_SIGNALS:
+        if _signal.getsignal(sig) != _signal.SIG_IGN:
+            _signal.signal(sig, forward)
+    if _signal.getsignal(_SIGTSTP) != _signal.SIG_IGN:
+        _signal.signal(_SIGTSTP, stop)
+    _signal.signal(_SIGCONT, lambda _s, _f: forward(_SIGCONT, None))
+    try:
+        reply = _recv_exact(sock, 5)
+    except OSError:
+        reply = b""
+    if len(reply) == 5 and reply[:1] == b"X":
+        os._exit(int.from_bytes(reply[1:], "little") & 0xFF)
+    if len(reply) == 5 and reply[:1] == b"S":
+        sig = int.from_bytes(reply[1:], "little")
+        try:
+            _signal.signal(sig, _signal.SIG_DFL)
+            _signal.pthread_sigmask(_signal.SIG_UNBLOCK, [sig])
+            os.kill(os.getpid(), sig)
+        except (OSError, ValueError):
+            pass
+        os._exit(128 + sig)
+    # the server vanished while the child ran: its status is lost
+    os.write(2, b"error: the pydock server went away while running the command\n")
+    os._exit(1)
+
+
+# ---------------------------------------------------------------------------------- starting a server
+
+
+def _start_server(family: str, key: str) -> None:
+    """Start a server for the next run, detached (own session, stdio on /dev/null); never wait for it.
+
+    Not when one is already starting or running for this key (its lock is held), nor
+    within a minute of a failed start (``KEY.failed``).
+    """
+    try:
+        import fcntl
+        import time
+
+        directory = socket_dir(create=True)
+        if directory is None:
+            return
+        base = f"{directory}/{family}-{key}"
+        try:
+            if time.time() - os.stat(base + ".failed").st_mtime < 60:
+                return
+        except OSError:
+            pass
+        fd = os.open(base + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # a server holds it
+        finally:
+            os.close(fd)
+        import subprocess
+
+        code = "import sys; del sys.path[0]; from pydock.server import serve_main; serve_main()"
+        argv = [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", code, family, key]
+        null = os.devnull
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_DUP2, 1, 2),
+        ]
+        import signal
+
+        # a clean slate of signals: this caller may ignore or block some (nohup, a CI runner)
+        defaults = signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP}
+        os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setsid=True, setsigmask=(),
+                       setsigdef=defaults)  # fmt: skip
+    except Exception:  # noqa: BLE001 - no server this time
+        return
