@@ -59,6 +59,11 @@ def _get_parser() -> Lark:
         return _parser
 
 
+def build_parser() -> None:
+    """Build the LALR parser now: a warm server builds it once, before it forks its children."""
+    _get_parser()
+
+
 def parse(source: Source, base_dir: str, settings: EvalSettings | None = None) -> A.Node:
     """Parse ``source``; relative paths in it resolve against ``base_dir``.
 

@@ -57,16 +57,14 @@ def _warm_up() -> None:
     from pydock.evaluator.builtins.derivations import DERIVATION_NIX
     from pydock.evaluator.errors import Source
     from pydock.evaluator.packages import resolve_index_path  # noqa: F401
-    from pydock.evaluator.parser import _get_parser
+    from pydock.evaluator.parser import build_parser
     from pydock.evaluator.state import PRELUDE_DIR
     from pydock.store import local, settings  # noqa: F401
 
     load_all()
-    _get_parser()
+    build_parser()
     cli.main.get_command(None, "instantiate")  # type: ignore[arg-type] - the lazy group imports it
-    from pydock.evaluator import fused
-
-    fused._shapes()
+    from pydock.evaluator import fused_shapes  # noqa: F401 - the generated fast paths
     for folder, _dirs, files in os.walk(PRELUDE_DIR):
         for name in sorted(files):
             if name.endswith(".nix"):
