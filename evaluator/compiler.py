@@ -441,6 +441,8 @@ class Compiler:
                 makers.append((False, self.delayed(d.expr, inner, binding=True)))
         makers += [(False, self.delayed(src.expr, inner, binding=True)) for src in hidden]
         body = self.c(node.body, inner)
+        if not any(inherited for inherited, _ in makers):
+            return _let_own(body, [mk for _, mk in makers])
 
         def let(env):
             env2 = [env]
@@ -561,6 +563,8 @@ class Compiler:
             )
         fn = self.c(node.fn, scope)
         args = [self.delayed(a, scope) for a in node.args]
+        if len(args) == 2:
+            return _call_two(fn, args[0], args[1], pos)
         nargs = len(args)
 
         def call(env):
@@ -684,6 +688,75 @@ def _slot_reader(depth: int, idx: int) -> Maker:
         return env[idx]
 
     return read
+
+
+def _let_own(body: Code, makers: list[Maker]) -> Code:
+    """A ``let`` without ``inherit``s: every binding is made in the new environment (the
+    common case, spelled out for one and two bindings)."""
+    if len(makers) == 1:
+        (mk0,) = makers
+
+        def let1(env):
+            env2 = [env, None]
+            env2[1] = mk0(env2)
+            return body(env2)
+
+        return let1
+    if len(makers) == 2:
+        mk0, mk1 = makers
+
+        def let2(env):
+            env2 = [env, None, None]
+            env2[1] = mk0(env2)
+            env2[2] = mk1(env2)
+            return body(env2)
+
+        return let2
+    slots = list(enumerate(makers, 1))
+    nones = [None] * len(makers)
+
+    def let(env):
+        env2 = [env, *nones]
+        for i, mk in slots:
+            env2[i] = mk(env2)
+        return body(env2)
+
+    return let
+
+
+def _call_two(fn: Code, mk0: Maker, mk1: Maker, pos: Pos | None) -> Code:
+    """``f a b``: the general call spelled out for two arguments (the most frequent
+    curried call), with plain lambdas applied directly."""
+
+    def call(env):
+        f = fn(env)
+        depth = CALL_DEPTH[0]
+        if depth > CALL_DEPTH[1]:
+            raise NixError(STACK_OVERFLOW, pos)
+        CALL_DEPTH[0] = depth + 1
+        try:
+            tf = type(f)
+            if tf is PrimOp and f.arity == 2:  # a saturated builtin: no partial application
+                return f.fn(mk0(env), mk1(env))
+            if tf is Lambda:
+                lc = f.code
+                f = lc.body([f.env, mk0(env)]) if lc.formal_names is None else lc.apply(f.env, mk0(env))
+            else:
+                f = apply_function(f, mk0(env))
+            if type(f) is Lambda:
+                lc = f.code
+                return lc.body([f.env, mk1(env)]) if lc.formal_names is None else lc.apply(f.env, mk1(env))
+            return apply_function(f, mk1(env))
+        except NixError as e:
+            if e.pos is None:
+                e.pos = pos
+            if TraceSettings.enabled:
+                _call_traces(e, f, pos)
+            raise
+        finally:
+            CALL_DEPTH[0] = depth
+
+    return call
 
 
 def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
@@ -896,11 +969,29 @@ def _bool_of(v: Any, pos: Pos | None) -> bool:
 
 
 def _op_and(left: Code, right: Code, pos: Pos | None) -> Code:
-    return lambda env: _bool_of(left(env), pos) and _bool_of(right(env), pos)
+    def and_(env):
+        a = left(env)
+        if a is False:
+            return False
+        if a is not True:
+            _bool_of(a, pos)
+        b = right(env)
+        return b if b is True or b is False else _bool_of(b, pos)
+
+    return and_
 
 
 def _op_or(left: Code, right: Code, pos: Pos | None) -> Code:
-    return lambda env: _bool_of(left(env), pos) or _bool_of(right(env), pos)
+    def or_(env):
+        a = left(env)
+        if a is True:
+            return True
+        if a is not False:
+            _bool_of(a, pos)
+        b = right(env)
+        return b if b is True or b is False else _bool_of(b, pos)
+
+    return or_
 
 
 def _op_impl(left: Code, right: Code, pos: Pos | None) -> Code:

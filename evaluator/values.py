@@ -76,9 +76,9 @@ class Thunk:
 
 
 def force(v: Any) -> Any:
-    """Return ``v`` in weak head normal form."""
-    if isinstance(v, Thunk):
-        return v.force()
+    """Return ``v`` in weak head normal form (an evaluated thunk is read without a call)."""
+    if type(v) is Thunk:
+        return v.val if v.code is None else v.force()
     return v
 
 
@@ -354,14 +354,16 @@ def type_error(v: Any, expected: str) -> NixError:
 
 
 def force_int(v: Any) -> int:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if type(v) is not int:
         raise type_error(v, "an integer")
     return v
 
 
 def force_bool(v: Any) -> bool:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if type(v) is not bool:
         raise type_error(v, "a Boolean")
     return v
@@ -369,7 +371,8 @@ def force_bool(v: Any) -> bool:
 
 def force_float(v: Any) -> float:
     """Force a number and return it as float (ints are promoted, like Nix)."""
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     t = type(v)
     if t is float:
         return v
@@ -379,21 +382,24 @@ def force_float(v: Any) -> float:
 
 
 def force_list(v: Any) -> list:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if type(v) is not list:
         raise type_error(v, "a list")
     return v
 
 
 def force_attrs(v: Any) -> dict:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if not isinstance(v, dict):
         raise type_error(v, "a set")
     return v
 
 
 def force_function(v: Any) -> Any:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if type(v) not in FUNCTION_TYPES and not (isinstance(v, dict) and "__functor" in v):
         raise type_error(v, "a function")
     return v
@@ -401,7 +407,8 @@ def force_function(v: Any) -> Any:
 
 def force_string(v: Any) -> str:
     """Force a value that must be a string (not a path); keeps its context."""
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if type(v) is not str and type(v) is not CStr:
         raise type_error(v, "a string")
     return v
