@@ -85,11 +85,14 @@ def _set_pos(e: NixError, pos: Pos | None) -> None:
 class LambdaCode:
     """A compiled lambda: knows how to bind its argument and run its body."""
 
-    __slots__ = ("node", "body", "formal_names", "defaults", "named_arg", "ellipsis", "nformals", "name_set")
+    __slots__ = ("node", "body", "formal_names", "defaults", "named_arg", "ellipsis", "nformals", "name_set", "inner")
 
     def __init__(self, node: A.Lambda) -> None:
         self.node = node
         self.body: Code = None  # type: ignore[assignment]
+        # for `x: y: …` (a plain argument whose body is a lambda): the inner lambda, so that
+        # a curried call `f a b` can bind both arguments without making the function `f a`
+        self.inner: LambdaCode | None = None
         self.named_arg = node.arg is not None
         self.ellipsis = node.ellipsis
         self.formal_names: list[str] | None = [f.name for f in node.formals] if node.formals is not None else None
@@ -531,6 +534,10 @@ class Compiler:
 
     # ------------------------------------------------------------------ functions
     def c_Lambda(self, node: A.Lambda, scope: Scope) -> Code:
+        lc = self._lambda_code(node, scope)
+        return lambda env: Lambda(lc, env)
+
+    def _lambda_code(self, node: A.Lambda, scope: Scope) -> LambdaCode:
         lc = LambdaCode(node)
         if node.formals is None:
             inner = Scope({node.arg: 1}, scope)
@@ -545,8 +552,13 @@ class Compiler:
                 i += 1
             inner = Scope(names, scope)
             lc.defaults = [self._default(f.default, inner) for f in node.formals]
-        lc.body = self.c(node.body, inner)
-        return lambda env: Lambda(lc, env)
+        if node.formals is None and type(node.body) is A.Lambda:
+            inner_lc = self._lambda_code(node.body, inner)
+            lc.inner = inner_lc
+            lc.body = lambda env: Lambda(inner_lc, env)
+        else:
+            lc.body = self.c(node.body, inner)
+        return lc
 
     def _default(self, node: A.Node | None, scope: Scope) -> Any:
         if node is None:
@@ -739,6 +751,15 @@ def _call_two(fn: Code, mk0: Maker, mk1: Maker, pos: Pos | None) -> Code:
             if tf is PrimOp and f.arity == 2:  # a saturated builtin: no partial application
                 return f.fn(mk0(env), mk1(env))
             if tf is Lambda:
+                lc = f.code
+                inner = lc.inner
+                if inner is not None and not TraceSettings.enabled:
+                    # `x: y: …` applied to both: bind x and go on with y's lambda (a trace
+                    # names the function `f a`, so with --show-trace it is made as usual)
+                    env1 = [f.env, mk0(env)]
+                    if inner.formal_names is None:
+                        return inner.body([env1, mk1(env)])
+                    return inner.apply(env1, mk1(env))
                 lc = f.code
                 f = lc.body([f.env, mk0(env)]) if lc.formal_names is None else lc.apply(f.env, mk0(env))
             else:

@@ -111,6 +111,8 @@ def _call1(fk: str, ak: str) -> str:
         "        if lc.formal_names is None:",
         f"            return lc.body([f.env, {a}])",
         f"        return lc.apply(f.env, {a})",
+        "    if type(f) is PrimOp and f.arity == 1:",
+        f"        return f.fn({a})",
         f"    return apply_function(f, {a})",
         "except NixError as e:",
         "    on_error(e, f)",
@@ -150,7 +152,7 @@ def generate() -> str:
         "",
         "# ruff: noqa",
         "from .errors import NixError",
-        "from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, Thunk, apply_function",
+        "from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, Thunk, apply_function",
         "",
         "",
     ]
@@ -246,7 +248,7 @@ def select1(expr: Operand, name: str, fail: Callable[[Any], Any], on_error: Call
 def _call1_general(fk: str, fv: Any, fi: int, mk: Callable[[Any], Any], on_error: Any) -> Callable[[Any], Any]:
     """A call whose argument is read by ``mk(env)`` (a variable deeper than ``MAX_DEPTH``)."""
     from .errors import NixError
-    from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, apply_function
+    from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, apply_function
 
     read_f = _shapes_reader(fk, fv, fi)
 
@@ -264,6 +266,8 @@ def _call1_general(fk: str, fv: Any, fi: int, mk: Callable[[Any], Any], on_error
                 if lc.formal_names is None:
                     return lc.body([f.env, mk(env)])
                 return lc.apply(f.env, mk(env))
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(mk(env))
             return apply_function(f, mk(env))
         except NixError as e:
             on_error(e, f)

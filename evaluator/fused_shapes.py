@@ -2,7 +2,7 @@
 
 # ruff: noqa
 from .errors import NixError
-from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, Thunk, apply_function
+from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, Thunk, apply_function
 
 
 def make_sub_const_const(slow, l0, li, r0, ri):
@@ -5036,6 +5036,8 @@ def make_call1_const_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5061,6 +5063,8 @@ def make_call1_const_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5086,6 +5090,8 @@ def make_call1_const_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5111,6 +5117,8 @@ def make_call1_const_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5136,6 +5144,8 @@ def make_call1_const_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5161,6 +5171,8 @@ def make_call1_const_thunk(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, Thunk(a0, env)])
                 return lc.apply(f.env, Thunk(a0, env))
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(Thunk(a0, env))
             return apply_function(f, Thunk(a0, env))
         except NixError as e:
             on_error(e, f)
@@ -5188,6 +5200,8 @@ def make_call1_var0_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5215,6 +5229,8 @@ def make_call1_var0_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5242,6 +5258,8 @@ def make_call1_var0_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5269,6 +5287,8 @@ def make_call1_var0_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5296,6 +5316,8 @@ def make_call1_var0_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5323,6 +5345,8 @@ def make_call1_var0_thunk(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, Thunk(a0, env)])
                 return lc.apply(f.env, Thunk(a0, env))
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(Thunk(a0, env))
             return apply_function(f, Thunk(a0, env))
         except NixError as e:
             on_error(e, f)
@@ -5350,6 +5374,8 @@ def make_call1_var1_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5377,6 +5403,8 @@ def make_call1_var1_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5404,6 +5432,8 @@ def make_call1_var1_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5431,6 +5461,8 @@ def make_call1_var1_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5458,6 +5490,8 @@ def make_call1_var1_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5485,6 +5519,8 @@ def make_call1_var1_thunk(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, Thunk(a0, env)])
                 return lc.apply(f.env, Thunk(a0, env))
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(Thunk(a0, env))
             return apply_function(f, Thunk(a0, env))
         except NixError as e:
             on_error(e, f)
@@ -5512,6 +5548,8 @@ def make_call1_var2_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5539,6 +5577,8 @@ def make_call1_var2_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5566,6 +5606,8 @@ def make_call1_var2_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5593,6 +5635,8 @@ def make_call1_var2_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5620,6 +5664,8 @@ def make_call1_var2_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5647,6 +5693,8 @@ def make_call1_var2_thunk(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, Thunk(a0, env)])
                 return lc.apply(f.env, Thunk(a0, env))
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(Thunk(a0, env))
             return apply_function(f, Thunk(a0, env))
         except NixError as e:
             on_error(e, f)
@@ -5674,6 +5722,8 @@ def make_call1_var3_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5701,6 +5751,8 @@ def make_call1_var3_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5728,6 +5780,8 @@ def make_call1_var3_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5755,6 +5809,8 @@ def make_call1_var3_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5782,6 +5838,8 @@ def make_call1_var3_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5809,6 +5867,8 @@ def make_call1_var3_thunk(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, Thunk(a0, env)])
                 return lc.apply(f.env, Thunk(a0, env))
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(Thunk(a0, env))
             return apply_function(f, Thunk(a0, env))
         except NixError as e:
             on_error(e, f)
@@ -5834,6 +5894,8 @@ def make_call1_code_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5859,6 +5921,8 @@ def make_call1_code_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5884,6 +5948,8 @@ def make_call1_code_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5909,6 +5975,8 @@ def make_call1_code_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5934,6 +6002,8 @@ def make_call1_code_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5959,6 +6029,8 @@ def make_call1_code_thunk(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, Thunk(a0, env)])
                 return lc.apply(f.env, Thunk(a0, env))
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(Thunk(a0, env))
             return apply_function(f, Thunk(a0, env))
         except NixError as e:
             on_error(e, f)

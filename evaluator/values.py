@@ -262,7 +262,15 @@ def call2(f: Any, a: Any, b: Any) -> Any:
     with plain lambdas applied directly instead of through ``call_function`` twice."""
     if type(f) is Lambda:
         lc = f.code
-        g = lc.body([f.env, a]) if lc.formal_names is None else lc.apply(f.env, a)
+        if lc.formal_names is None:
+            inner = lc.inner
+            if inner is not None:  # `x: y: …`: both arguments bound without making `f a`
+                if inner.formal_names is None:
+                    return inner.body([[f.env, a], b])
+                return inner.apply([f.env, a], b)
+            g = lc.body([f.env, a])
+        else:
+            g = lc.apply(f.env, a)
     else:
         g = call_function(f, a)
     if type(g) is Lambda:
