@@ -578,6 +578,7 @@ class Compiler:
         if len(args) == 2:
             return _call_two(fn, args[0], args[1], pos)
         nargs = len(args)
+        last = nargs - 1
 
         def call(env):
             f = fn(env)
@@ -588,7 +589,24 @@ class Compiler:
             try:
                 if type(f) is PrimOp and f.arity == nargs:  # a saturated builtin: no partial applications
                     return f.fn(*[mk(env) for mk in args])
-                for mk in args:
+                if type(f) is Lambda and f.code.inner is not None and not TraceSettings.enabled:
+                    # `x: y: …` chains bind their arguments without making the functions in
+                    # between (as in _call_two; with --show-trace they are made, for the trace)
+                    lc = f.code
+                    cenv = f.env
+                    i = 0
+                    while i < last and lc.inner is not None:
+                        cenv = [cenv, args[i](env)]
+                        lc = lc.inner
+                        i += 1
+                    if i == last:
+                        a = args[last](env)
+                        return lc.body([cenv, a]) if lc.formal_names is None else lc.apply(cenv, a)
+                    f = Lambda(lc, cenv)
+                    rest = args[i:]
+                else:
+                    rest = args
+                for mk in rest:
                     if type(f) is Lambda:
                         f = f.code.apply(f.env, mk(env))
                     else:
@@ -607,10 +625,19 @@ class Compiler:
 
     # ------------------------------------------------------------------ control
     def c_If(self, node: A.If, scope: Scope) -> Code:
+        c = node.cond
+        pos = node.pos
+        if type(c) is A.BinOp and (c.op in _FUSED_CMP or c.op == "==" or c.op == "!="):
+            # the comparison fused into the if: one Python call less per branch taken
+            left_op = self.operand(c.left, scope)
+            right_op = self.operand(c.right, scope)
+            slow = _cmp_slow(c.op, c.pos) if c.op in _FUSED_CMP else _equal_slow(c.pos)
+            then = self.c(node.then, scope)
+            else_ = self.c(node.else_, scope)
+            return fused.if_binary(c.op, left_op, right_op, slow, then, else_, partial(_bool_of, pos=pos))
         cond = self.c(node.cond, scope)
         then = self.c(node.then, scope)
         else_ = self.c(node.else_, scope)
-        pos = node.pos
 
         def if_(env):
             c = cond(env)
@@ -693,6 +720,8 @@ def _slot_reader(depth: int, idx: int) -> Maker:
         return lambda env: env[0][idx]
     if depth == 2:
         return lambda env: env[0][0][idx]
+    if depth == 3:
+        return lambda env: env[0][0][0][idx]
 
     def read(env):
         for _ in range(depth):
@@ -814,6 +843,25 @@ def slot_reader(depth: int, idx: int, force_at: Callable[[Thunk], Any]) -> Code:
             return v
 
         return var2
+
+    if depth == 3:
+
+        def var3(env):
+            v = env[0][0][0][idx]
+            if type(v) is Thunk:
+                return v.val if v.code is None else force_at(v)
+            return v
+
+        return var3
+    if depth == 4:
+
+        def var4(env):
+            v = env[0][0][0][0][idx]
+            if type(v) is Thunk:
+                return v.val if v.code is None else force_at(v)
+            return v
+
+        return var4
 
     def var_n(env):
         for _ in range(depth):

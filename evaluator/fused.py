@@ -95,9 +95,27 @@ def _binary(family: str, tag: str, op: str, lk: str, rk: str) -> str:
     return _function(f"make_{tag}_{lk}_{rk}", "slow, l0, li, r0, ri", body)
 
 
+def _if_binary(family: str, tag: str, op: str, lk: str, rk: str) -> str:
+    """``if a OP b then … else …`` for a comparison or (in)equality: the condition inline, the
+    branches called; ``not_bool(c)`` raises Nix's error for a non-Boolean (never reached by
+    these operators, kept so the shape cannot differ from ``if_``)."""
+    body = _load("a", lk, "l0", "li") + _load("b", rk, "r0", "ri")
+    if family == "cmp":
+        body += ["if type(a) is int and type(b) is int:", f"    c = a {op} b", "else:", "    c = slow(a, b)"]
+    else:
+        neg = "not " if op == "!=" else ""
+        body += ["ta = type(a)", "if ta is type(b) and (ta is int or ta is str):", f"    c = a {op} b", "else:"]
+        body += [f"    c = {neg}slow(a, b)"]
+    body += ["if c is True:", "    return then(env)", "if c is False:", "    return else_(env)", "return not_bool(c)"]
+    return _function(f"make_if_{tag}_{lk}_{rk}", "slow, l0, li, r0, ri, then, else_, not_bool", body)
+
+
 def _call1(fk: str, ak: str) -> str:
     body = _load("f", fk, "f0", "fi")
     a = _lazy(ak, "a0", "ai")
+    if ak == "thunk":  # made without Thunk.__init__'s Python frame: the most frequent allocation
+        body += ["a = new_object(Thunk)", "a.code = a0", "a.env = env", "a.val = None"]
+        a = "a"
     body += [
         "depth = CALL_DEPTH[0]  # one level of max-call-depth for the application",
         "if depth > CALL_DEPTH[1]:",
@@ -154,6 +172,8 @@ def generate() -> str:
         "from .errors import NixError",
         "from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, Thunk, apply_function",
         "",
+        "new_object = object.__new__",
+        "",
         "",
     ]
     for family, ops in (("arith", _ARITH), ("cmp", _CMP), ("eq", _EQ)):
@@ -164,6 +184,11 @@ def generate() -> str:
     for lk in _STRICT_KINDS:
         for rk in _STRICT_KINDS:
             out.append(_binary("plus", "plus", "+", lk, rk))
+    for family, ops in (("cmp", _CMP), ("eq", _EQ)):
+        for op, tag in ops.items():
+            for lk in _STRICT_KINDS:
+                for rk in _STRICT_KINDS:
+                    out.append(_if_binary(family, tag, op, lk, rk))
     for fk in _STRICT_KINDS:
         for ak in _LAZY_KINDS:
             out.append(_call1(fk, ak))
@@ -218,6 +243,18 @@ def binary(op: str, left: Operand, right: Operand, slow: Callable[..., Any]) -> 
     rk, rv, ri = _strict(right)
     make = getattr(_shapes(), f"make_{tag}_{lk}_{rk}")
     return make(slow, lv, li, rv, ri)
+
+
+def if_binary(
+    op: str, left: Operand, right: Operand, slow: Callable[..., Any], then: Any, else_: Any, not_bool: Any
+) -> Callable[[Any], Any]:
+    """A fused closure for ``if left op right then … else …`` (``<`` ``>`` ``<=`` ``>=`` ``==`` ``!=``):
+    ``slow(a, b)`` as for ``binary``; ``not_bool(c)`` raises the if's error for a non-Boolean."""
+    tag = _CMP.get(op) or _EQ[op]
+    lk, lv, li = _strict(left)
+    rk, rv, ri = _strict(right)
+    make = getattr(_shapes(), f"make_if_{tag}_{lk}_{rk}")
+    return make(slow, lv, li, rv, ri, then, else_, not_bool)
 
 
 def call1(fn: Operand, arg: Operand, on_error: Callable[[BaseException, Any], None]) -> Callable[[Any], Any]:
@@ -286,7 +323,7 @@ def _shapes_reader(kind: str, value: Any, index: int) -> Callable[[Any], Any]:
     return value
 
 
-__all__ = ["binary", "call1", "generate", "select1"]
+__all__ = ["binary", "call1", "generate", "if_binary", "select1"]
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point

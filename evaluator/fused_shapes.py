@@ -4,6 +4,8 @@
 from .errors import NixError
 from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, Thunk, apply_function
 
+new_object = object.__new__
+
 
 def make_sub_const_const(slow, l0, li, r0, ri):
     def fused(env):
@@ -5021,6 +5023,4326 @@ def make_plus_code_code(slow, l0, li, r0, ri):
     return fused
 
 
+def make_if_lt_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            a = a.val if a.code is None else l0(a)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            b = b.val if b.code is None else r0(b)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
 def make_call1_const_const(on_error, f0, fi, a0, ai):
     def fused(env):
         f = f0
@@ -5159,6 +9481,10 @@ def make_call1_const_slot3(on_error, f0, fi, a0, ai):
 def make_call1_const_thunk(on_error, f0, fi, a0, ai):
     def fused(env):
         f = f0
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5169,11 +9495,11 @@ def make_call1_const_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
-                return f.fn(Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -5333,6 +9659,10 @@ def make_call1_var0_thunk(on_error, f0, fi, a0, ai):
         f = env[fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5343,11 +9673,11 @@ def make_call1_var0_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
-                return f.fn(Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -5507,6 +9837,10 @@ def make_call1_var1_thunk(on_error, f0, fi, a0, ai):
         f = env[0][fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5517,11 +9851,11 @@ def make_call1_var1_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
-                return f.fn(Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -5681,6 +10015,10 @@ def make_call1_var2_thunk(on_error, f0, fi, a0, ai):
         f = env[0][0][fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5691,11 +10029,11 @@ def make_call1_var2_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
-                return f.fn(Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -5855,6 +10193,10 @@ def make_call1_var3_thunk(on_error, f0, fi, a0, ai):
         f = env[0][0][0][fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5865,11 +10207,11 @@ def make_call1_var3_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
-                return f.fn(Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -6017,6 +10359,10 @@ def make_call1_code_slot3(on_error, f0, fi, a0, ai):
 def make_call1_code_thunk(on_error, f0, fi, a0, ai):
     def fused(env):
         f = f0(env)
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -6027,11 +10373,11 @@ def make_call1_code_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
-                return f.fn(Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise

@@ -75,6 +75,23 @@ class Thunk:
         return v
 
 
+_new_object = object.__new__
+
+
+def lazy_apply(code: Callable[[Any], Any], envs: Any) -> list[Thunk]:
+    """One unevaluated ``Thunk(code, env)`` per item of ``envs``: the thunks builtins such as
+    ``map`` and ``genList`` make by the thousand, without a Python frame for each."""
+    out = []
+    append = out.append
+    for env in envs:
+        t = _new_object(Thunk)
+        t.code = code
+        t.env = env
+        t.val = None
+        append(t)
+    return out
+
+
 def force(v: Any) -> Any:
     """Return ``v`` in weak head normal form (an evaluated thunk is read without a call)."""
     if type(v) is Thunk:
@@ -265,6 +282,31 @@ def call2(f: Any, a: Any, b: Any) -> Any:
         if lc.formal_names is None:
             inner = lc.inner
             if inner is not None:  # `x: y: …`: both arguments bound without making `f a`
+                if inner.formal_names is None:
+                    return inner.body([[f.env, a], b])
+                return inner.apply([f.env, a], b)
+            g = lc.body([f.env, a])
+        else:
+            g = lc.apply(f.env, a)
+    else:
+        g = call_function(f, a)
+    if type(g) is Lambda:
+        lc = g.code
+        if lc.formal_names is None:
+            return lc.body([g.env, b])
+        return lc.apply(g.env, b)
+    return call_function(g, b)
+
+
+def call2_packed(args: tuple) -> Any:
+    """``call2(*args)`` as a thunk's code (its "environment" is the tuple): ``call2``'s body
+    again, because this is how every value of ``mapAttrs``/``zipAttrsWith`` is computed."""
+    f, a, b = args
+    if type(f) is Lambda:
+        lc = f.code
+        if lc.formal_names is None:
+            inner = lc.inner
+            if inner is not None:
                 if inner.formal_names is None:
                     return inner.body([[f.env, a], b])
                 return inner.apply([f.env, a], b)
