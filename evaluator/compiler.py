@@ -59,15 +59,12 @@ class Scope:
     link); a ``with`` scope has ``names`` None and one slot holding the set.
     """
 
-    __slots__ = ("names", "parent", "is_with", "consts")
+    __slots__ = ("names", "parent", "is_with")
 
     def __init__(self, names: dict[str, int] | None, parent: Scope | None, is_with: bool = False) -> None:
         self.names = names
         self.parent = parent
         self.is_with = is_with
-        # names bound by `inherit (builtins) name;` whose value is known when compiling:
-        # read as the builtin itself instead of through the environment (see _fold_builtins)
-        self.consts: dict[str, Any] | None = None
 
 
 class RootScope(Scope):
@@ -243,9 +240,6 @@ class Compiler:
             else:
                 idx = s.names.get(name)  # type: ignore[union-attr]
                 if idx is not None:
-                    consts = s.consts
-                    if consts is not None and name in consts:
-                        return (_Ref.GLOBAL, consts[name])
                     return (_Ref.STATIC, depth, idx)
             depth += 1
             s = s.parent
@@ -342,28 +336,6 @@ class Compiler:
             inner.names[src.key] = len(inner.names) + 1
         return sources
 
-    def _fold_builtins(self, attrs: A.Attrs, inner: Scope) -> None:
-        """Mark the names of ``inherit (builtins) a b;`` in a ``let``/``rec`` as constants.
-
-        Such a binding's value is the builtin itself whenever ``builtins`` is the global one
-        and has the name, so reading the variable needs no environment walk (prelude code
-        reads ``length``, ``head`` … this way many levels deep). The binding is still made,
-        lazily, as before; only its readers skip it. A name ``builtins`` lacks stays a
-        variable (its error comes when it is used, as before)."""
-        consts: dict[str, Any] = {}
-        for name, d in attrs.attrs.items():
-            e = d.expr
-            if type(e) is not A.Select or type(e.expr) is not A.InheritFrom or e.default is not None:
-                continue
-            src = e.expr.expr
-            if type(src) is not A.Var or src.name != "builtins" or e.path != [name]:
-                continue
-            ref = self.resolve("builtins", inner)
-            if ref[0] is _Ref.GLOBAL and type(ref[1]) is not Thunk and isinstance(ref[1], dict) and name in ref[1]:
-                consts[name] = ref[1][name]
-        if consts:
-            inner.consts = consts
-
     def c_InheritFrom(self, node: A.InheritFrom, scope: Scope) -> Code:
         ref = self.resolve(node.key, scope)
         return _slot_forcer(ref[1], ref[2], node.pos)
@@ -425,8 +397,6 @@ class Compiler:
         names = list(node.attrs)
         inner = Scope({n: i + 1 for i, n in enumerate(names)}, scope)
         hidden = self._hidden_sources(node, inner)
-        if "__overrides" not in inner.names:  # overrides may replace any attribute's slot
-            self._fold_builtins(node, inner)
         makers = []
         for n in names:
             d = node.attrs[n]
@@ -464,7 +434,6 @@ class Compiler:
         names = list(node.attrs.attrs)
         inner = Scope({n: i + 1 for i, n in enumerate(names)}, scope)
         hidden = self._hidden_sources(node.attrs, inner)
-        self._fold_builtins(node.attrs, inner)
         makers = []
         for n in names:
             d = node.attrs.attrs[n]
