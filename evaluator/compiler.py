@@ -223,7 +223,29 @@ class Compiler:
                 return ("var", ref[1], ref[2], _force_at(node.pos))
             if ref[0] is _Ref.GLOBAL and type(ref[1]) is not Thunk:
                 return ("const", ref[1])
+        elif t is A.Select:
+            known, v = self.builtin_select(node, scope)
+            if known:
+                return ("const", v)
         return ("code", self.c(node, scope))
+
+    def builtin_select(self, node: A.Node, scope: Scope) -> tuple:
+        """``(True, value)`` when ``node`` is ``builtins.NAME`` with the global ``builtins`` having
+        an evaluated NAME: the value is known when compiling (the select cannot fail). Only for
+        strict positions: in a lazy one Nix makes a thunk, which ``--eval`` prints as ``<CODE>``."""
+        if type(node) is not A.Select or node.default is not None or len(node.path) != 1:
+            return (False, None)
+        name = node.path[0]
+        src = node.expr
+        if type(name) is not str or type(src) is not A.Var or src.name != "builtins":
+            return (False, None)
+        ref = self.resolve("builtins", scope)
+        if ref[0] is not _Ref.GLOBAL or type(ref[1]) is Thunk or not isinstance(ref[1], dict):
+            return (False, None)
+        v = ref[1].get(name, _MISSING)
+        if v is _MISSING or type(v) is Thunk:
+            return (False, None)
+        return (True, v)
 
     def resolve(self, name: str, scope: Scope) -> tuple:
         """Find ``name``: (STATIC, depth, slot) | (GLOBAL, value) | (WITH, depths) | (UNDEFINED,)."""
@@ -348,6 +370,29 @@ class Compiler:
         brace = node.brace
 
         if not dynamic:
+            if len(static) == 1:  # the most frequent sizes, without the loop
+                ((n0, mk0),) = static
+
+                def attrs1(env):
+                    r = Attrs()
+                    r[n0] = mk0(env)
+                    r.pos = positions
+                    r.set_pos = brace
+                    return r
+
+                return attrs1
+            if len(static) == 2:
+                (n0, mk0), (n1, mk1) = static
+
+                def attrs2(env):
+                    r = Attrs()
+                    r[n0] = mk0(env)
+                    r[n1] = mk1(env)
+                    r.pos = positions
+                    r.set_pos = brace
+                    return r
+
+                return attrs2
 
             def attrs(env):
                 r = Attrs()
@@ -469,6 +514,9 @@ class Compiler:
 
     def c_Select(self, node: A.Select, scope: Scope) -> Code:
         pos = node.pos
+        known, value = self.builtin_select(node, scope)
+        if known:
+            return lambda env: value
         if len(node.path) == 1 and isinstance(node.path[0], str) and node.default is None:
             return fused.select1(
                 self.operand(node.expr, scope), node.path[0], _select_fail(node.path[0], pos),
@@ -706,7 +754,10 @@ class Compiler:
         parts = [(p, self.c(e, scope)) for p, e in node.parts]
         pos = node.pos
         if node.force_string:
-            return _interpolation(parts, pos)
+            # literal pieces are kept as strings (``interp`` appends them as they are)
+            pieces = [(p, e.value if type(e) is A.Str and type(e.value) is str else code)
+                      for (p, code), (_, e) in zip(parts, node.parts, strict=True)]  # fmt: skip
+            return _interpolation(pieces, pos)
         return _plus(parts, pos)
 
 
@@ -862,6 +913,9 @@ def slot_reader(depth: int, idx: int, force_at: Callable[[Thunk], Any]) -> Code:
             return v
 
         return var4
+    deep = fused.deep_var(depth, idx, force_at)
+    if deep is not None:
+        return deep
 
     def var_n(env):
         for _ in range(depth):
@@ -1219,6 +1273,9 @@ def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None) -> Cod
         out = []
         ctx: set[str] = set()
         for ppos, code in parts:
+            if type(code) is str:  # a literal piece
+                out.append(code)
+                continue
             v = code(env)
             if type(v) is str:
                 out.append(v)

@@ -163,6 +163,17 @@ def _select1(kind: str) -> str:
     return _function(f"make_select1_{kind}", "fail, on_error, name, l0, li", body)
 
 
+DEEP_VAR_MAX = 16  # variables up to this depth are read by one spelled-out expression
+
+
+def _deep_var_reader(depth: int) -> str:
+    """A variable read ``depth`` environments up (prelude code reads builtins bound many
+    levels out): the chain of parent links as one expression instead of a loop."""
+    body = [f"v = {_env(depth)}[idx]", "if type(v) is Thunk:", "    return v.val if v.code is None else force_at(v)"]
+    body += ["return v"]
+    return _function(f"make_var{depth}", "idx, force_at", body)
+
+
 def generate() -> str:
     """The source of ``fused_shapes.py``: every shape's ``make_…`` function."""
     out = [
@@ -194,6 +205,8 @@ def generate() -> str:
             out.append(_call1(fk, ak))
     for kind in _STRICT_KINDS:
         out.append(_select1(kind))
+    for depth in range(5, DEEP_VAR_MAX + 1):
+        out.append(_deep_var_reader(depth))
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -225,6 +238,13 @@ def _deep_var(depth: int, idx: int, force_at: Callable[[Any], Any]) -> Callable[
     from .compiler import slot_reader  # the compiler imports this module: late, at compile time only
 
     return slot_reader(depth, idx, force_at)
+
+
+def deep_var(depth: int, idx: int, force_at: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
+    """The spelled-out reader of a variable 5 to ``DEEP_VAR_MAX`` levels up (None beyond)."""
+    if 5 <= depth <= DEEP_VAR_MAX:
+        return getattr(_shapes(), f"make_var{depth}")(idx, force_at)
+    return None
 
 
 def _shapes() -> Any:
@@ -323,7 +343,7 @@ def _shapes_reader(kind: str, value: Any, index: int) -> Callable[[Any], Any]:
     return value
 
 
-__all__ = ["binary", "call1", "generate", "if_binary", "select1"]
+__all__ = ["binary", "call1", "deep_var", "generate", "if_binary", "select1"]
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point

@@ -10519,3 +10519,123 @@ def make_select1_code(fail, on_error, name, l0, li):
         return r
 
     return fused
+
+
+def make_var5(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var6(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var7(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var8(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var9(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var10(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var11(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var12(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var13(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var14(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var15(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var16(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
