@@ -957,6 +957,7 @@ def _force_at(pos: Pos | None) -> Callable[[Thunk], Any]:
         v.env = None
         return r
 
+    force_at.pos = pos  # type: ignore[attr-defined]  # for fused shapes that force in place
     return force_at
 
 

@@ -44,6 +44,35 @@ def _env(depth: int) -> str:
     return "env" + "[0]" * depth
 
 
+def _load_inline(target: str, kind: str, value: str, index: str) -> list[str]:
+    """``_load`` with the variable's thunk forced in place (``compiler._force_at`` spelled out:
+    black-holing, the variable's position on a position-less error), saving a call."""
+    if not kind.startswith("var"):
+        return _load(target, kind, value, index)
+    return [
+        f"{target} = {_env(int(kind[3:]))}[{index}]",
+        f"if type({target}) is Thunk:",
+        f"    code = {target}.code",
+        "    if code is None:",
+        f"        {target} = {target}.val",
+        "    elif code is BLACKHOLE:",
+        f"        {target} = {value}({target})",
+        "    else:",
+        f"        t = {target}",
+        "        t.code = BLACKHOLE",
+        "        try:",
+        f"            {target} = code(t.env)",
+        "        except BaseException as e:",
+        "            t.code = code",
+        "            if isinstance(e, NixError) and e.pos is None:",
+        f"                e.pos = {value}.pos",
+        "            raise",
+        f"        t.val = {target}",
+        "        t.code = None",
+        "        t.env = None",
+    ]
+
+
 def _load(target: str, kind: str, value: str, index: str) -> list[str]:
     """Statements putting the forced value of an operand of ``kind`` into ``target``."""
     if kind == "const":
@@ -99,7 +128,7 @@ def _if_binary(family: str, tag: str, op: str, lk: str, rk: str) -> str:
     """``if a OP b then … else …`` for a comparison or (in)equality: the condition inline, the
     branches called; ``not_bool(c)`` raises Nix's error for a non-Boolean (never reached by
     these operators, kept so the shape cannot differ from ``if_``)."""
-    body = _load("a", lk, "l0", "li") + _load("b", rk, "r0", "ri")
+    body = _load_inline("a", lk, "l0", "li") + _load_inline("b", rk, "r0", "ri")
     if family == "cmp":
         body += ["if type(a) is int and type(b) is int:", f"    c = a {op} b", "else:", "    c = slow(a, b)"]
     else:
@@ -181,7 +210,7 @@ def generate() -> str:
         "",
         "# ruff: noqa",
         "from .errors import NixError",
-        "from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, Thunk, apply_function",
+        "from .values import BLACKHOLE, CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, Thunk, apply_function",
         "",
         "new_object = object.__new__",
         "",

@@ -2,7 +2,7 @@
 
 # ruff: noqa
 from .errors import NixError
-from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, Thunk, apply_function
+from .values import BLACKHOLE, CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, Thunk, apply_function
 
 new_object = object.__new__
 
@@ -5045,7 +5045,24 @@ def make_if_lt_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5064,7 +5081,24 @@ def make_if_lt_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5083,7 +5117,24 @@ def make_if_lt_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5102,7 +5153,24 @@ def make_if_lt_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5137,7 +5205,24 @@ def make_if_lt_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a < b
@@ -5156,10 +5241,44 @@ def make_if_lt_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5177,10 +5296,44 @@ def make_if_lt_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5198,10 +5351,44 @@ def make_if_lt_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5219,10 +5406,44 @@ def make_if_lt_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5240,7 +5461,24 @@ def make_if_lt_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a < b
@@ -5259,7 +5497,24 @@ def make_if_lt_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a < b
@@ -5278,10 +5533,44 @@ def make_if_lt_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5299,10 +5588,44 @@ def make_if_lt_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5320,10 +5643,44 @@ def make_if_lt_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5341,10 +5698,44 @@ def make_if_lt_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5362,7 +5753,24 @@ def make_if_lt_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a < b
@@ -5381,7 +5789,24 @@ def make_if_lt_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a < b
@@ -5400,10 +5825,44 @@ def make_if_lt_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5421,10 +5880,44 @@ def make_if_lt_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5442,10 +5935,44 @@ def make_if_lt_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5463,10 +5990,44 @@ def make_if_lt_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5484,7 +6045,24 @@ def make_if_lt_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a < b
@@ -5503,7 +6081,24 @@ def make_if_lt_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a < b
@@ -5522,10 +6117,44 @@ def make_if_lt_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5543,10 +6172,44 @@ def make_if_lt_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5564,10 +6227,44 @@ def make_if_lt_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5585,10 +6282,44 @@ def make_if_lt_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5606,7 +6337,24 @@ def make_if_lt_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a < b
@@ -5643,7 +6391,24 @@ def make_if_lt_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5662,7 +6427,24 @@ def make_if_lt_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5681,7 +6463,24 @@ def make_if_lt_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5700,7 +6499,24 @@ def make_if_lt_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a < b
         else:
@@ -5753,7 +6569,24 @@ def make_if_gt_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -5772,7 +6605,24 @@ def make_if_gt_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -5791,7 +6641,24 @@ def make_if_gt_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -5810,7 +6677,24 @@ def make_if_gt_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -5845,7 +6729,24 @@ def make_if_gt_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a > b
@@ -5864,10 +6765,44 @@ def make_if_gt_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -5885,10 +6820,44 @@ def make_if_gt_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -5906,10 +6875,44 @@ def make_if_gt_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -5927,10 +6930,44 @@ def make_if_gt_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -5948,7 +6985,24 @@ def make_if_gt_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a > b
@@ -5967,7 +7021,24 @@ def make_if_gt_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a > b
@@ -5986,10 +7057,44 @@ def make_if_gt_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6007,10 +7112,44 @@ def make_if_gt_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6028,10 +7167,44 @@ def make_if_gt_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6049,10 +7222,44 @@ def make_if_gt_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6070,7 +7277,24 @@ def make_if_gt_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a > b
@@ -6089,7 +7313,24 @@ def make_if_gt_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a > b
@@ -6108,10 +7349,44 @@ def make_if_gt_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6129,10 +7404,44 @@ def make_if_gt_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6150,10 +7459,44 @@ def make_if_gt_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6171,10 +7514,44 @@ def make_if_gt_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6192,7 +7569,24 @@ def make_if_gt_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a > b
@@ -6211,7 +7605,24 @@ def make_if_gt_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a > b
@@ -6230,10 +7641,44 @@ def make_if_gt_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6251,10 +7696,44 @@ def make_if_gt_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6272,10 +7751,44 @@ def make_if_gt_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6293,10 +7806,44 @@ def make_if_gt_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6314,7 +7861,24 @@ def make_if_gt_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a > b
@@ -6351,7 +7915,24 @@ def make_if_gt_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6370,7 +7951,24 @@ def make_if_gt_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6389,7 +7987,24 @@ def make_if_gt_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6408,7 +8023,24 @@ def make_if_gt_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a > b
         else:
@@ -6461,7 +8093,24 @@ def make_if_le_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6480,7 +8129,24 @@ def make_if_le_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6499,7 +8165,24 @@ def make_if_le_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6518,7 +8201,24 @@ def make_if_le_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6553,7 +8253,24 @@ def make_if_le_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a <= b
@@ -6572,10 +8289,44 @@ def make_if_le_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6593,10 +8344,44 @@ def make_if_le_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6614,10 +8399,44 @@ def make_if_le_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6635,10 +8454,44 @@ def make_if_le_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6656,7 +8509,24 @@ def make_if_le_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a <= b
@@ -6675,7 +8545,24 @@ def make_if_le_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a <= b
@@ -6694,10 +8581,44 @@ def make_if_le_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6715,10 +8636,44 @@ def make_if_le_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6736,10 +8691,44 @@ def make_if_le_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6757,10 +8746,44 @@ def make_if_le_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6778,7 +8801,24 @@ def make_if_le_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a <= b
@@ -6797,7 +8837,24 @@ def make_if_le_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a <= b
@@ -6816,10 +8873,44 @@ def make_if_le_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6837,10 +8928,44 @@ def make_if_le_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6858,10 +8983,44 @@ def make_if_le_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6879,10 +9038,44 @@ def make_if_le_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6900,7 +9093,24 @@ def make_if_le_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a <= b
@@ -6919,7 +9129,24 @@ def make_if_le_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a <= b
@@ -6938,10 +9165,44 @@ def make_if_le_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6959,10 +9220,44 @@ def make_if_le_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -6980,10 +9275,44 @@ def make_if_le_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -7001,10 +9330,44 @@ def make_if_le_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -7022,7 +9385,24 @@ def make_if_le_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a <= b
@@ -7059,7 +9439,24 @@ def make_if_le_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -7078,7 +9475,24 @@ def make_if_le_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -7097,7 +9511,24 @@ def make_if_le_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -7116,7 +9547,24 @@ def make_if_le_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a <= b
         else:
@@ -7169,7 +9617,24 @@ def make_if_ge_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7188,7 +9653,24 @@ def make_if_ge_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7207,7 +9689,24 @@ def make_if_ge_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7226,7 +9725,24 @@ def make_if_ge_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7261,7 +9777,24 @@ def make_if_ge_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a >= b
@@ -7280,10 +9813,44 @@ def make_if_ge_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7301,10 +9868,44 @@ def make_if_ge_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7322,10 +9923,44 @@ def make_if_ge_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7343,10 +9978,44 @@ def make_if_ge_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7364,7 +10033,24 @@ def make_if_ge_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a >= b
@@ -7383,7 +10069,24 @@ def make_if_ge_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a >= b
@@ -7402,10 +10105,44 @@ def make_if_ge_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7423,10 +10160,44 @@ def make_if_ge_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7444,10 +10215,44 @@ def make_if_ge_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7465,10 +10270,44 @@ def make_if_ge_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7486,7 +10325,24 @@ def make_if_ge_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a >= b
@@ -7505,7 +10361,24 @@ def make_if_ge_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a >= b
@@ -7524,10 +10397,44 @@ def make_if_ge_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7545,10 +10452,44 @@ def make_if_ge_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7566,10 +10507,44 @@ def make_if_ge_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7587,10 +10562,44 @@ def make_if_ge_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7608,7 +10617,24 @@ def make_if_ge_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a >= b
@@ -7627,7 +10653,24 @@ def make_if_ge_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         if type(a) is int and type(b) is int:
             c = a >= b
@@ -7646,10 +10689,44 @@ def make_if_ge_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7667,10 +10744,44 @@ def make_if_ge_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7688,10 +10799,44 @@ def make_if_ge_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7709,10 +10854,44 @@ def make_if_ge_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7730,7 +10909,24 @@ def make_if_ge_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         if type(a) is int and type(b) is int:
             c = a >= b
@@ -7767,7 +10963,24 @@ def make_if_ge_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7786,7 +10999,24 @@ def make_if_ge_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7805,7 +11035,24 @@ def make_if_ge_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7824,7 +11071,24 @@ def make_if_ge_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         if type(a) is int and type(b) is int:
             c = a >= b
         else:
@@ -7878,7 +11142,24 @@ def make_if_eq_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -7898,7 +11179,24 @@ def make_if_eq_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -7918,7 +11216,24 @@ def make_if_eq_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -7938,7 +11253,24 @@ def make_if_eq_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -7975,7 +11307,24 @@ def make_if_eq_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -7995,10 +11344,44 @@ def make_if_eq_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8017,10 +11400,44 @@ def make_if_eq_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8039,10 +11456,44 @@ def make_if_eq_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8061,10 +11512,44 @@ def make_if_eq_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8083,7 +11568,24 @@ def make_if_eq_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8103,7 +11605,24 @@ def make_if_eq_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8123,10 +11642,44 @@ def make_if_eq_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8145,10 +11698,44 @@ def make_if_eq_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8167,10 +11754,44 @@ def make_if_eq_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8189,10 +11810,44 @@ def make_if_eq_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8211,7 +11866,24 @@ def make_if_eq_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8231,7 +11903,24 @@ def make_if_eq_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8251,10 +11940,44 @@ def make_if_eq_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8273,10 +11996,44 @@ def make_if_eq_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8295,10 +12052,44 @@ def make_if_eq_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8317,10 +12108,44 @@ def make_if_eq_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8339,7 +12164,24 @@ def make_if_eq_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8359,7 +12201,24 @@ def make_if_eq_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8379,10 +12238,44 @@ def make_if_eq_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8401,10 +12294,44 @@ def make_if_eq_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8423,10 +12350,44 @@ def make_if_eq_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8445,10 +12406,44 @@ def make_if_eq_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8467,7 +12462,24 @@ def make_if_eq_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8506,7 +12518,24 @@ def make_if_eq_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8526,7 +12555,24 @@ def make_if_eq_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8546,7 +12592,24 @@ def make_if_eq_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8566,7 +12629,24 @@ def make_if_eq_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a == b
@@ -8622,7 +12702,24 @@ def make_if_ne_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8642,7 +12739,24 @@ def make_if_ne_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8662,7 +12776,24 @@ def make_if_ne_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8682,7 +12813,24 @@ def make_if_ne_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8719,7 +12867,24 @@ def make_if_ne_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8739,10 +12904,44 @@ def make_if_ne_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8761,10 +12960,44 @@ def make_if_ne_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8783,10 +13016,44 @@ def make_if_ne_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8805,10 +13072,44 @@ def make_if_ne_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8827,7 +13128,24 @@ def make_if_ne_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8847,7 +13165,24 @@ def make_if_ne_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8867,10 +13202,44 @@ def make_if_ne_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8889,10 +13258,44 @@ def make_if_ne_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8911,10 +13314,44 @@ def make_if_ne_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8933,10 +13370,44 @@ def make_if_ne_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -8955,7 +13426,24 @@ def make_if_ne_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8975,7 +13463,24 @@ def make_if_ne_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -8995,10 +13500,44 @@ def make_if_ne_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9017,10 +13556,44 @@ def make_if_ne_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9039,10 +13612,44 @@ def make_if_ne_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9061,10 +13668,44 @@ def make_if_ne_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9083,7 +13724,24 @@ def make_if_ne_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -9103,7 +13761,24 @@ def make_if_ne_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -9123,10 +13798,44 @@ def make_if_ne_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9145,10 +13854,44 @@ def make_if_ne_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9167,10 +13910,44 @@ def make_if_ne_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9189,10 +13966,44 @@ def make_if_ne_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9211,7 +14022,24 @@ def make_if_ne_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
     def fused(env):
         a = env[0][0][0][li]
         if type(a) is Thunk:
-            a = a.val if a.code is None else l0(a)
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
         b = r0(env)
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
@@ -9250,7 +14078,24 @@ def make_if_ne_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9270,7 +14115,24 @@ def make_if_ne_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9290,7 +14152,24 @@ def make_if_ne_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
@@ -9310,7 +14189,24 @@ def make_if_ne_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
         a = l0(env)
         b = env[0][0][0][ri]
         if type(b) is Thunk:
-            b = b.val if b.code is None else r0(b)
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
         ta = type(a)
         if ta is type(b) and (ta is int or ta is str):
             c = a != b
