@@ -86,11 +86,14 @@ def _set_pos(e: NixError, pos: Pos | None) -> None:
 class LambdaCode:
     """A compiled lambda: knows how to bind its argument and run its body."""
 
-    __slots__ = ("node", "body", "formal_names", "defaults", "named_arg", "ellipsis", "nformals", "name_set")
+    __slots__ = ("node", "body", "formal_names", "defaults", "named_arg", "ellipsis", "nformals", "name_set", "inner")
 
     def __init__(self, node: A.Lambda) -> None:
         self.node = node
         self.body: Code = None  # type: ignore[assignment]
+        # for `x: y: …` (a plain argument whose body is a lambda): the inner lambda, so that
+        # a curried call `f a b` can bind both arguments without making the function `f a`
+        self.inner: LambdaCode | None = None
         self.named_arg = node.arg is not None
         self.ellipsis = node.ellipsis
         self.formal_names: list[str] | None = [f.name for f in node.formals] if node.formals is not None else None
@@ -225,7 +228,29 @@ class Compiler:
                 return ("var", ref[1], ref[2], _force_at(node.pos))
             if ref[0] is _Ref.GLOBAL and type(ref[1]) is not Thunk:
                 return ("const", ref[1])
+        elif t is A.Select:
+            known, v = self.builtin_select(node, scope)
+            if known:
+                return ("const", v)
         return ("code", self.c(node, scope))
+
+    def builtin_select(self, node: A.Node, scope: Scope) -> tuple:
+        """``(True, value)`` when ``node`` is ``builtins.NAME`` with the global ``builtins`` having
+        an evaluated NAME: the value is known when compiling (the select cannot fail). Only for
+        strict positions: in a lazy one Nix makes a thunk, which ``--eval`` prints as ``<CODE>``."""
+        if type(node) is not A.Select or node.default is not None or len(node.path) != 1:
+            return (False, None)
+        name = node.path[0]
+        src = node.expr
+        if type(name) is not str or type(src) is not A.Var or src.name != "builtins":
+            return (False, None)
+        ref = self.resolve("builtins", scope)
+        if ref[0] is not _Ref.GLOBAL or type(ref[1]) is Thunk or not isinstance(ref[1], dict):
+            return (False, None)
+        v = ref[1].get(name, _MISSING)
+        if v is _MISSING or type(v) is Thunk:
+            return (False, None)
+        return (True, v)
 
     def resolve(self, name: str, scope: Scope) -> tuple:
         """Find ``name``: (STATIC, depth, slot) | (GLOBAL, value) | (WITH, depths) | (UNDEFINED,)."""
@@ -351,6 +376,29 @@ class Compiler:
         brace = node.brace
 
         if not dynamic:
+            if len(static) == 1:  # the most frequent sizes, without the loop
+                ((n0, mk0),) = static
+
+                def attrs1(env):
+                    r = Attrs()
+                    r[n0] = mk0(env)
+                    r.pos = positions
+                    r.set_pos = brace
+                    return r
+
+                return attrs1
+            if len(static) == 2:
+                (n0, mk0), (n1, mk1) = static
+
+                def attrs2(env):
+                    r = Attrs()
+                    r[n0] = mk0(env)
+                    r[n1] = mk1(env)
+                    r.pos = positions
+                    r.set_pos = brace
+                    return r
+
+                return attrs2
 
             def attrs(env):
                 r = Attrs()
@@ -447,6 +495,8 @@ class Compiler:
                 makers.append((False, self.delayed(d.expr, inner, binding=True)))
         makers += [(False, self.delayed(src.expr, inner, binding=True)) for src in hidden]
         body = self.c(node.body, inner)
+        if not any(inherited for inherited, _ in makers):
+            return _let_own(body, [mk for _, mk in makers])
 
         def let(env):
             env2 = [env]
@@ -470,6 +520,9 @@ class Compiler:
 
     def c_Select(self, node: A.Select, scope: Scope) -> Code:
         pos = node.pos
+        known, value = self.builtin_select(node, scope)
+        if known:
+            return lambda env: value
         if len(node.path) == 1 and isinstance(node.path[0], str) and node.default is None:
             return fused.select1(
                 self.operand(node.expr, scope), node.path[0], _select_fail(node.path[0], pos, self.package_index),
@@ -536,6 +589,10 @@ class Compiler:
 
     # ------------------------------------------------------------------ functions
     def c_Lambda(self, node: A.Lambda, scope: Scope) -> Code:
+        lc = self._lambda_code(node, scope)
+        return lambda env: Lambda(lc, env)
+
+    def _lambda_code(self, node: A.Lambda, scope: Scope) -> LambdaCode:
         lc = LambdaCode(node)
         if node.formals is None:
             inner = Scope({node.arg: 1}, scope)
@@ -550,8 +607,13 @@ class Compiler:
                 i += 1
             inner = Scope(names, scope)
             lc.defaults = [self._default(f.default, inner) for f in node.formals]
-        lc.body = self.c(node.body, inner)
-        return lambda env: Lambda(lc, env)
+        if node.formals is None and type(node.body) is A.Lambda:
+            inner_lc = self._lambda_code(node.body, inner)
+            lc.inner = inner_lc
+            lc.body = lambda env: Lambda(inner_lc, env)
+        else:
+            lc.body = self.c(node.body, inner)
+        return lc
 
     def _default(self, node: A.Node | None, scope: Scope) -> Any:
         if node is None:
@@ -568,7 +630,10 @@ class Compiler:
             )
         fn = self.c(node.fn, scope)
         args = [self.delayed(a, scope) for a in node.args]
+        if len(args) == 2:
+            return _call_two(fn, args[0], args[1], pos)
         nargs = len(args)
+        last = nargs - 1
 
         def call(env):
             f = fn(env)
@@ -579,7 +644,24 @@ class Compiler:
             try:
                 if type(f) is PrimOp and f.arity == nargs:  # a saturated builtin: no partial applications
                     return f.fn(*[mk(env) for mk in args])
-                for mk in args:
+                if type(f) is Lambda and f.code.inner is not None and not TraceSettings.enabled:
+                    # `x: y: …` chains bind their arguments without making the functions in
+                    # between (as in _call_two; with --show-trace they are made, for the trace)
+                    lc = f.code
+                    cenv = f.env
+                    i = 0
+                    while i < last and lc.inner is not None:
+                        cenv = [cenv, args[i](env)]
+                        lc = lc.inner
+                        i += 1
+                    if i == last:
+                        a = args[last](env)
+                        return lc.body([cenv, a]) if lc.formal_names is None else lc.apply(cenv, a)
+                    f = Lambda(lc, cenv)
+                    rest = args[i:]
+                else:
+                    rest = args
+                for mk in rest:
                     if type(f) is Lambda:
                         f = f.code.apply(f.env, mk(env))
                     else:
@@ -598,10 +680,19 @@ class Compiler:
 
     # ------------------------------------------------------------------ control
     def c_If(self, node: A.If, scope: Scope) -> Code:
+        c = node.cond
+        pos = node.pos
+        if type(c) is A.BinOp and (c.op in _FUSED_CMP or c.op == "==" or c.op == "!="):
+            # the comparison fused into the if: one Python call less per branch taken
+            left_op = self.operand(c.left, scope)
+            right_op = self.operand(c.right, scope)
+            slow = _cmp_slow(c.op, c.pos) if c.op in _FUSED_CMP else _equal_slow(c.pos)
+            then = self.c(node.then, scope)
+            else_ = self.c(node.else_, scope)
+            return fused.if_binary(c.op, left_op, right_op, slow, then, else_, partial(_bool_of, pos=pos))
         cond = self.c(node.cond, scope)
         then = self.c(node.then, scope)
         else_ = self.c(node.else_, scope)
-        pos = node.pos
 
         def if_(env):
             c = cond(env)
@@ -670,7 +761,10 @@ class Compiler:
         parts = [(p, self.c(e, scope)) for p, e in node.parts]
         pos = node.pos
         if node.force_string:
-            return _interpolation(parts, pos, self.state)
+            # literal pieces are kept as strings (``interp`` appends them as they are)
+            pieces = [(p, e.value if type(e) is A.Str and type(e.value) is str else code)
+                      for (p, code), (_, e) in zip(parts, node.parts, strict=True)]  # fmt: skip
+            return _interpolation(pieces, pos, self.state)
         return _plus(parts, pos, self.state)
 
 
@@ -684,6 +778,8 @@ def _slot_reader(depth: int, idx: int) -> Maker:
         return lambda env: env[0][idx]
     if depth == 2:
         return lambda env: env[0][0][idx]
+    if depth == 3:
+        return lambda env: env[0][0][0][idx]
 
     def read(env):
         for _ in range(depth):
@@ -691,6 +787,84 @@ def _slot_reader(depth: int, idx: int) -> Maker:
         return env[idx]
 
     return read
+
+
+def _let_own(body: Code, makers: list[Maker]) -> Code:
+    """A ``let`` without ``inherit``s: every binding is made in the new environment (the
+    common case, spelled out for one and two bindings)."""
+    if len(makers) == 1:
+        (mk0,) = makers
+
+        def let1(env):
+            env2 = [env, None]
+            env2[1] = mk0(env2)
+            return body(env2)
+
+        return let1
+    if len(makers) == 2:
+        mk0, mk1 = makers
+
+        def let2(env):
+            env2 = [env, None, None]
+            env2[1] = mk0(env2)
+            env2[2] = mk1(env2)
+            return body(env2)
+
+        return let2
+    slots = list(enumerate(makers, 1))
+    nones = [None] * len(makers)
+
+    def let(env):
+        env2 = [env, *nones]
+        for i, mk in slots:
+            env2[i] = mk(env2)
+        return body(env2)
+
+    return let
+
+
+def _call_two(fn: Code, mk0: Maker, mk1: Maker, pos: Pos | None) -> Code:
+    """``f a b``: the general call spelled out for two arguments (the most frequent
+    curried call), with plain lambdas applied directly."""
+
+    def call(env):
+        f = fn(env)
+        depth = CALL_DEPTH[0]
+        if depth > CALL_DEPTH[1]:
+            raise NixError(STACK_OVERFLOW, pos)
+        CALL_DEPTH[0] = depth + 1
+        try:
+            tf = type(f)
+            if tf is PrimOp and f.arity == 2:  # a saturated builtin: no partial application
+                return f.fn(mk0(env), mk1(env))
+            if tf is Lambda:
+                lc = f.code
+                inner = lc.inner
+                if inner is not None and not TraceSettings.enabled:
+                    # `x: y: …` applied to both: bind x and go on with y's lambda (a trace
+                    # names the function `f a`, so with --show-trace it is made as usual)
+                    env1 = [f.env, mk0(env)]
+                    if inner.formal_names is None:
+                        return inner.body([env1, mk1(env)])
+                    return inner.apply(env1, mk1(env))
+                lc = f.code
+                f = lc.body([f.env, mk0(env)]) if lc.formal_names is None else lc.apply(f.env, mk0(env))
+            else:
+                f = apply_function(f, mk0(env))
+            if type(f) is Lambda:
+                lc = f.code
+                return lc.body([f.env, mk1(env)]) if lc.formal_names is None else lc.apply(f.env, mk1(env))
+            return apply_function(f, mk1(env))
+        except NixError as e:
+            if e.pos is None:
+                e.pos = pos
+            if TraceSettings.enabled:
+                _call_traces(e, f, pos)
+            raise
+        finally:
+            CALL_DEPTH[0] = depth
+
+    return call
 
 
 def _slot_forcer(depth: int, idx: int, pos: Pos | None) -> Code:
@@ -727,6 +901,28 @@ def slot_reader(depth: int, idx: int, force_at: Callable[[Thunk], Any]) -> Code:
             return v
 
         return var2
+
+    if depth == 3:
+
+        def var3(env):
+            v = env[0][0][0][idx]
+            if type(v) is Thunk:
+                return v.val if v.code is None else force_at(v)
+            return v
+
+        return var3
+    if depth == 4:
+
+        def var4(env):
+            v = env[0][0][0][0][idx]
+            if type(v) is Thunk:
+                return v.val if v.code is None else force_at(v)
+            return v
+
+        return var4
+    deep = fused.deep_var(depth, idx, force_at)
+    if deep is not None:
+        return deep
 
     def var_n(env):
         for _ in range(depth):
@@ -768,6 +964,7 @@ def _force_at(pos: Pos | None) -> Callable[[Thunk], Any]:
         v.env = None
         return r
 
+    force_at.pos = pos  # type: ignore[attr-defined]  # for fused shapes that force in place
     return force_at
 
 
@@ -901,11 +1098,29 @@ def _bool_of(v: Any, pos: Pos | None) -> bool:
 
 
 def _op_and(left: Code, right: Code, pos: Pos | None) -> Code:
-    return lambda env: _bool_of(left(env), pos) and _bool_of(right(env), pos)
+    def and_(env):
+        a = left(env)
+        if a is False:
+            return False
+        if a is not True:
+            _bool_of(a, pos)
+        b = right(env)
+        return b if b is True or b is False else _bool_of(b, pos)
+
+    return and_
 
 
 def _op_or(left: Code, right: Code, pos: Pos | None) -> Code:
-    return lambda env: _bool_of(left(env), pos) or _bool_of(right(env), pos)
+    def or_(env):
+        a = left(env)
+        if a is True:
+            return True
+        if a is not False:
+            _bool_of(a, pos)
+        b = right(env)
+        return b if b is True or b is False else _bool_of(b, pos)
+
+    return or_
 
 
 def _op_impl(left: Code, right: Code, pos: Pos | None) -> Code:
@@ -1064,6 +1279,9 @@ def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None, state:
         out = []
         ctx: set[str] = set()
         for ppos, code in parts:
+            if type(code) is str:  # a literal piece
+                out.append(code)
+                continue
             v = code(env)
             if type(v) is str:
                 out.append(v)

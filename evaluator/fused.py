@@ -46,6 +46,35 @@ def _env(depth: int) -> str:
     return "env" + "[0]" * depth
 
 
+def _load_inline(target: str, kind: str, value: str, index: str) -> list[str]:
+    """``_load`` with the variable's thunk forced in place (``compiler._force_at`` spelled out:
+    black-holing, the variable's position on a position-less error), saving a call."""
+    if not kind.startswith("var"):
+        return _load(target, kind, value, index)
+    return [
+        f"{target} = {_env(int(kind[3:]))}[{index}]",
+        f"if type({target}) is Thunk:",
+        f"    code = {target}.code",
+        "    if code is None:",
+        f"        {target} = {target}.val",
+        "    elif code is BLACKHOLE:",
+        f"        {target} = {value}({target})",
+        "    else:",
+        f"        t = {target}",
+        "        t.code = BLACKHOLE",
+        "        try:",
+        f"            {target} = code(t.env)",
+        "        except BaseException as e:",
+        "            t.code = code",
+        "            if isinstance(e, NixError) and e.pos is None:",
+        f"                e.pos = {value}.pos",
+        "            raise",
+        f"        t.val = {target}",
+        "        t.code = None",
+        "        t.env = None",
+    ]
+
+
 def _load(target: str, kind: str, value: str, index: str) -> list[str]:
     """Statements putting the forced value of an operand of ``kind`` into ``target``."""
     if kind == "const":
@@ -97,9 +126,27 @@ def _binary(family: str, tag: str, op: str, lk: str, rk: str) -> str:
     return _function(f"make_{tag}_{lk}_{rk}", "slow, l0, li, r0, ri", body)
 
 
+def _if_binary(family: str, tag: str, op: str, lk: str, rk: str) -> str:
+    """``if a OP b then … else …`` for a comparison or (in)equality: the condition inline, the
+    branches called; ``not_bool(c)`` raises Nix's error for a non-Boolean (never reached by
+    these operators, kept so the shape cannot differ from ``if_``)."""
+    body = _load_inline("a", lk, "l0", "li") + _load_inline("b", rk, "r0", "ri")
+    if family == "cmp":
+        body += ["if type(a) is int and type(b) is int:", f"    c = a {op} b", "else:", "    c = slow(a, b)"]
+    else:
+        neg = "not " if op == "!=" else ""
+        body += ["ta = type(a)", "if ta is type(b) and (ta is int or ta is str):", f"    c = a {op} b", "else:"]
+        body += [f"    c = {neg}slow(a, b)"]
+    body += ["if c is True:", "    return then(env)", "if c is False:", "    return else_(env)", "return not_bool(c)"]
+    return _function(f"make_if_{tag}_{lk}_{rk}", "slow, l0, li, r0, ri, then, else_, not_bool", body)
+
+
 def _call1(fk: str, ak: str) -> str:
     body = _load("f", fk, "f0", "fi")
     a = _lazy(ak, "a0", "ai")
+    if ak == "thunk":  # made without Thunk.__init__'s Python frame: the most frequent allocation
+        body += ["a = new_object(Thunk)", "a.code = a0", "a.env = env", "a.val = None"]
+        a = "a"
     body += [
         "depth = CALL_DEPTH[0]  # one level of max-call-depth for the application",
         "if depth > CALL_DEPTH[1]:",
@@ -113,6 +160,8 @@ def _call1(fk: str, ak: str) -> str:
         "        if lc.formal_names is None:",
         f"            return lc.body([f.env, {a}])",
         f"        return lc.apply(f.env, {a})",
+        "    if type(f) is PrimOp and f.arity == 1:",
+        f"        return f.fn({a})",
         f"    return apply_function(f, {a})",
         "except NixError as e:",
         "    on_error(e, f)",
@@ -145,6 +194,17 @@ def _select1(kind: str) -> str:
     return _function(f"make_select1_{kind}", "fail, on_error, name, l0, li", body)
 
 
+DEEP_VAR_MAX = 16  # variables up to this depth are read by one spelled-out expression
+
+
+def _deep_var_reader(depth: int) -> str:
+    """A variable read ``depth`` environments up (prelude code reads builtins bound many
+    levels out): the chain of parent links as one expression instead of a loop."""
+    body = [f"v = {_env(depth)}[idx]", "if type(v) is Thunk:", "    return v.val if v.code is None else force_at(v)"]
+    body += ["return v"]
+    return _function(f"make_var{depth}", "idx, force_at", body)
+
+
 def generate() -> str:
     """The source of ``fused_shapes.py``: every shape's ``make_…`` function."""
     out = [
@@ -152,7 +212,9 @@ def generate() -> str:
         "",
         "# ruff: noqa",
         "from .errors import NixError",
-        "from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, Thunk, apply_function",
+        "from .values import BLACKHOLE, CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, Thunk, apply_function",
+        "",
+        "new_object = object.__new__",
         "",
         "",
     ]
@@ -164,11 +226,18 @@ def generate() -> str:
     for lk in _STRICT_KINDS:
         for rk in _STRICT_KINDS:
             out.append(_binary("plus", "plus", "+", lk, rk))
+    for family, ops in (("cmp", _CMP), ("eq", _EQ)):
+        for op, tag in ops.items():
+            for lk in _STRICT_KINDS:
+                for rk in _STRICT_KINDS:
+                    out.append(_if_binary(family, tag, op, lk, rk))
     for fk in _STRICT_KINDS:
         for ak in _LAZY_KINDS:
             out.append(_call1(fk, ak))
     for kind in _STRICT_KINDS:
         out.append(_select1(kind))
+    for depth in range(5, DEEP_VAR_MAX + 1):
+        out.append(_deep_var_reader(depth))
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -202,6 +271,13 @@ def _deep_var(depth: int, idx: int, force_at: Callable[[Any], Any]) -> Callable[
     return slot_reader(depth, idx, force_at)
 
 
+def deep_var(depth: int, idx: int, force_at: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
+    """The spelled-out reader of a variable 5 to ``DEEP_VAR_MAX`` levels up (None beyond)."""
+    if 5 <= depth <= DEEP_VAR_MAX:
+        return getattr(_shapes(), f"make_var{depth}")(idx, force_at)
+    return None
+
+
 def _shapes() -> Any:
     from . import fused_shapes
 
@@ -218,6 +294,18 @@ def binary(op: str, left: Operand, right: Operand, slow: Callable[..., Any]) -> 
     rk, rv, ri = _strict(right)
     make = getattr(_shapes(), f"make_{tag}_{lk}_{rk}")
     return make(slow, lv, li, rv, ri)
+
+
+def if_binary(
+    op: str, left: Operand, right: Operand, slow: Callable[..., Any], then: Any, else_: Any, not_bool: Any
+) -> Callable[[Any], Any]:
+    """A fused closure for ``if left op right then … else …`` (``<`` ``>`` ``<=`` ``>=`` ``==`` ``!=``):
+    ``slow(a, b)`` as for ``binary``; ``not_bool(c)`` raises the if's error for a non-Boolean."""
+    tag = _CMP.get(op) or _EQ[op]
+    lk, lv, li = _strict(left)
+    rk, rv, ri = _strict(right)
+    make = getattr(_shapes(), f"make_if_{tag}_{lk}_{rk}")
+    return make(slow, lv, li, rv, ri, then, else_, not_bool)
 
 
 def call1(fn: Operand, arg: Operand, on_error: Callable[[BaseException, Any], None]) -> Callable[[Any], Any]:
@@ -248,7 +336,7 @@ def select1(expr: Operand, name: str, fail: Callable[[Any], Any], on_error: Call
 def _call1_general(fk: str, fv: Any, fi: int, mk: Callable[[Any], Any], on_error: Any) -> Callable[[Any], Any]:
     """A call whose argument is read by ``mk(env)`` (a variable deeper than ``MAX_DEPTH``)."""
     from .errors import NixError
-    from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, apply_function
+    from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, apply_function
 
     read_f = _shapes_reader(fk, fv, fi)
 
@@ -266,6 +354,8 @@ def _call1_general(fk: str, fv: Any, fi: int, mk: Callable[[Any], Any], on_error
                 if lc.formal_names is None:
                     return lc.body([f.env, mk(env)])
                 return lc.apply(f.env, mk(env))
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(mk(env))
             return apply_function(f, mk(env))
         except NixError as e:
             on_error(e, f)
@@ -284,7 +374,7 @@ def _shapes_reader(kind: str, value: Any, index: int) -> Callable[[Any], Any]:
     return value
 
 
-__all__ = ["binary", "call1", "generate", "select1"]
+__all__ = ["binary", "call1", "deep_var", "generate", "if_binary", "select1"]
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point

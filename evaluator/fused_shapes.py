@@ -2,7 +2,9 @@
 
 # ruff: noqa
 from .errors import NixError
-from .values import CALL_DEPTH, STACK_OVERFLOW, Lambda, Thunk, apply_function
+from .values import BLACKHOLE, CALL_DEPTH, STACK_OVERFLOW, Lambda, PrimOp, Thunk, apply_function
+
+new_object = object.__new__
 
 
 def make_sub_const_const(slow, l0, li, r0, ri):
@@ -5021,6 +5023,9222 @@ def make_plus_code_code(slow, l0, li, r0, ri):
     return fused
 
 
+def make_if_lt_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_lt_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a < b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_gt_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a > b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_le_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a <= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ge_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        if type(a) is int and type(b) is int:
+            c = a >= b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_eq_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a == b
+        else:
+            c = slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_const_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var0_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var1_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var2_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_var3_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = env[0][0][0][li]
+        if type(a) is Thunk:
+            code = a.code
+            if code is None:
+                a = a.val
+            elif code is BLACKHOLE:
+                a = l0(a)
+            else:
+                t = a
+                t.code = BLACKHOLE
+                try:
+                    a = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = l0.pos
+                    raise
+                t.val = a
+                t.code = None
+                t.env = None
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_const(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_var0(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_var1(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_var2(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_var3(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = env[0][0][0][ri]
+        if type(b) is Thunk:
+            code = b.code
+            if code is None:
+                b = b.val
+            elif code is BLACKHOLE:
+                b = r0(b)
+            else:
+                t = b
+                t.code = BLACKHOLE
+                try:
+                    b = code(t.env)
+                except BaseException as e:
+                    t.code = code
+                    if isinstance(e, NixError) and e.pos is None:
+                        e.pos = r0.pos
+                    raise
+                t.val = b
+                t.code = None
+                t.env = None
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
+def make_if_ne_code_code(slow, l0, li, r0, ri, then, else_, not_bool):
+    def fused(env):
+        a = l0(env)
+        b = r0(env)
+        ta = type(a)
+        if ta is type(b) and (ta is int or ta is str):
+            c = a != b
+        else:
+            c = not slow(a, b)
+        if c is True:
+            return then(env)
+        if c is False:
+            return else_(env)
+        return not_bool(c)
+
+    return fused
+
+
 def make_call1_const_const(on_error, f0, fi, a0, ai):
     def fused(env):
         f = f0
@@ -5036,6 +14254,8 @@ def make_call1_const_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5061,6 +14281,8 @@ def make_call1_const_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5086,6 +14308,8 @@ def make_call1_const_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5111,6 +14335,8 @@ def make_call1_const_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5136,6 +14362,8 @@ def make_call1_const_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5149,6 +14377,10 @@ def make_call1_const_slot3(on_error, f0, fi, a0, ai):
 def make_call1_const_thunk(on_error, f0, fi, a0, ai):
     def fused(env):
         f = f0
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5159,9 +14391,11 @@ def make_call1_const_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -5188,6 +14422,8 @@ def make_call1_var0_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5215,6 +14451,8 @@ def make_call1_var0_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5242,6 +14480,8 @@ def make_call1_var0_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5269,6 +14509,8 @@ def make_call1_var0_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5296,6 +14538,8 @@ def make_call1_var0_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5311,6 +14555,10 @@ def make_call1_var0_thunk(on_error, f0, fi, a0, ai):
         f = env[fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5321,9 +14569,11 @@ def make_call1_var0_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -5350,6 +14600,8 @@ def make_call1_var1_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5377,6 +14629,8 @@ def make_call1_var1_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5404,6 +14658,8 @@ def make_call1_var1_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5431,6 +14687,8 @@ def make_call1_var1_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5458,6 +14716,8 @@ def make_call1_var1_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5473,6 +14733,10 @@ def make_call1_var1_thunk(on_error, f0, fi, a0, ai):
         f = env[0][fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5483,9 +14747,11 @@ def make_call1_var1_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -5512,6 +14778,8 @@ def make_call1_var2_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5539,6 +14807,8 @@ def make_call1_var2_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5566,6 +14836,8 @@ def make_call1_var2_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5593,6 +14865,8 @@ def make_call1_var2_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5620,6 +14894,8 @@ def make_call1_var2_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5635,6 +14911,10 @@ def make_call1_var2_thunk(on_error, f0, fi, a0, ai):
         f = env[0][0][fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5645,9 +14925,11 @@ def make_call1_var2_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -5674,6 +14956,8 @@ def make_call1_var3_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5701,6 +14985,8 @@ def make_call1_var3_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5728,6 +15014,8 @@ def make_call1_var3_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5755,6 +15043,8 @@ def make_call1_var3_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5782,6 +15072,8 @@ def make_call1_var3_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5797,6 +15089,10 @@ def make_call1_var3_thunk(on_error, f0, fi, a0, ai):
         f = env[0][0][0][fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5807,9 +15103,11 @@ def make_call1_var3_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -5834,6 +15132,8 @@ def make_call1_code_const(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, a0])
                 return lc.apply(f.env, a0)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a0)
             return apply_function(f, a0)
         except NixError as e:
             on_error(e, f)
@@ -5859,6 +15159,8 @@ def make_call1_code_slot0(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[ai]])
                 return lc.apply(f.env, env[ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[ai])
             return apply_function(f, env[ai])
         except NixError as e:
             on_error(e, f)
@@ -5884,6 +15186,8 @@ def make_call1_code_slot1(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][ai]])
                 return lc.apply(f.env, env[0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][ai])
             return apply_function(f, env[0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5909,6 +15213,8 @@ def make_call1_code_slot2(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][ai]])
                 return lc.apply(f.env, env[0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][ai])
             return apply_function(f, env[0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5934,6 +15240,8 @@ def make_call1_code_slot3(on_error, f0, fi, a0, ai):
                 if lc.formal_names is None:
                     return lc.body([f.env, env[0][0][0][ai]])
                 return lc.apply(f.env, env[0][0][0][ai])
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(env[0][0][0][ai])
             return apply_function(f, env[0][0][0][ai])
         except NixError as e:
             on_error(e, f)
@@ -5947,6 +15255,10 @@ def make_call1_code_slot3(on_error, f0, fi, a0, ai):
 def make_call1_code_thunk(on_error, f0, fi, a0, ai):
     def fused(env):
         f = f0(env)
+        a = new_object(Thunk)
+        a.code = a0
+        a.env = env
+        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -5957,9 +15269,11 @@ def make_call1_code_thunk(on_error, f0, fi, a0, ai):
             if type(f) is Lambda:
                 lc = f.code
                 if lc.formal_names is None:
-                    return lc.body([f.env, Thunk(a0, env)])
-                return lc.apply(f.env, Thunk(a0, env))
-            return apply_function(f, Thunk(a0, env))
+                    return lc.body([f.env, a])
+                return lc.apply(f.env, a)
+            if type(f) is PrimOp and f.arity == 1:
+                return f.fn(a)
+            return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
             raise
@@ -6099,5 +15413,125 @@ def make_select1_code(fail, on_error, name, l0, li):
                 on_error(e, v)
                 raise
         return r
+
+    return fused
+
+
+def make_var5(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var6(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var7(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var8(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var9(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var10(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var11(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var12(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var13(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var14(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var15(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
+
+    return fused
+
+
+def make_var16(idx, force_at):
+    def fused(env):
+        v = env[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][idx]
+        if type(v) is Thunk:
+            return v.val if v.code is None else force_at(v)
+        return v
 
     return fused

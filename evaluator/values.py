@@ -75,10 +75,27 @@ class Thunk:
         return v
 
 
+_new_object = object.__new__
+
+
+def lazy_apply(code: Callable[[Any], Any], envs: Any) -> list[Thunk]:
+    """One unevaluated ``Thunk(code, env)`` per item of ``envs``: the thunks builtins such as
+    ``map`` and ``genList`` make by the thousand, without a Python frame for each."""
+    out = []
+    append = out.append
+    for env in envs:
+        t = _new_object(Thunk)
+        t.code = code
+        t.env = env
+        t.val = None
+        append(t)
+    return out
+
+
 def force(v: Any) -> Any:
-    """Return ``v`` in weak head normal form."""
-    if isinstance(v, Thunk):
-        return v.force()
+    """Return ``v`` in weak head normal form (an evaluated thunk is read without a call)."""
+    if type(v) is Thunk:
+        return v.val if v.code is None else v.force()
     return v
 
 
@@ -262,7 +279,40 @@ def call2(f: Any, a: Any, b: Any) -> Any:
     with plain lambdas applied directly instead of through ``call_function`` twice."""
     if type(f) is Lambda:
         lc = f.code
-        g = lc.body([f.env, a]) if lc.formal_names is None else lc.apply(f.env, a)
+        if lc.formal_names is None:
+            inner = lc.inner
+            if inner is not None:  # `x: y: …`: both arguments bound without making `f a`
+                if inner.formal_names is None:
+                    return inner.body([[f.env, a], b])
+                return inner.apply([f.env, a], b)
+            g = lc.body([f.env, a])
+        else:
+            g = lc.apply(f.env, a)
+    else:
+        g = call_function(f, a)
+    if type(g) is Lambda:
+        lc = g.code
+        if lc.formal_names is None:
+            return lc.body([g.env, b])
+        return lc.apply(g.env, b)
+    return call_function(g, b)
+
+
+def call2_packed(args: tuple) -> Any:
+    """``call2(*args)`` as a thunk's code (its "environment" is the tuple): ``call2``'s body
+    again, because this is how every value of ``mapAttrs``/``zipAttrsWith`` is computed."""
+    f, a, b = args
+    if type(f) is Lambda:
+        lc = f.code
+        if lc.formal_names is None:
+            inner = lc.inner
+            if inner is not None:
+                if inner.formal_names is None:
+                    return inner.body([[f.env, a], b])
+                return inner.apply([f.env, a], b)
+            g = lc.body([f.env, a])
+        else:
+            g = lc.apply(f.env, a)
     else:
         g = call_function(f, a)
     if type(g) is Lambda:
@@ -354,14 +404,16 @@ def type_error(v: Any, expected: str) -> NixError:
 
 
 def force_int(v: Any) -> int:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if type(v) is not int:
         raise type_error(v, "an integer")
     return v
 
 
 def force_bool(v: Any) -> bool:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if type(v) is not bool:
         raise type_error(v, "a Boolean")
     return v
@@ -369,7 +421,8 @@ def force_bool(v: Any) -> bool:
 
 def force_float(v: Any) -> float:
     """Force a number and return it as float (ints are promoted, like Nix)."""
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     t = type(v)
     if t is float:
         return v
@@ -379,21 +432,24 @@ def force_float(v: Any) -> float:
 
 
 def force_list(v: Any) -> list:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if type(v) is not list:
         raise type_error(v, "a list")
     return v
 
 
 def force_attrs(v: Any) -> dict:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if not isinstance(v, dict):
         raise type_error(v, "a set")
     return v
 
 
 def force_function(v: Any) -> Any:
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if type(v) not in FUNCTION_TYPES and not (isinstance(v, dict) and "__functor" in v):
         raise type_error(v, "a function")
     return v
@@ -401,7 +457,8 @@ def force_function(v: Any) -> Any:
 
 def force_string(v: Any) -> str:
     """Force a value that must be a string (not a path); keeps its context."""
-    v = force(v)
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
     if type(v) is not str and type(v) is not CStr:
         raise type_error(v, "a string")
     return v

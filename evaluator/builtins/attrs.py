@@ -6,14 +6,14 @@ from ..errors import NO_POS, NixError
 from ..values import (
     Attrs,
     CStr,
-    Thunk,
-    call2,
+    call2_packed,
     force,
     force_attrs,
     force_function,
     force_list,
     force_string,
     force_string_no_ctx,
+    lazy_apply,
     set_position,
 )
 from .registry import primop
@@ -95,21 +95,9 @@ def catAttrs(name, xs):
 def mapAttrs(f, s):
     s = force_attrs(s)
     f = force(f)
-    out = Attrs()
-    for k, v in s.items():
-        out[k] = _lazy2(f, k, v)
+    out = Attrs(zip(s, lazy_apply(call2_packed, [(f, k, v) for k, v in s.items()]), strict=True))  # thunks of `f k v`
     out.pos = getattr(s, "pos", None)
     return out
-
-
-def _apply2(env):
-    f, a, b = env
-    return call2(f, a, b)
-
-
-def _lazy2(f, a, b) -> Thunk:
-    """The unevaluated application ``f a b``."""
-    return Thunk(_apply2, (f, a, b))
 
 
 @primop("__zipAttrsWith")
@@ -125,4 +113,5 @@ def zipAttrsWith(f, xs):
             raise
         for k, v in attrs.items():
             seen.setdefault(k, []).append(v)
-    return {k: _lazy2(f, k, vs) for k, vs in sorted(seen.items())}
+    names = sorted(seen)
+    return dict(zip(names, lazy_apply(call2_packed, [(f, k, seen[k]) for k in names]), strict=True))

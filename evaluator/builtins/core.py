@@ -79,12 +79,16 @@ def isPath(v):
 
 @primop("__isAttrs")
 def isAttrs(v):
-    return isinstance(force(v), dict)
+    if type(v) is Thunk:  # force() inline: the type tests are among the most called builtins
+        v = v.val if v.code is None else v.force()
+    return isinstance(v, dict)
 
 
 @primop("__isList")
 def isList(v):
-    return type(force(v)) is list
+    if type(v) is Thunk:
+        v = v.val if v.code is None else v.force()
+    return type(v) is list
 
 
 # ------------------------------------------------------------------ control

@@ -18,28 +18,25 @@ from ..values import (
     force_int,
     force_list,
     force_string,
+    lazy_apply,
     set_position,
 )
 from .registry import primop
 
 
 def _apply1(env):
+    """The code of the thunk ``f x`` that ``map`` and ``genList`` make per item (env: ``(f, x)``)."""
     f, x = env
     if type(f) is Lambda and f.code.formal_names is None:
         return f.code.body([f.env, x])
     return call_function(f, x)
 
 
-def _lazy_call(f, x) -> Thunk:
-    """The unevaluated application ``f x`` (a thunk with no per-item closure)."""
-    return Thunk(_apply1, (f, x))
-
-
 @primop("map")
 def map_(f, xs):
     xs = force_list(xs)
     f = force(f)
-    return [_lazy_call(f, x) for x in xs]
+    return lazy_apply(_apply1, [(f, x) for x in xs])
 
 
 @primop("__filter")
@@ -61,7 +58,10 @@ def elemAt(xs, n):
     n = force_int(n)
     if n < 0 or n >= len(xs):
         raise NixError(f"list index {n} is out of bounds")
-    return force(xs[n])
+    v = xs[n]
+    if type(v) is Thunk:
+        return v.val if v.code is None else v.force()
+    return v
 
 
 @primop("__head")
@@ -69,7 +69,10 @@ def head(xs):
     xs = force_list(xs)
     if not xs:
         raise NixError("list index 0 is out of bounds")
-    return force(xs[0])
+    v = xs[0]
+    if type(v) is Thunk:
+        return v.val if v.code is None else v.force()
+    return v
 
 
 @primop("__tail")
@@ -115,7 +118,7 @@ def genList(f, n):
     if n < 0:
         raise NixError(f"cannot create list of size {n}")
     f = force(f)
-    return [_lazy_call(f, i) for i in range(n)]
+    return lazy_apply(_apply1, [(f, i) for i in range(n)])
 
 
 @primop("__sort")
