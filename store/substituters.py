@@ -30,7 +30,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import requests
 import urllib3
@@ -362,17 +362,7 @@ class BinaryCache:
             if fast is not None:
                 return fast  # type: ignore[return-value]
         try:
-            r = self._host_pool.urlopen(
-                "GET",
-                self._prefix + quoted,
-                headers=self._headers,
-                retries=self._retry,
-                timeout=self._timeout,
-                preload_content=not stream,
-                decode_content=True,
-                redirect=False,
-                assert_same_host=False,
-            )
+            r = self._urlopen(self._host_pool, self._prefix + quoted, stream, redirect=False, assert_same_host=False)
         except urllib3.exceptions.ClosedPoolError:  # dropped by the manager (redirects to other hosts)
             self._host_pool = self._pool.connection_from_url(self._template.url)  # type: ignore[arg-type]
             return self._get(rel, stream)
@@ -380,15 +370,22 @@ class BinaryCache:
             return r
         r.drain_conn()
         r.release_conn()
-        return self._pool.urlopen(
+        return self._urlopen(self._pool, self._template.url + quoted, stream, redirect=True)  # type: ignore[operator]
+
+    def _urlopen(
+        self, pool: urllib3.HTTPConnectionPool | urllib3.PoolManager, url: str, stream: bool, **how: Any
+    ) -> urllib3.BaseHTTPResponse:
+        """One GET through ``pool`` (the host's connection pool or the manager) with this cache's
+        headers, retry policy and timeouts."""
+        return pool.urlopen(
             "GET",
-            self._template.url + quoted,  # type: ignore[operator]
+            url,
             headers=self._headers,
             retries=self._retry,
             timeout=self._timeout,
             preload_content=not stream,
             decode_content=True,
-            redirect=True,
+            **how,
         )
 
     def _file_path(self, rel: str) -> str:
