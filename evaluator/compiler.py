@@ -634,6 +634,7 @@ class Compiler:
             return _call_two(fn, args[0], args[1], pos)
         nargs = len(args)
         last = nargs - 1
+        on_error = _call_error_hook(pos)
 
         def call(env):
             f = fn(env)
@@ -668,10 +669,7 @@ class Compiler:
                         f = apply_function(f, mk(env))
                 return f
             except NixError as e:
-                if e.pos is None:
-                    e.pos = pos
-                if TraceSettings.enabled:
-                    _call_traces(e, f, pos)
+                on_error(e, f)
                 raise
             finally:
                 CALL_DEPTH[0] = depth
@@ -826,6 +824,7 @@ def _let_own(body: Code, makers: list[Maker]) -> Code:
 def _call_two(fn: Code, mk0: Maker, mk1: Maker, pos: Pos | None) -> Code:
     """``f a b``: the general call spelled out for two arguments (the most frequent
     curried call), with plain lambdas applied directly."""
+    on_error = _call_error_hook(pos)
 
     def call(env):
         f = fn(env)
@@ -847,7 +846,6 @@ def _call_two(fn: Code, mk0: Maker, mk1: Maker, pos: Pos | None) -> Code:
                     if inner.formal_names is None:
                         return inner.body([env1, mk1(env)])
                     return inner.apply(env1, mk1(env))
-                lc = f.code
                 f = lc.body([f.env, mk0(env)]) if lc.formal_names is None else lc.apply(f.env, mk0(env))
             else:
                 f = apply_function(f, mk0(env))
@@ -856,10 +854,7 @@ def _call_two(fn: Code, mk0: Maker, mk1: Maker, pos: Pos | None) -> Code:
                 return lc.body([f.env, mk1(env)]) if lc.formal_names is None else lc.apply(f.env, mk1(env))
             return apply_function(f, mk1(env))
         except NixError as e:
-            if e.pos is None:
-                e.pos = pos
-            if TraceSettings.enabled:
-                _call_traces(e, f, pos)
+            on_error(e, f)
             raise
         finally:
             CALL_DEPTH[0] = depth

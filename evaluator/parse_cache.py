@@ -125,6 +125,11 @@ def preload(source: Source, base_dir: str, keep: bool = True) -> None:
             _MEMORY.pop(oldest, None)
 
 
+def kept_parses() -> int:
+    """How many parses ``preload`` holds in memory (``pydock server status`` shows it)."""
+    return len(_MEMORY)
+
+
 def parse_cached(source: Source, base_dir: str, settings: EvalSettings | None = None) -> A.Node:
     """``parser.parse``, answered from the on-disk cache when the same parse was done before."""
     if source.origin != "file" or not _lints_off(settings):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["main", "ROUTED_COMMANDS", "socket_dir", "server_names", "process_context", "PROTOCOL"]
+__all__ = ["main", "ROUTED_COMMANDS", "socket_dir", "server_names", "process_context", "PROTOCOL", "frame", "send_with_fds"]
 
 #: Commands that go through the server.  ``build``, ``push`` and the store commands stay
 #: in-process: they use namespaces, long-held locks and terminal progress, where a process
@@ -194,7 +194,6 @@ def _stream_params(stream: object) -> tuple | None:
 
 def _request(cwd_known: bool, extra: list[tuple[int, bool]]) -> bytes:
     import _signal
-    import marshal
     import resource
 
     limits = []
@@ -231,8 +230,25 @@ def _request(cwd_known: bool, extra: list[tuple[int, bool]]) -> bytes:
         "context": process_context(),
         "extra_fds": extra,
     }
-    body = marshal.dumps(request)
+    return frame(request)
+
+
+def frame(message: dict) -> bytes:
+    """A request on the socket: its length (8 bytes, little-endian), then ``marshal`` of it."""
+    import marshal
+
+    body = marshal.dumps(message)
     return len(body).to_bytes(8, "little") + body
+
+
+def send_with_fds(sock, data: bytes, fds: tuple[int, ...]) -> None:  # noqa: ANN001 - a socket
+    """Send ``data`` with ``fds`` attached (``SCM_RIGHTS``) to its first part."""
+    import _socket
+
+    rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
+    sent = sock.sendmsg([data[:65536]], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
+    if sent < len(data):
+        sock.sendall(data[sent:])
 
 
 def _via_server() -> None:
@@ -262,14 +278,9 @@ def _via_server() -> None:
             return
         cwd_fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            data = _request(True, extra)
-            fds = (0, 1, 2, cwd_fd, *(fd for fd, _inheritable in extra))
-            rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
-            sent = sock.sendmsg([data[:65536]], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
+            send_with_fds(sock, _request(True, extra), (0, 1, 2, cwd_fd, *(fd for fd, _inheritable in extra)))
         finally:
             os.close(cwd_fd)
-        if sent < len(data):
-            sock.sendall(data[sent:])
         first = _recv_exact(sock, 1)
     except Exception:  # noqa: BLE001 - nothing has happened yet: run in-process
         sock.close()

@@ -112,24 +112,21 @@ def _pretouch() -> None:
     are writes); parsing a tiny Nix text and a command line now (both discarded, nothing
     global changes) takes most of those copies off the request's path.
     """
-    from pydock import cli
-    from pydock.evaluator.errors import Source
-    from pydock.evaluator.parser import parse
-
-    parse(Source("«string»", 'let a = { b = "x${y}"; }; in a.b + 1', "string"), "/")
-    ctx = cli.main.make_context("pydock", ["eval", "-E", "1"])
-    command = cli.main.get_command(ctx, "eval")
-    assert command is not None
-    command.make_context("eval", ["-E", "1"], parent=ctx)
+    _parse_samples('let a = { b = "x${y}"; }; in a.b + 1', (["eval", "-E", "1"],))
 
 
 def _warm_first_use() -> None:
+    _parse_samples(_SAMPLE_NIX, _SAMPLE_ARGS)
+
+
+def _parse_samples(nix_text: str, command_lines: tuple[list[str], ...]) -> None:
+    """Parse ``nix_text`` and each command line (never evaluated or run; the results are dropped)."""
     from pydock import cli
     from pydock.evaluator.errors import Source
     from pydock.evaluator.parser import parse
 
-    parse(Source("«string»", _SAMPLE_NIX, "string"), "/")
-    for argv in _SAMPLE_ARGS:
+    parse(Source("«string»", nix_text, "string"), "/")
+    for argv in command_lines:
         ctx = cli.main.make_context("pydock", list(argv))
         command = cli.main.get_command(ctx, argv[0])
         assert command is not None
@@ -463,21 +460,15 @@ class _Server:
 
     def _hand_to_spare(self, conn, request: dict, fds: list[int]) -> int | None:  # noqa: ANN001 - a socket
         """Give the request to the spare child (its pid), or None when there is no usable spare."""
-        import marshal
-        import socket
+        from pydock.launcher import frame, send_with_fds
 
         self._fork_spare()
         if self.spare is None:
             return None
         pid, channel = self.spare
         self.spare = None
-        body = marshal.dumps(request)
-        data = len(body).to_bytes(8, "little") + body
-        rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (conn.fileno(), *fds))
         try:
-            sent = channel.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, rights)])
-            if sent < len(data):
-                channel.sendall(data[sent:])
+            send_with_fds(channel, frame(request), (conn.fileno(), *fds))
         except OSError:
             channel.close()
             return None
@@ -492,7 +483,7 @@ class _Server:
         info = {"pid": os.getpid(), "key": f"{self.family}-{self.key}", "children": len(self.children),
                 "served": self.served, "reaped": self.reaped, "refused": self.refused,
                 "last_maxrss_kib": self.last_usage[0], "last_cpu_s": self.last_usage[1],
-                "stopping": self.stopping, "last_refusal": None, "parses_kept": len(parse_cache._MEMORY)}
+                "stopping": self.stopping, "last_refusal": None, "parses_kept": parse_cache.kept_parses()}
         try:
             with open(self.refusal_note) as f:
                 info["last_refusal"] = f.read().strip()
@@ -551,11 +542,12 @@ def request_op(path: str, op: str) -> dict:
     import marshal
     import socket
 
-    body = marshal.dumps({"op": op})
+    from pydock.launcher import frame
+
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(5.0)
         s.connect(path)
-        s.sendall(len(body).to_bytes(8, "little") + body)
+        s.sendall(frame({"op": op}))
         data = b""
         while chunk := s.recv(65536):
             data += chunk
