@@ -28,7 +28,9 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["main", "ROUTED_COMMANDS", "socket_dir", "server_names", "process_context", "PROTOCOL", "frame", "send_with_fds"]
+__all__ = [
+    "main", "ROUTED_COMMANDS", "socket_dir", "server_names", "process_context", "PROTOCOL", "frame", "send_with_fds",
+]
 
 #: Commands that go through the server.  ``build``, ``push`` and the store commands stay
 #: in-process: they use namespaces, long-held locks and terminal progress, where a process
