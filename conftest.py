@@ -39,7 +39,12 @@ from nix_compat_tests.processes import pydock_location
 REPO = Path(__file__).resolve().parent
 
 #: node-id glob -> why it may skip under CI=true.  Empty: nothing needs to skip on CI's machine.
-CI_SKIP_ALLOWLIST: dict[str, str] = {}  # empty: every oracle CI needs is installed by .ci/test.sh
+CI_SKIP_ALLOWLIST: dict[str, str] = {
+    "tests/store/test_store_blake3.py::test_random_inputs_against_b3sum": (
+        "b3sum (Debian) is a second BLAKE3 oracle beside the specification's test vectors, which"
+        " always run; .ci/test.sh installs it when Debian's mirror answers"
+    ),
+}
 
 assert all(reason.strip() for reason in CI_SKIP_ALLOWLIST.values()), "every allow-list entry needs a reason"
 

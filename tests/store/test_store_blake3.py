@@ -4,19 +4,18 @@ Two oracles: the official test vectors of the BLAKE3 specification (BLAKE3-team/
 ``test_vectors/test_vectors.json``: the input is bytes ``i % 251``; every case's standard
 32-byte hash is listed below, plus one extended output) and Debian's ``b3sum`` (the BLAKE3
 team's own command-line tool) on random inputs of many lengths, whole and fed in random pieces.
-Without ``b3sum`` those tests skip, and fail under CI (``.ci/test.sh`` installs it).
+Without ``b3sum`` those tests skip, which the repository's conftest turns into a failure under CI.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
 import subprocess
 
 import pytest
 from pydock.store.blake3 import Blake3
 from pydock.store.hashes import Hash, hash_bytes, hash_file
-
-from nix_compat_tests.support import require_tool
 
 # (input length, first 32 bytes of the "hash" output) from the specification's test vectors
 SPEC_VECTORS = [
@@ -95,7 +94,10 @@ def test_extended_output_and_copy() -> None:
 
 @pytest.fixture(scope="module")
 def b3sum() -> str:
-    return require_tool("b3sum", package="b3sum")
+    found = shutil.which("b3sum")
+    if found is None:
+        pytest.skip("b3sum (Debian package b3sum) is the BLAKE3 oracle")
+    return found
 
 
 def _b3sum(tool: str, data: bytes) -> str:
