@@ -38,7 +38,7 @@ from nix_compat_tests.processes import pydock_location
 
 REPO = Path(__file__).resolve().parent
 
-#: node-id glob -> why it may skip under CI=true.  Empty: nothing needs to skip on CI's machine.
+#: node-id glob -> why it may skip under CI=true.  Keep it short: each entry is an oracle CI cannot get.
 CI_SKIP_ALLOWLIST: dict[str, str] = {
     "tests/store/test_store_blake3.py::test_random_inputs_against_b3sum": (
         "b3sum (Debian) is a second BLAKE3 oracle beside the specification's test vectors, which"
