@@ -15,11 +15,14 @@ Both tools get pydock's prelude as ``<nixpkgs>`` (``-I nixpkgs=…``), print the
 of pydock (steady state: bytecode and parsed-file caches written, as after any first use);
 the best wall time of the rounds counts, the peak RSS is ``bench.measure``'s (GNU time's).
 
-pydock runs as users run it, through the ``pydock`` script: the first run starts the warm
-evaluation server (``pydock/server.py``) and later runs are answered by it.  The bench gives
-the server a private ``XDG_RUNTIME_DIR``, waits until it is up, and stops it at the end.  Rows
-say which mode ran: ``[server]`` rows count only if the server answered every timed run (its
-request count is checked), and their RSS and CPU are the larger of the client's and the
+pydock runs as users run it, through the ``pydock`` command (``bin/pydock``): the first run
+starts the warm evaluation server (``pydock/server.py``) and leaves the hint of the quick
+start (``pydock/fast_start.py``); later runs are answered by the server from an interpreter
+started without ``site``.  The bench gives the server a private ``XDG_RUNTIME_DIR``, waits
+until it is up, and stops it at the end.  Rows say which mode ran: ``[server]`` rows count
+only if the server answered every timed run from the quick start (its request counts are
+checked; ``[server, full start]`` if the runs came from the full program instead), and their
+RSS and CPU are the larger of the client's and the
 server child's (the server reports the child's ``wait4`` usage).  The typical cases also get
 an ``[in-process]`` row (``PYDOCK_SERVER=0``, the cost without the server), for reference.
 
@@ -111,21 +114,23 @@ class _WarmServer:
             time.sleep(0.05)
         self.up = self._status() is not None
 
-    def run(self, cmd: list[str], digest: bool = False) -> tuple[Measured, bool]:
-        """Run ``cmd`` with the server on; (measurement with the child's RSS and CPU, answered by the server)."""
+    def run(self, cmd: list[str], digest: bool = False) -> tuple[Measured, bool, bool]:
+        """Run ``cmd`` with the server on: (measurement with the child's RSS and CPU, answered by the
+        server, sent by the quick start of ``bin/pydock``, i.e. from an interpreter without ``site``)."""
         before = self._status() if self.up else None
         m = run_child(cmd, env=self.env, digest=digest)
         if before is None:
-            return m, False
+            return m, False, False
         deadline = time.monotonic() + 30
         after = self._status()
         while after is not None and after["reaped"] < before["served"] + 1 and time.monotonic() < deadline:
             time.sleep(0.002)
             after = self._status()
         if after is None or after["served"] != before["served"] + 1 or after["refused"] != before["refused"]:
-            return m, False
+            return m, False, False
         rss = max(m.rss_mb, after["last_maxrss_kib"] / 1024)
-        return Measured(m.wall, rss, m.nbytes, m.sha256, m.stdout_tail, m.cpu + after["last_cpu_s"]), True
+        quick = after["served_quick"] == before["served_quick"] + 1
+        return Measured(m.wall, rss, m.nbytes, m.sha256, m.stdout_tail, m.cpu + after["last_cpu_s"]), True, quick
 
     def stop(self) -> None:
         subprocess.run([*self.pydock, "server", "stop"], env=self.env, capture_output=True, timeout=120)
@@ -184,19 +189,19 @@ def run(quick: bool) -> list[dict]:
             nix_cmd = [nix, "--eval", "-I", f"nixpkgs={PRELUDE}", *args]
             rounds = rounds_heavy if heavy else rounds_typical
             run_child(py_cmd, env=in_process_env)  # warm-up: bytecode and parsed-file caches, page cache
-            server.run(py_cmd)  # warm-up of the server's child path
+            server.run(py_cmd)  # warm-up of the server's child path (and the quick start's hint)
             served_runs: list[Measured] = []
             local_runs: list[Measured] = []
             nix_runs: list[Measured] = []
-            all_served = server.up
+            all_served = all_quick = server.up
             for _ in range(rounds):
-                m, answered = server.run(py_cmd, digest=True)
+                m, answered, quick = server.run(py_cmd, digest=True)
                 served_runs.append(m)
-                all_served = all_served and answered
+                all_served, all_quick = all_served and answered, all_quick and quick
                 if not heavy:
                     local_runs.append(run_child(py_cmd, env=in_process_env, digest=True))
                 nix_runs.append(run_child(nix_cmd, env=env, digest=True))
-            mode = "server" if all_served else "in-process: the server did not answer"
+            mode = "server" if all_quick else "server, full start" if all_served else "in-process: no server answered"
             results.append(_row(case, mode, served_runs, nix_runs, target, heavy, all_served))
             if local_runs:
                 results.append(_row(case, "in-process", local_runs, nix_runs, REFERENCE, heavy, True,

@@ -43,6 +43,9 @@ PROTOCOL = 1
 #: Descriptors besides stdin/stdout/stderr a request can carry (the kernel allows 253 per message).
 MAX_EXTRA_FDS = 200
 
+#: What ``bin/pydock`` passes as ``PYDOCK_HINT`` when the server refused its quick start's request.
+REFUSED_HINT = "-"
+
 #: Signals the client passes on to the child while it waits (Ctrl-Z is handled apart).
 FORWARDED_SIGNALS = (1, 2, 3, 10, 12, 15)  # HUP INT QUIT USR1 USR2 TERM
 
@@ -50,13 +53,31 @@ _SIGTSTP, _SIGCONT, _SIGSTOP = 20, 18, 19
 
 
 def main() -> int | None:
-    """What the ``pydock`` console script runs."""
+    """What the ``pydock-python`` console script runs (directly, or from the ``pydock`` script)."""
+    prog, hint = _from_start_script()
+    if prog:
+        sys.argv[0] = prog
     argv = sys.argv
-    if len(argv) > 1 and argv[1] in ROUTED_COMMANDS and os.environ.get("PYDOCK_SERVER", "1") != "0":
-        _via_server()  # returns only when the command should run here
+    refused = hint == REFUSED_HINT  # the quick start's request was refused: the server is not asked again
+    if len(argv) > 1 and argv[1] in ROUTED_COMMANDS and os.environ.get("PYDOCK_SERVER", "1") != "0" and not refused:
+        _via_server(sys.path[1:], repr(sys.flags), start=True, hint=hint)  # returns if it should run here
     from pydock.cli import main as cli_main
 
     return cli_main()
+
+
+def _from_start_script() -> tuple[str, str]:
+    """The name ``bin/pydock`` was called by and its hint file, taken out of the environment.
+
+    The script passes them as ``PYDOCK_PROG`` and ``PYDOCK_HINT``; they are removed before
+    anything reads the environment, so the command (and Nix code reading it) never sees them.
+    """
+    found = []
+    for name in ("PYDOCK_PROG", "PYDOCK_HINT"):
+        value = os.environ.pop(name, "")
+        os.environb.pop(name.encode(), None)  # a separate copy, which the request sends
+        found.append(value)
+    return found[0], found[1]
 
 
 # ---------------------------------------------------------------------------------- naming
@@ -121,7 +142,7 @@ def _code_stamp(parts: list[str]) -> None:
                     stack.append(e.path)
 
 
-def server_names(path_entries: list[str]) -> tuple[str, str]:
+def server_names(path_entries: list[str], flags: str | None = None) -> tuple[str, str]:
     """(family, key): the socket is ``FAMILY-KEY.sock`` in :func:`socket_dir`.
 
     Together they cover everything a server fixes when it starts.  The family: this
@@ -130,12 +151,15 @@ def server_names(path_entries: list[str]) -> tuple[str, str]:
     of the search path's folders, which change when packages are installed).  A client only
     talks to a server of its own family and key, so an edited checkout or a changed
     environment never meets a stale server; a new server stops the others of its family,
-    which run code that is gone.
+    which run code that is gone.  ``path_entries`` and ``flags`` (``repr(sys.flags)``) are
+    this process' own unless it started without ``site`` (``pydock/fast_start.py``), which
+    passes those of the full start it stands in for.
     """
     import zlib
 
+    flags = repr(sys.flags) if flags is None else flags
     interpreter = [str(PROTOCOL), sys.executable, os.path.dirname(os.path.abspath(__file__)), sys.version,
-                   repr(sys.flags), repr(sys.warnoptions), repr(sorted(sys._xoptions.items())),
+                   flags, repr(sys.warnoptions), repr(sorted(sys._xoptions.items())),
                    sys.getfilesystemencoding(), sys.getfilesystemencodeerrors(), os.environ.get("PYTHONHASHSEED", "")]
     code: list[str] = []
     for entry in path_entries:
@@ -231,6 +255,7 @@ def _request(cwd_known: bool, extra: list[tuple[int, bool]]) -> bytes:
         "streams": streams,
         "context": process_context(),
         "extra_fds": extra,
+        "quick": bool(sys.flags.no_site),  # counted by the server: did the quick start work?
     }
     return frame(request)
 
@@ -253,31 +278,46 @@ def send_with_fds(sock, data: bytes, fds: tuple[int, ...]) -> None:  # noqa: ANN
         sock.sendall(data[sent:])
 
 
-def _via_server() -> None:
-    """Run the command in a server child and exit as it did; return to run it in-process."""
+def _via_server(path_entries: list[str], flags: str, start: bool, hint: str = "") -> bool:
+    """Run the command in a server child and exit as it did; return to run it in-process.
+
+    True when the server refused the command (it would refuse it again: run it here).
+
+    ``path_entries`` and ``flags`` name the server (:func:`server_names`).  ``start``: when no
+    server answers, start one for the next run (not from a start without ``site``, whose
+    interpreter flags a server must not inherit).  ``hint``: the file ``bin/pydock`` looks
+    for; it is (re)written for the next quick start (:func:`_leave_hint`).
+    """
     try:
         import _socket
     except ImportError:
-        return
+        return False
     try:
         extra = _inherited_descriptors()  # before this function opens any of its own
         if extra is None:
-            return
+            return False
         directory = socket_dir()
-        family, key = server_names(sys.path[1:])
+        family, key = server_names(path_entries, flags)
         if directory is None:
-            _start_server(family, key)
-            return
+            if start:
+                _start_server(family, key)
+                directory = socket_dir()
+            if directory is not None and hint:
+                _leave_hint(directory, hint)
+            return False
+        if hint:
+            _leave_hint(directory, hint)
         path = f"{directory}/{family}-{key}.sock"
         sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
     except Exception:  # noqa: BLE001 - anything odd: run in-process
-        return
+        return False
     try:
         try:
             sock.connect(path)
         except (FileNotFoundError, ConnectionRefusedError):
-            _start_server(family, key)
-            return
+            if start:
+                _start_server(family, key)
+            return False
         cwd_fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             send_with_fds(sock, _request(True, extra), (0, 1, 2, cwd_fd, *(fd for fd, _inheritable in extra)))
@@ -286,11 +326,54 @@ def _via_server() -> None:
         first = _recv_exact(sock, 1)
     except Exception:  # noqa: BLE001 - nothing has happened yet: run in-process
         sock.close()
-        return
+        return False
     if first != b"P":  # refused (or the server went away before starting the child)
         sock.close()
-        return
+        return first == b"R"
     _wait_for_child(sock)
+
+
+def _leave_hint(directory: str, hint: str) -> None:
+    """Tell ``bin/pydock`` where this pydock lives, so its next ``eval`` can start without ``site``.
+
+    The hint holds the folder that contains the ``pydock`` package and what the server's
+    name depends on that only a start with ``site`` knows (``sys.path``, ``sys.flags``).  It
+    is written only into the private socket folder, under the name the script chose, and
+    replaced atomically; a stale hint only costs the quick start (the names then differ and
+    the script runs this full start again, which rewrites it).
+    """
+    import marshal
+
+    if os.path.dirname(hint) != directory or not _is_hint_name(os.path.basename(hint)):
+        return
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    data = marshal.dumps({"root": root, "path": sys.path[1:], "flags": repr(sys.flags)})
+    try:
+        with open(hint, "rb") as f:
+            if f.read() == data:
+                return
+    except OSError:
+        pass
+    temporary = f"{hint}.{os.getpid()}"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        os.rename(temporary, hint)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+
+
+def _is_hint_name(name: str) -> bool:
+    """``start-XXXXXXXX.hint`` (eight hex digits), the only names ``bin/pydock`` uses."""
+    digits = name[6:-5]
+    return (name.startswith("start-") and name.endswith(".hint") and len(digits) == 8
+            and all(c in "0123456789abcdef" for c in digits))  # fmt: skip
 
 
 def _inherited_descriptors() -> list[tuple[int, bool]] | None:

@@ -176,6 +176,7 @@ class _Server:
         self.children: dict[int, object] = {}  # pid -> the client's connection
         self.by_fd: dict[int, int] = {}  # connection fd -> pid
         self.served = 0
+        self.served_quick = 0  # of those, from the quick start without site (pydock/fast_start.py)
         self.spare: tuple[int, object] | None = None  # (pid, channel) of the child forked ahead
         self.reaped = 0
         self.refused = 0
@@ -418,6 +419,7 @@ class _Server:
         for fd in fds:
             os.close(fd)
         self.served += 1
+        self.served_quick += bool(request.get("quick"))
         conn.setblocking(False)
         self.children[pid] = conn
         self.by_fd[conn.fileno()] = pid
@@ -481,7 +483,8 @@ class _Server:
         from pydock.evaluator import parse_cache
 
         info = {"pid": os.getpid(), "key": f"{self.family}-{self.key}", "children": len(self.children),
-                "served": self.served, "reaped": self.reaped, "refused": self.refused,
+                "served": self.served, "served_quick": self.served_quick, "reaped": self.reaped,
+                "refused": self.refused,
                 "last_maxrss_kib": self.last_usage[0], "last_cpu_s": self.last_usage[1],
                 "stopping": self.stopping, "last_refusal": None, "parses_kept": parse_cache.kept_parses()}
         try:

@@ -44,7 +44,8 @@ def status() -> None:
             info = request_op(path, "status")
         except OSError:
             continue
-        line = f"{info['key']}  pid {info['pid']}  served {info['served']}  running {info['children']}"
+        line = f"{info['key']}  pid {info['pid']}  served {info['served']} ({info.get('served_quick', 0)} quick)"
+        line += f"  running {info['children']}"
         if info.get("last_refusal"):
             line += f"  last refusal: {info['last_refusal']}"
         click.echo(line)

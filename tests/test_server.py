@@ -71,6 +71,10 @@ class Servers:
     def served(self) -> int:
         return sum(s["served"] for s in self.status())
 
+    def served_quick(self) -> int:
+        """Requests that came from ``bin/pydock``'s quick start (an interpreter without ``site``)."""
+        return sum(s["served_quick"] for s in self.status())
+
     def wait_up(self, exclude_key: str | None = None) -> dict:
         """Start the server (a first run does) and wait until it answers."""
         deadline = time.monotonic() + WAIT
@@ -91,7 +95,7 @@ class Servers:
 @contextlib.contextmanager
 def _private_servers() -> Iterator[Servers]:
     text = SCRIPT.read_text() if SCRIPT.exists() else ""
-    assert "pydock.launcher" in text, f"{SCRIPT} is not pydock.launcher's script: reinstall (pip install -e {REPO})"
+    assert text == (REPO / "bin" / "pydock").read_text(), f"{SCRIPT} is not this checkout's: pip install -e {REPO}"
     runtime = tempfile.mkdtemp(prefix="pds-", dir="/tmp")  # short: a socket path has at most 107 bytes
     os.chmod(runtime, 0o700)
     s = Servers(runtime)
@@ -119,11 +123,16 @@ def warm() -> Iterator[Servers]:
         yield s
 
 
-def same_both_ways(s: Servers, args: list[str], **kw: object) -> Ran:
-    """Run through the server and in-process; both must agree, and the server must have answered."""
-    before = s.served()
+def same_both_ways(s: Servers, args: list[str], quick: bool = True, **kw: object) -> Ran:
+    """Run through the server and in-process; both must agree, and the server must have answered.
+
+    ``quick``: the request came from the quick start (``bin/pydock`` without ``site``), which
+    every request does once the hint for its environment exists; else from the full program.
+    """
+    before, before_quick = s.served(), s.served_quick()
     via = s.run(args, server=True, **kw)  # type: ignore[arg-type]
     assert s.served() == before + 1, "the command did not go through the server"
+    assert s.served_quick() == before_quick + int(quick), "quick start" if quick else "full start"
     local = s.run(args, server=False, **kw)  # type: ignore[arg-type]
     assert via == local
     return via
@@ -188,7 +197,8 @@ def test_environment_of_each_request(warm: Servers) -> None:
         expr = 'builtins.getEnv "PYDOCK_TEST_VALUE"'
         r = same_both_ways(warm, ["eval", "-E", expr], env={"PYDOCK_TEST_VALUE": value})
         assert r.stdout == f'"{value}"\n'
-    r = same_both_ways(warm, ["eval", "-E", "~/x"], env={"HOME": "/home/somebody"})
+    # $HOME shapes Python's module path, so the quick start's hint for it is not there yet
+    r = same_both_ways(warm, ["eval", "-E", "~/x"], env={"HOME": "/home/somebody"}, quick=False)
     assert r.stdout == "/home/somebody/x\n"
 
 
@@ -365,7 +375,7 @@ def test_an_edited_source_file_means_a_new_server(servers: Servers, tmp_path: Pa
     while any(s["key"] == old["key"] for s in servers.status()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [s["key"] for s in servers.status()] == [new["key"]]
-    assert same_both_ways(servers, ["eval", "-E", "1+1"]).stdout == "2\n"
+    assert same_both_ways(servers, ["eval", "-E", "1+1"], quick=False).stdout == "2\n"  # `python -c`: no quick start
 
 
 def test_no_usable_socket_directory_runs_in_process(servers: Servers, tmp_path: Path) -> None:
@@ -387,6 +397,7 @@ def test_no_usable_socket_directory_runs_in_process(servers: Servers, tmp_path: 
     other_group = os.getgid() + 1
     r = servers.run(["eval", "-E", "1+1"], server=True, preexec=lambda: os.setgid(other_group))
     assert r == Ran(0, "2\n", "")
+    # asked once (by the quick start; the full program it then starts does not ask again)
     assert servers.served() == before + 1 and "last_refusal" in servers.status()[0]
     assert servers.status()[0]["last_refusal"]
 
@@ -400,3 +411,67 @@ def test_server_off_starts_nothing(servers: Servers) -> None:
 def test_status_lists_the_server(warm: Servers) -> None:
     p = subprocess.run([str(SCRIPT), "server", "status"], env=warm.env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "pid " in p.stdout and "served " in p.stdout
+
+
+# ---------------------------------------------------------------------------------- the quick start (bin/pydock)
+
+
+def _hint(s: Servers) -> Path:
+    found = sorted(Path(s.sockets).glob("start-*.hint"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_full_start_leaves_a_hint_the_quick_start_uses(servers: Servers) -> None:
+    import marshal
+
+    servers.wait_up()  # the first run finds no hint: the full program runs it and writes one
+    hint = _hint(servers)
+    assert hint.stat().st_mode & 0o777 == 0o600
+    content = marshal.loads(hint.read_bytes())
+    assert content["root"] == str(REPO)  # the folder holding the `pydock` package (an editable install)
+    assert f"{REPO}/pydock/launcher.py" == os.path.join(content["root"], "pydock", "launcher.py")
+    for _ in range(2):
+        same_both_ways(servers, ["eval", "-E", "1+1"], quick=True)
+    same_both_ways(servers, ["instantiate", "-E", 'derivation { name = "q"; system = "x"; builder = "/b"; }'])
+
+
+@pytest.mark.parametrize("damage", ["garbage", "no pydock there", "wrong shape", "another module path"])
+def test_a_bad_hint_costs_only_the_quick_start(servers: Servers, tmp_path: Path, damage: str) -> None:
+    """Whatever the hint says, the command runs as before; the full start then rewrites the hint."""
+    import marshal
+
+    servers.wait_up()
+    hint = _hint(servers)
+    good = hint.read_bytes()
+    content = marshal.loads(good)
+    if damage == "garbage":
+        hint.write_bytes(b"\x00not marshal")
+    elif damage == "no pydock there":
+        hint.write_bytes(marshal.dumps({**content, "root": str(tmp_path)}))
+    elif damage == "wrong shape":
+        hint.write_bytes(marshal.dumps({**content, "path": "not a list"}))
+    else:  # a module path the server was not started with: another server name, none answers
+        hint.write_bytes(marshal.dumps({**content, "path": [*content["path"], str(tmp_path)]}))
+    r = same_both_ways(servers, ["eval", "-E", "1+1"], quick=False)  # the full program asked the server
+    assert r == Ran(0, "2\n", "")
+    assert hint.read_bytes() == good
+    same_both_ways(servers, ["eval", "-E", "1+1"], quick=True)
+
+
+def test_the_quick_start_leaves_no_trace_in_the_command(warm: Servers, tmp_path: Path) -> None:
+    """Its variables are gone before the command runs and the program's name stays `pydock`."""
+    for name in ("PYDOCK_PROG", "PYDOCK_HINT"):
+        for quick in (True, False):  # False: the full program, started by the script as `pydock-python`
+            env = {} if quick else {"HOME": str(tmp_path / name)}  # $HOME shapes the module path: no hint yet
+            r = same_both_ways(warm, ["eval", "-E", f'builtins.getEnv "{name}"'], quick=quick, env=env)
+            assert r.stdout == '""\n', (name, quick)
+    r = same_both_ways(warm, ["eval", "--no-such-flag"], env={"HOME": str(tmp_path / "usage")}, quick=False)
+    assert r.returncode == 2 and "Usage: pydock eval" in r.stderr
+    for args in (["--no-such-flag"], ["server", "--no-such-flag"]):  # not routed: the script runs pydock-python
+        r = warm.run(args, server=True)
+        assert r.returncode == 2 and "Usage: pydock " in r.stderr and "pydock-python" not in r.stderr, r
+    bin_dir = SCRIPT.parent  # called by a relative name, from the folder of the scripts
+    p = subprocess.run(["./pydock", "eval", "--no-such-flag"], cwd=bin_dir, env=warm.env, capture_output=True,
+                       text=True, timeout=300)  # fmt: skip
+    assert p.returncode == 2 and "Usage: pydock eval" in p.stderr
