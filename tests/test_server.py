@@ -471,6 +471,12 @@ def test_the_quick_start_leaves_no_trace_in_the_command(warm: Servers, tmp_path:
     for args in (["--no-such-flag"], ["server", "--no-such-flag"]):  # not routed: the script runs pydock-python
         r = warm.run(args, server=True)
         assert r.returncode == 2 and "Usage: pydock " in r.stderr and "pydock-python" not in r.stderr, r
+    (tmp_path / "links").mkdir()  # called through a link elsewhere (as pipx installs commands)
+    (tmp_path / "links" / "pydock").symlink_to(SCRIPT)
+    before = warm.served_quick()
+    p = subprocess.run([str(tmp_path / "links" / "pydock"), "eval", "--no-such-flag"], env=warm.env,
+                       capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert p.returncode == 2 and "Usage: pydock eval" in p.stderr and warm.served_quick() == before + 1
     bin_dir = SCRIPT.parent  # called by a relative name, from the folder of the scripts
     p = subprocess.run(["./pydock", "eval", "--no-such-flag"], cwd=bin_dir, env=warm.env, capture_output=True,
                        text=True, timeout=300)  # fmt: skip
