@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from pydock.cli_options import store_option
 from pydock.error_report import errors_reported
 
 __all__ = ["prefetch_docker"]
@@ -34,7 +35,7 @@ def nix_attrs(values: dict[str, str]) -> str:
 @click.option("--tls-verify", type=click.BOOL, default=True, show_default=True, help="Verify the registry's TLS.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a Nix attribute set.")
 @click.option("--quiet", is_flag=True, help="Print only the result.")
-@click.option("--store", "store_root", metavar="DIR", help="Store to add the archive to (default: $PYDOCK_STORE).")
+@store_option
 @click.option("--show-trace", is_flag=True, help="Show Python tracebacks on errors.")
 def prefetch_docker(
     image: str,
@@ -65,9 +66,9 @@ def prefetch_docker(
 
     with errors_reported(show_trace):
         from pydock.builders.images.prefetch import prefetch_image
-        from pydock.store.local import LocalStore
+        from pydock.store.local import LocalStore, store_root_of
 
-        store = LocalStore(store_root)
+        store = LocalStore(store_root_of(store_root))  # DIR or Nix's local?root=DIR, as `pydock build`
         result = prefetch_image(
             store, image, tag_or_digest, image_digest, os_, arch, variant, final_image_name, final_image_tag,
             tls_verify, log=say,

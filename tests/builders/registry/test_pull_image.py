@@ -101,8 +101,9 @@ def test_zstd_layers_are_decompressed(pushed, tmp_path):
 
 def test_prefetch_resolves_a_tag_and_prints_nix(pushed):
     proc = pydock("prefetch-docker", "--tls-verify=false", f"{pushed.registry.host}/example/hello:v1",
-                  "--store", str(pushed.work / "prefetch-tag"))  # fmt: skip
+                  "--store", f"local?root={pushed.work / 'prefetch-tag'}")  # fmt: skip (Nix's spelling, as build takes)
     assert proc.returncode == 0, proc.stderr
+    assert list((pushed.work / "prefetch-tag" / "nix" / "store").glob("*-docker-image-*hello-v1.tar"))
     assert f'imageDigest = "{pushed.digests["example/hello"]}";' in proc.stdout
     assert 'finalImageTag = "v1";' in proc.stdout and re.search(r'hash = "sha256-[A-Za-z0-9+/]{43}=";', proc.stdout)
 
