@@ -311,6 +311,7 @@ def _via_server(path_entries: list[str], flags: str, start: bool, hint: str = ""
         sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
     except Exception:  # noqa: BLE001 - anything odd: run in-process
         return False
+    early: _EarlySignals | None = None
     try:
         try:
             sock.connect(path)
@@ -320,17 +321,62 @@ def _via_server(path_entries: list[str], flags: str, start: bool, hint: str = ""
             return False
         cwd_fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            send_with_fds(sock, _request(True, extra), (0, 1, 2, cwd_fd, *(fd for fd, _inheritable in extra)))
+            request = _request(True, extra)
+            early = _EarlySignals()  # from here on the child may start (and print) before "P" arrives
+            send_with_fds(sock, request, (0, 1, 2, cwd_fd, *(fd for fd, _inheritable in extra)))
         finally:
             os.close(cwd_fd)
         first = _recv_exact(sock, 1)
     except Exception:  # noqa: BLE001 - nothing has happened yet: run in-process
         sock.close()
+        if early is not None:
+            early.give_back()
         return False
+    assert early is not None
     if first != b"P":  # refused (or the server went away before starting the child)
         sock.close()
+        early.give_back()
         return first == b"R"
-    _wait_for_child(sock)
+    _wait_for_child(sock, early.pending)
+
+
+class _EarlySignals:
+    """Signals that arrive between sending the request and the child's "P".
+
+    The child may already run (and print) by then, so a signal is kept and passed on once
+    the child is known to run (:func:`_wait_for_child`), or given back to this process when
+    the command runs here after all.  The same signal twice before "P" (a second Ctrl-C at
+    a server that does not answer) ends the wait: this process then dies of it.
+    """
+
+    def __init__(self) -> None:
+        import _signal
+
+        self.pending: list[int] = []
+        self.previous = {}
+        for sig in (*FORWARDED_SIGNALS, _SIGTSTP):
+            handler = _signal.getsignal(sig)
+            if handler != _signal.SIG_IGN:
+                self.previous[sig] = handler
+                _signal.signal(sig, self._keep)
+
+    def _keep(self, sig: int, _frame: object) -> None:
+        if sig in self.pending and sig != _SIGTSTP:
+            import _signal
+
+            _signal.signal(sig, _signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+            os._exit(128 + sig)
+        self.pending.append(sig)
+
+    def give_back(self) -> None:
+        """Restore the handlers and deliver what was kept (the command runs in this process)."""
+        import _signal
+
+        for sig, handler in self.previous.items():
+            _signal.signal(sig, handler)
+        for sig in self.pending:
+            os.kill(os.getpid(), sig)
 
 
 def _leave_hint(directory: str, hint: str) -> None:
@@ -404,8 +450,9 @@ def _recv_exact(sock, n: int) -> bytes:  # noqa: ANN001 - a _socket.socket
     return buf
 
 
-def _wait_for_child(sock) -> None:  # noqa: ANN001 - a _socket.socket
-    """The child runs the command; forward signals, then exit with its status.  Never returns."""
+def _wait_for_child(sock, early: list[int]) -> None:  # noqa: ANN001 - a _socket.socket
+    """The child runs the command; forward signals (first those in ``early``, which arrived
+    before it was known to run), then exit with its status.  Never returns."""
     import _signal
 
     def forward(sig: int, _frame: object) -> None:
@@ -427,6 +474,8 @@ def _wait_for_child(sock) -> None:  # noqa: ANN001 - a _socket.socket
     if _signal.getsignal(_SIGTSTP) != _signal.SIG_IGN:
         _signal.signal(_SIGTSTP, stop)
     _signal.signal(_SIGCONT, lambda _s, _f: forward(_SIGCONT, None))
+    for sig in early:
+        (stop if sig == _SIGTSTP else forward)(sig, None)
     try:
         reply = _recv_exact(sock, 5)
     except OSError:
