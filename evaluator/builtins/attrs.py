@@ -6,6 +6,7 @@ from ..errors import NO_POS, NixError
 from ..values import (
     Attrs,
     CStr,
+    Thunk,
     call2_packed,
     force,
     force_attrs,
@@ -17,6 +18,8 @@ from ..values import (
     set_position,
 )
 from .registry import primop
+
+_new_object = object.__new__
 
 
 def _name(v) -> str:
@@ -111,7 +114,23 @@ def zipAttrsWith(f, xs):
             if e.pos is None:
                 e.pos = NO_POS
             raise
+        if not seen:  # the first set: one list per name, without a lookup each
+            seen = {k: [v] for k, v in attrs.items()}
+            continue
         for k, v in attrs.items():
-            seen.setdefault(k, []).append(v)
-    names = sorted(seen)
-    return dict(zip(names, lazy_apply(call2_packed, [(f, k, seen[k]) for k in names]), strict=True))
+            vs = seen.get(k)
+            if vs is None:
+                seen[k] = [v]
+            else:
+                vs.append(v)
+    # the thunks of `f name values` made in place (``lazy_apply`` spelled out: this runs
+    # once per name of every set that ``recursiveUpdate`` merges)
+    out = {}
+    new = _new_object
+    for k in sorted(seen):
+        t = new(Thunk)
+        t.code = call2_packed
+        t.env = (f, k, seen[k])
+        t.val = None
+        out[k] = t
+    return out

@@ -78,13 +78,24 @@ rec {
   recursiveUpdateUntil = pred: lhs: rhs:
     let
       go = path: sets: zipAttrsWith (n: values:
-        let here = path ++ [ n ]; in
-        if length values == 1 || pred here (elemAt values 1) (head values) then head values
-        else go here values
+        if length values == 1 then head values
+        else
+          let here = path ++ [ n ]; in
+          if pred here (elemAt values 1) (head values) then head values else go here values
       ) sets;
     in
     go [ ] [ rhs lhs ];
-  recursiveUpdate = recursiveUpdateUntil (_: l: r: !(isAttrs l && isAttrs r));
+  # `recursiveUpdateUntil` with the stop condition "not sets on both sides" written in
+  # place (no path, no predicate call): the same values, forced in the same order.
+  recursiveUpdate = lhs: rhs:
+    let
+      go = sets: zipAttrsWith (n: values:
+        if length values == 1 then head values
+        else if isAttrs (elemAt values 1) && isAttrs (head values) then go values
+        else head values
+      ) sets;
+    in
+    go [ rhs lhs ];
 
   # Whether every attribute of `pattern` is in `set` with an equal value (sets compared recursively).
   matchAttrs = pattern: set:
