@@ -27,12 +27,12 @@ def _name(v) -> str:
     return str(s) if type(s) is CStr else s
 
 
-@primop("__attrNames")
+@primop("__attrNames", forces_arg=True)
 def attrNames(s):
     return sorted(force_attrs(s))
 
 
-@primop("__attrValues")
+@primop("__attrValues", forces_arg=True)
 def attrValues(s):
     s = force_attrs(s)
     return [s[k] for k in sorted(s)]

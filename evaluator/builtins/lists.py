@@ -64,7 +64,7 @@ def elemAt(xs, n):
     return v
 
 
-@primop("__head")
+@primop("__head", forces_arg=True)
 def head(xs):
     xs = force_list(xs)
     if not xs:
@@ -75,7 +75,7 @@ def head(xs):
     return v
 
 
-@primop("__tail")
+@primop("__tail", forces_arg=True)
 def tail(xs):
     xs = force_list(xs)
     if not xs:
@@ -83,7 +83,7 @@ def tail(xs):
     return xs[1:]
 
 
-@primop("__length")
+@primop("__length", forces_arg=True)
 def length(xs):
     return len(force_list(xs))
 
