@@ -14,7 +14,6 @@ from ..values import (
     force_list,
     force_string,
     force_string_no_ctx,
-    lazy_apply,
     set_position,
 )
 from .registry import primop
@@ -98,7 +97,14 @@ def catAttrs(name, xs):
 def mapAttrs(f, s):
     s = force_attrs(s)
     f = force(f)
-    out = Attrs(zip(s, lazy_apply(call2_packed, [(f, k, v) for k, v in s.items()]), strict=True))  # thunks of `f k v`
+    out = Attrs()
+    new = _new_object
+    for k, v in s.items():  # the thunks of `f k v` (``lazy_apply`` spelled out, one loop)
+        t = new(Thunk)
+        t.code = call2_packed
+        t.env = (f, k, v)
+        t.val = None
+        out[k] = t
     out.pos = getattr(s, "pos", None)
     return out
 
