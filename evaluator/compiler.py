@@ -547,11 +547,14 @@ class Compiler:
                         return default(env)
                     raise _missing_attr(name, v, pos, index)
                 if type(r) is Thunk:
-                    try:
-                        r = r.force()
-                    except NixError as e:
-                        _set_pos(e, _attr_def_pos(v, name, pos))
-                        raise
+                    if r.code is None:  # evaluated: read without a call
+                        r = r.val
+                    else:
+                        try:
+                            r = r.force()
+                        except NixError as e:
+                            _set_pos(e, _attr_def_pos(v, name, pos))
+                            raise
                 v = r
             return v
 

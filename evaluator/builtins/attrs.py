@@ -121,7 +121,8 @@ def zipAttrsWith(f, xs):
                 e.pos = NO_POS
             raise
         if not seen:  # the first set: one list per name, without a lookup each
-            seen = {k: [v] for k, v in attrs.items()}
+            for k, v in attrs.items():
+                seen[k] = [v]
             continue
         for k, v in attrs.items():
             vs = seen.get(k)
