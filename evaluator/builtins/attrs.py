@@ -113,13 +113,16 @@ def mapAttrs(f, s):
 def zipAttrsWith(f, xs):
     f = force_function(f)
     seen: dict[str, list] = {}
-    for x in force_list(xs):
-        try:
-            attrs = force_attrs(x)
-        except NixError as e:  # Nix 2.8 forces the elements without a position
-            if e.pos is None:
-                e.pos = NO_POS
-            raise
+    for x in xs if type(xs) is list else force_list(xs):
+        if isinstance(x, dict):  # a set already: no call
+            attrs = x
+        else:
+            try:
+                attrs = force_attrs(x)
+            except NixError as e:  # Nix 2.8 forces the elements without a position
+                if e.pos is None:
+                    e.pos = NO_POS
+                raise
         if not seen:  # the first set: one list per name, without a lookup each
             for k, v in attrs.items():
                 seen[k] = [v]
