@@ -547,11 +547,14 @@ class Compiler:
                         return default(env)
                     raise _missing_attr(name, v, pos, index)
                 if type(r) is Thunk:
-                    try:
-                        r = r.force()
-                    except NixError as e:
-                        _set_pos(e, _attr_def_pos(v, name, pos))
-                        raise
+                    if r.code is None:  # evaluated: read without a call
+                        r = r.val
+                    else:
+                        try:
+                            r = r.force()
+                        except NixError as e:
+                            _set_pos(e, _attr_def_pos(v, name, pos))
+                            raise
                 v = r
             return v
 
@@ -1272,7 +1275,7 @@ def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None, state:
 
     def interp(env):
         out = []
-        ctx: set[str] = set()
+        ctx: set[str] | None = None  # made for the first part that is not a plain string
         for ppos, code in parts:
             if type(code) is str:  # a literal piece
                 out.append(code)
@@ -1281,6 +1284,8 @@ def _interpolation(parts: list[tuple[Pos | None, Code]], pos: Pos | None, state:
             if type(v) is str:
                 out.append(v)
                 continue
+            if ctx is None:
+                ctx = set()
             try:
                 out.append(coerce_to_string(v, ctx, False, state))
             except NixError as e:

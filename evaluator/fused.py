@@ -144,8 +144,9 @@ def _if_binary(family: str, tag: str, op: str, lk: str, rk: str) -> str:
 def _call1(fk: str, ak: str) -> str:
     body = _load("f", fk, "f0", "fi")
     a = _lazy(ak, "a0", "ai")
+    make_thunk = []
     if ak == "thunk":  # made without Thunk.__init__'s Python frame: the most frequent allocation
-        body += ["a = new_object(Thunk)", "a.code = a0", "a.env = env", "a.val = None"]
+        make_thunk = ["a = new_object(Thunk)", "a.code = a0", "a.env = env", "a.val = None"]
         a = "a"
     body += [
         "depth = CALL_DEPTH[0]  # one level of max-call-depth for the application",
@@ -156,12 +157,21 @@ def _call1(fk: str, ak: str) -> str:
         "CALL_DEPTH[0] = depth + 1",
         "try:",
         "    if type(f) is Lambda:",
+        *["        " + line for line in make_thunk],
         "        lc = f.code",
         "        if lc.formal_names is None:",
         f"            return lc.body([f.env, {a}])",
         f"        return lc.apply(f.env, {a})",
         "    if type(f) is PrimOp and f.arity == 1:",
+    ]
+    if make_thunk:
+        # a builtin that forces its argument before anything else gets it evaluated: the
+        # thunk would be forced at once and dropped (the same work, errors and positions)
+        body += ["        if f.forces_arg:", "            return f.fn(a0(env))"]
+    body += [
+        *["        " + line for line in make_thunk],
         f"        return f.fn({a})",
+        *["    " + line for line in make_thunk],
         f"    return apply_function(f, {a})",
         "except NixError as e:",
         "    on_error(e, f)",

@@ -14377,10 +14377,6 @@ def make_call1_const_slot3(on_error, f0, fi, a0, ai):
 def make_call1_const_thunk(on_error, f0, fi, a0, ai):
     def fused(env):
         f = f0
-        a = new_object(Thunk)
-        a.code = a0
-        a.env = env
-        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -14389,12 +14385,26 @@ def make_call1_const_thunk(on_error, f0, fi, a0, ai):
         CALL_DEPTH[0] = depth + 1
         try:
             if type(f) is Lambda:
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 lc = f.code
                 if lc.formal_names is None:
                     return lc.body([f.env, a])
                 return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
+                if f.forces_arg:
+                    return f.fn(a0(env))
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 return f.fn(a)
+            a = new_object(Thunk)
+            a.code = a0
+            a.env = env
+            a.val = None
             return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
@@ -14555,10 +14565,6 @@ def make_call1_var0_thunk(on_error, f0, fi, a0, ai):
         f = env[fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
-        a = new_object(Thunk)
-        a.code = a0
-        a.env = env
-        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -14567,12 +14573,26 @@ def make_call1_var0_thunk(on_error, f0, fi, a0, ai):
         CALL_DEPTH[0] = depth + 1
         try:
             if type(f) is Lambda:
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 lc = f.code
                 if lc.formal_names is None:
                     return lc.body([f.env, a])
                 return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
+                if f.forces_arg:
+                    return f.fn(a0(env))
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 return f.fn(a)
+            a = new_object(Thunk)
+            a.code = a0
+            a.env = env
+            a.val = None
             return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
@@ -14733,10 +14753,6 @@ def make_call1_var1_thunk(on_error, f0, fi, a0, ai):
         f = env[0][fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
-        a = new_object(Thunk)
-        a.code = a0
-        a.env = env
-        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -14745,12 +14761,26 @@ def make_call1_var1_thunk(on_error, f0, fi, a0, ai):
         CALL_DEPTH[0] = depth + 1
         try:
             if type(f) is Lambda:
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 lc = f.code
                 if lc.formal_names is None:
                     return lc.body([f.env, a])
                 return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
+                if f.forces_arg:
+                    return f.fn(a0(env))
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 return f.fn(a)
+            a = new_object(Thunk)
+            a.code = a0
+            a.env = env
+            a.val = None
             return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
@@ -14911,10 +14941,6 @@ def make_call1_var2_thunk(on_error, f0, fi, a0, ai):
         f = env[0][0][fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
-        a = new_object(Thunk)
-        a.code = a0
-        a.env = env
-        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -14923,12 +14949,26 @@ def make_call1_var2_thunk(on_error, f0, fi, a0, ai):
         CALL_DEPTH[0] = depth + 1
         try:
             if type(f) is Lambda:
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 lc = f.code
                 if lc.formal_names is None:
                     return lc.body([f.env, a])
                 return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
+                if f.forces_arg:
+                    return f.fn(a0(env))
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 return f.fn(a)
+            a = new_object(Thunk)
+            a.code = a0
+            a.env = env
+            a.val = None
             return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
@@ -15089,10 +15129,6 @@ def make_call1_var3_thunk(on_error, f0, fi, a0, ai):
         f = env[0][0][0][fi]
         if type(f) is Thunk:
             f = f.val if f.code is None else f0(f)
-        a = new_object(Thunk)
-        a.code = a0
-        a.env = env
-        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -15101,12 +15137,26 @@ def make_call1_var3_thunk(on_error, f0, fi, a0, ai):
         CALL_DEPTH[0] = depth + 1
         try:
             if type(f) is Lambda:
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 lc = f.code
                 if lc.formal_names is None:
                     return lc.body([f.env, a])
                 return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
+                if f.forces_arg:
+                    return f.fn(a0(env))
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 return f.fn(a)
+            a = new_object(Thunk)
+            a.code = a0
+            a.env = env
+            a.val = None
             return apply_function(f, a)
         except NixError as e:
             on_error(e, f)
@@ -15255,10 +15305,6 @@ def make_call1_code_slot3(on_error, f0, fi, a0, ai):
 def make_call1_code_thunk(on_error, f0, fi, a0, ai):
     def fused(env):
         f = f0(env)
-        a = new_object(Thunk)
-        a.code = a0
-        a.env = env
-        a.val = None
         depth = CALL_DEPTH[0]  # one level of max-call-depth for the application
         if depth > CALL_DEPTH[1]:
             e = NixError(STACK_OVERFLOW)
@@ -15267,12 +15313,26 @@ def make_call1_code_thunk(on_error, f0, fi, a0, ai):
         CALL_DEPTH[0] = depth + 1
         try:
             if type(f) is Lambda:
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 lc = f.code
                 if lc.formal_names is None:
                     return lc.body([f.env, a])
                 return lc.apply(f.env, a)
             if type(f) is PrimOp and f.arity == 1:
+                if f.forces_arg:
+                    return f.fn(a0(env))
+                a = new_object(Thunk)
+                a.code = a0
+                a.env = env
+                a.val = None
                 return f.fn(a)
+            a = new_object(Thunk)
+            a.code = a0
+            a.env = env
+            a.val = None
             return apply_function(f, a)
         except NixError as e:
             on_error(e, f)

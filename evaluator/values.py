@@ -201,12 +201,14 @@ class PrimOp:
     value in WHNF; builtins force what they need, which keeps them as lazy as Nix's.
     """
 
-    __slots__ = ("name", "arity", "fn")
+    __slots__ = ("name", "arity", "fn", "forces_arg")
 
     def __init__(self, name: str, arity: int, fn: Callable[..., Any]) -> None:
         self.name = name
         self.arity = arity
         self.fn = fn
+        # registered with ``@primop(forces_arg=True)``: a call may pass the argument evaluated
+        self.forces_arg = getattr(fn, "forces_arg", False)
 
     def call(self, arg: Any) -> Any:
         if self.arity == 1:

@@ -6,6 +6,7 @@ from ..errors import NO_POS, NixError
 from ..values import (
     Attrs,
     CStr,
+    Thunk,
     call2_packed,
     force,
     force_attrs,
@@ -13,10 +14,11 @@ from ..values import (
     force_list,
     force_string,
     force_string_no_ctx,
-    lazy_apply,
     set_position,
 )
 from .registry import primop
+
+_new_object = object.__new__
 
 
 def _name(v) -> str:
@@ -24,12 +26,12 @@ def _name(v) -> str:
     return str(s) if type(s) is CStr else s
 
 
-@primop("__attrNames")
+@primop("__attrNames", forces_arg=True)
 def attrNames(s):
     return sorted(force_attrs(s))
 
 
-@primop("__attrValues")
+@primop("__attrValues", forces_arg=True)
 def attrValues(s):
     s = force_attrs(s)
     return [s[k] for k in sorted(s)]
@@ -95,7 +97,14 @@ def catAttrs(name, xs):
 def mapAttrs(f, s):
     s = force_attrs(s)
     f = force(f)
-    out = Attrs(zip(s, lazy_apply(call2_packed, [(f, k, v) for k, v in s.items()]), strict=True))  # thunks of `f k v`
+    out = Attrs()
+    new = _new_object
+    for k, v in s.items():  # the thunks of `f k v` (``lazy_apply`` spelled out, one loop)
+        t = new(Thunk)
+        t.code = call2_packed
+        t.env = (f, k, v)
+        t.val = None
+        out[k] = t
     out.pos = getattr(s, "pos", None)
     return out
 
@@ -104,14 +113,34 @@ def mapAttrs(f, s):
 def zipAttrsWith(f, xs):
     f = force_function(f)
     seen: dict[str, list] = {}
-    for x in force_list(xs):
-        try:
-            attrs = force_attrs(x)
-        except NixError as e:  # Nix 2.8 forces the elements without a position
-            if e.pos is None:
-                e.pos = NO_POS
-            raise
+    for x in xs if type(xs) is list else force_list(xs):
+        if isinstance(x, dict):  # a set already: no call
+            attrs = x
+        else:
+            try:
+                attrs = force_attrs(x)
+            except NixError as e:  # Nix 2.8 forces the elements without a position
+                if e.pos is None:
+                    e.pos = NO_POS
+                raise
+        if not seen:  # the first set: one list per name, without a lookup each
+            for k, v in attrs.items():
+                seen[k] = [v]
+            continue
         for k, v in attrs.items():
-            seen.setdefault(k, []).append(v)
-    names = sorted(seen)
-    return dict(zip(names, lazy_apply(call2_packed, [(f, k, seen[k]) for k in names]), strict=True))
+            vs = seen.get(k)
+            if vs is None:
+                seen[k] = [v]
+            else:
+                vs.append(v)
+    # the thunks of `f name values` made in place (``lazy_apply`` spelled out: this runs
+    # once per name of every set that ``recursiveUpdate`` merges)
+    out = {}
+    new = _new_object
+    for k in sorted(seen):
+        t = new(Thunk)
+        t.code = call2_packed
+        t.env = (f, k, seen[k])
+        t.val = None
+        out[k] = t
+    return out

@@ -36,55 +36,55 @@ from .registry import constant, primop
 # ------------------------------------------------------------------ types
 
 
-@primop("__typeOf")
+@primop("__typeOf", forces_arg=True)
 def typeOf(v):
     return type_name(force(v))
 
 
-@primop("isNull")
+@primop("isNull", forces_arg=True)
 def isNull(v):
     return force(v) is None
 
 
-@primop("__isFunction")
+@primop("__isFunction", forces_arg=True)
 def isFunction(v):
     return type(force(v)) in FUNCTION_TYPES
 
 
-@primop("__isInt")
+@primop("__isInt", forces_arg=True)
 def isInt(v):
     return type(force(v)) is int
 
 
-@primop("__isFloat")
+@primop("__isFloat", forces_arg=True)
 def isFloat(v):
     return type(force(v)) is float
 
 
-@primop("__isString")
+@primop("__isString", forces_arg=True)
 def isString(v):
     t = type(force(v))
     return t is str or t is CStr
 
 
-@primop("__isBool")
+@primop("__isBool", forces_arg=True)
 def isBool(v):
     return type(force(v)) is bool
 
 
-@primop("__isPath")
+@primop("__isPath", forces_arg=True)
 def isPath(v):
     return type(force(v)) is NixPath
 
 
-@primop("__isAttrs")
+@primop("__isAttrs", forces_arg=True)
 def isAttrs(v):
     if type(v) is Thunk:  # force() inline: the type tests are among the most called builtins
         v = v.val if v.code is None else v.force()
     return isinstance(v, dict)
 
 
-@primop("__isList")
+@primop("__isList", forces_arg=True)
 def isList(v):
     if type(v) is Thunk:
         v = v.val if v.code is None else v.force()

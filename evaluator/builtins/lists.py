@@ -54,8 +54,10 @@ def elem(x, xs):
 
 @primop("__elemAt")
 def elemAt(xs, n):
-    xs = force_list(xs)
-    n = force_int(n)
+    if type(xs) is not list:  # a list already (a variable's value): no call
+        xs = force_list(xs)
+    if type(n) is not int:
+        n = force_int(n)
     if n < 0 or n >= len(xs):
         raise NixError(f"list index {n} is out of bounds")
     v = xs[n]
@@ -64,9 +66,10 @@ def elemAt(xs, n):
     return v
 
 
-@primop("__head")
+@primop("__head", forces_arg=True)
 def head(xs):
-    xs = force_list(xs)
+    if type(xs) is not list:
+        xs = force_list(xs)
     if not xs:
         raise NixError("list index 0 is out of bounds")
     v = xs[0]
@@ -75,17 +78,18 @@ def head(xs):
     return v
 
 
-@primop("__tail")
+@primop("__tail", forces_arg=True)
 def tail(xs):
-    xs = force_list(xs)
+    if type(xs) is not list:
+        xs = force_list(xs)
     if not xs:
         raise NixError("'tail' called on an empty list")
     return xs[1:]
 
 
-@primop("__length")
+@primop("__length", forces_arg=True)
 def length(xs):
-    return len(force_list(xs))
+    return len(xs if type(xs) is list else force_list(xs))
 
 
 @primop("__foldl'")

@@ -30,19 +30,30 @@ NEEDS_STATE: set[str] = set()
 
 
 def primop(
-    name: str, arity: int | None = None, feature: str | None = None, needs_state: bool = False
+    name: str,
+    arity: int | None = None,
+    feature: str | None = None,
+    needs_state: bool = False,
+    forces_arg: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn`` as the builtin ``name`` (arity defaults to its parameter count).
 
     With ``feature``, the builtin exists only when that experimental feature is enabled
     (Nix leaves such builtins out of ``builtins`` otherwise). With ``needs_state``, ``fn``
     takes the ``EvalState`` as an extra first parameter, which does not count in the arity.
+    ``forces_arg`` (one-argument builtins only) promises that ``fn`` forces its argument
+    before doing anything else and keeps nothing of it but the value: a call site may then
+    pass the argument evaluated instead of a thunk it would force at once (``fused.py``).
     """
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         n = arity if arity is not None else fn.__code__.co_argcount - (1 if needs_state else 0)
         if name in PRIMOPS:
             raise RuntimeError(f"builtin {name} registered twice")
+        if forces_arg:
+            if n != 1:
+                raise RuntimeError(f"builtin {name}: forces_arg is for one-argument builtins")
+            fn.forces_arg = True  # type: ignore[attr-defined]  # read by PrimOp (also through a bound method)
         PRIMOPS[name] = (n, fn)
         if feature is not None:
             FEATURE_OF[name] = feature

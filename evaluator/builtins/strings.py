@@ -26,7 +26,7 @@ from ..values import (
 from .registry import primop
 
 
-@primop("__stringLength", needs_state=True)
+@primop("__stringLength", needs_state=True, forces_arg=True)
 def stringLength(st, s):
     text = coerce_to_string(s, set(), False, st)
     return len(text) if text.isascii() else len(encode(text))

@@ -170,6 +170,34 @@ CASES: list[tuple[str, str]] = [
         "recursiveUpdateUntil",
         'lib.recursiveUpdateUntil (path: l: r: path == [ "b" "d" ]) nested { b.d.x = 1; b.q = 0; }',
     ),
+    # values stay lazy and are fresh thunks (so `==` on a function-valued attribute is false), and
+    # each side is forced (traced) in nixpkgs' order
+    (
+        "recursiveUpdate-lazy",
+        'let r = lib.recursiveUpdate { a = throw "l"; b.c = throw "c"; g = 1; } { a = 2; b.d = 3; h = throw "h"; };'
+        " in [ r.a r.b.d r.g (builtins.attrNames r) (builtins.attrNames r.b) ]",
+    ),
+    (
+        "recursiveUpdate-fresh-values",
+        "let f = x: x; s = { inherit f; g = { inherit f; }; }; in"
+        " [ (lib.recursiveUpdate s { } == s) (lib.recursiveUpdate { } s == s)"
+        " ([ (lib.recursiveUpdate s { g.i = 1; }).g.f ] == [ s.g.f ]) ]",
+    ),
+    (
+        "recursiveUpdate-trace-order",
+        'lib.recursiveUpdate (builtins.trace "lhs" { a = builtins.trace "lhs.a" { x = 1; }; b = 1; })'
+        ' (builtins.trace "rhs" { a = builtins.trace "rhs.a" { y = 2; }; b = { z = 3; }; c = 4; })',
+    ),
+    (
+        "recursiveUpdate-non-sets-inside",
+        "lib.recursiveUpdate { a = { b = 1; }; c = 1; d = [ 1 ]; e = { }; }"
+        " { a = 2; c = { x = 1; }; d = [ 2 ]; e.f = null; }",
+    ),
+    (
+        "recursiveUpdateUntil-paths",
+        'lib.recursiveUpdateUntil (path: l: r: builtins.trace (builtins.concatStringsSep "." path) (path == [ "b" ]))'
+        " { a.x.y = 1; b.c = 1; k = 1; } { a.x.z = 2; b.d = 2; }",
+    ),
     ("zipAttrsWith", "lib.zipAttrsWith (n: vs: vs) [ { a = 1; } { a = 2; b = 3; } ]"),
     ("zipAttrs", "lib.zipAttrs [ { a = 1; } { a = 2; } ]"),
     ("foldAttrs", "lib.foldAttrs (v: acc: [ v ] ++ acc) [ ] [ { a = 1; } { a = 2; b = 3; } ]"),
@@ -460,4 +488,9 @@ ERROR_CASES: list[tuple[str, str]] = [
     ("warn-needs-string", "lib.warn 1 2"),
     ("getAttrFromPath-missing", 'lib.getAttrFromPath [ "b" "zz" ] nested'),
     ("callPackageWith-missing-arg", "lib.callPackageWith { } ({ a }: a) { }"),
+    ("recursiveUpdate-lhs-not-set", "lib.recursiveUpdate 1 { a = 1; }"),
+    ("recursiveUpdate-rhs-not-set", "lib.recursiveUpdate { a = 1; } null"),
+    ("recursiveUpdate-both-throw", 'lib.recursiveUpdate (throw "lhs") (throw "rhs")'),
+    ("recursiveUpdate-inner-throw", '(lib.recursiveUpdate { a = throw "inner"; } { a.b = 1; }).a'),
+    ("recursiveUpdateUntil-into-non-set", "(lib.recursiveUpdateUntil (p: l: r: false) { a = 1; } { a = 2; }).a"),
 ]

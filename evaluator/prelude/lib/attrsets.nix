@@ -3,8 +3,14 @@
 { lib }:
 let
   inherit (builtins)
-    attrNames listToAttrs mapAttrs isAttrs length elemAt concatMap filter head tail
+    attrNames listToAttrs mapAttrs isAttrs length elemAt concatMap filter head tail zipAttrsWith
     ;
+  # recursiveUpdate's merge of one name's values ([ rhs ] or [ lhs ], or [ rhs lhs ]),
+  # made once rather than a new function at every level of every call
+  updateValues = n: values:
+    if length values == 1 then head values
+    else if isAttrs (elemAt values 1) && isAttrs (head values) then zipAttrsWith updateValues values
+    else head values;
 in
 rec {
   inherit (builtins)
@@ -78,13 +84,16 @@ rec {
   recursiveUpdateUntil = pred: lhs: rhs:
     let
       go = path: sets: zipAttrsWith (n: values:
-        let here = path ++ [ n ]; in
-        if length values == 1 || pred here (elemAt values 1) (head values) then head values
-        else go here values
+        if length values == 1 then head values
+        else
+          let here = path ++ [ n ]; in
+          if pred here (elemAt values 1) (head values) then head values else go here values
       ) sets;
     in
     go [ ] [ rhs lhs ];
-  recursiveUpdate = recursiveUpdateUntil (_: l: r: !(isAttrs l && isAttrs r));
+  # `recursiveUpdateUntil` with the stop condition "not sets on both sides" written in
+  # place (no path, no predicate call): the same values, forced in the same order.
+  recursiveUpdate = lhs: rhs: zipAttrsWith updateValues [ rhs lhs ];
 
   # Whether every attribute of `pattern` is in `set` with an equal value (sets compared recursively).
   matchAttrs = pattern: set:
