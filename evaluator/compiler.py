@@ -69,13 +69,20 @@ class Scope:
 
 
 class RootScope(Scope):
-    """The outermost scope: Nix's base environment of builtins (constants)."""
+    """The outermost scope: Nix's base environment of builtins (constants).
 
-    __slots__ = ("globals",)
+    ``per_run`` names the globals (and ``builtins`` attributes) whose values change from one
+    run to the next of code compiled once (``currentTime``, ``nixPath``: see ``EvalState``'s
+    warm template): code that captured one of them when compiling is marked by
+    ``Compiler.captured_per_run``.
+    """
 
-    def __init__(self, globals_: dict[str, Any]) -> None:
+    __slots__ = ("globals", "per_run")
+
+    def __init__(self, globals_: dict[str, Any], per_run: frozenset[str] = frozenset()) -> None:
         super().__init__({}, None)
         self.globals = globals_
+        self.per_run = per_run
 
 
 def _set_pos(e: NixError, pos: Pos | None) -> None:
@@ -174,6 +181,8 @@ class Compiler:
         # store, and a missing package's hint names its package index
         self.state = state
         self.package_index = getattr(state, "package_index", None)
+        # set when the code compiled since it was last cleared captured a per-run global's value
+        self.captured_per_run = False
 
     # ------------------------------------------------------------------ entry
     def compile(self, node: A.Node, scope: Scope | None = None) -> Code:
@@ -250,6 +259,8 @@ class Compiler:
         v = ref[1].get(name, _MISSING)
         if v is _MISSING or type(v) is Thunk:
             return (False, None)
+        if name in getattr(self.root, "per_run", ()):
+            self.captured_per_run = True
         return (True, v)
 
     def resolve(self, name: str, scope: Scope) -> tuple:
@@ -260,6 +271,8 @@ class Compiler:
         while s is not None:
             if isinstance(s, RootScope):
                 if name in s.globals:
+                    if name in s.per_run:
+                        self.captured_per_run = True
                     return (_Ref.GLOBAL, s.globals[name])
                 break
             if s.is_with:

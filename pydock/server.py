@@ -58,23 +58,32 @@ def _warm_up() -> None:
     from pydock.evaluator.errors import Source
     from pydock.evaluator.packages import resolve_index_path  # noqa: F401
     from pydock.evaluator.parser import build_parser
-    from pydock.evaluator.state import PRELUDE_DIR
+    from pydock.evaluator.state import PRELUDE_DIR, make_template
     from pydock.store import local, settings  # noqa: F401
 
     load_all()
     build_parser()
     cli.main.get_command(None, "instantiate")  # type: ignore[arg-type] - the lazy group imports it
     from pydock.evaluator import fused_shapes  # noqa: F401 - the generated fast paths
+    template = make_template()
     for folder, _dirs, files in os.walk(PRELUDE_DIR):
         for name in sorted(files):
             if name.endswith(".nix"):
                 path = os.path.join(folder, name)
                 with open(path, "rb") as f:
                     text = f.read().decode("utf-8", "surrogateescape")
-                parse_cache.preload(Source(path, text, "file"), folder)
-    parse_cache.preload(Source("//builtin/derivation.nix", DERIVATION_NIX, "file"), "/")
+                _compile(template, parse_cache.preload(Source(path, text, "file"), folder))
+    _compile(template, parse_cache.preload(Source("//builtin/derivation.nix", DERIVATION_NIX, "file"), "/"))
     _warm_first_use()
     parse_cache.parsed_files.clear()
+
+
+def _compile(template, node) -> None:  # noqa: ANN001 - an EvalState, a parse
+    """Compile a kept parse into the template state (never run), for the children to adopt."""
+    try:
+        template.compile_file(node)
+    except Exception:  # noqa: BLE001 - code that does not compile (undefined variable) fails in the child
+        pass
 
 
 # Parsed (never evaluated) at warm-up: the lexer's regular expressions and the parser's
@@ -179,6 +188,7 @@ class _Server:
         self.spare: tuple[int, object] | None = None  # (pid, channel) of the child forked ahead
         self.reaped = 0
         self.refused = 0
+        self.adopted = 0  # children whose evaluation adopted the compiled template (evaluator/state.py)
         self.last_usage = (0, 0.0)  # peak RSS (KiB) and CPU seconds of the last child (for bench/)
         self.stopping = False
 
@@ -316,29 +326,37 @@ class _Server:
             self._drop(conn, reply)
 
     def _learn(self, pid: int) -> None:
-        """Parse (never evaluate) the files the child ``pid`` parsed, for the next children."""
+        """Parse and compile (never evaluate) the files the child ``pid`` parsed, for the next children."""
         import marshal
 
-        from pydock.evaluator import parse_cache
+        from pydock.evaluator import parse_cache, state
         from pydock.evaluator.errors import Source
 
         path = f"{self.notes}.learn.{pid}"
         try:
             with open(path, "rb") as f:
-                files = marshal.loads(f.read())
+                files, adopted = marshal.loads(f.read())
             os.unlink(path)
-        except (OSError, ValueError, EOFError):
+        except (OSError, ValueError, EOFError, TypeError):
             return
+        self.adopted += bool(adopted)
+        template = state.template()
         for name, base_dir in files:
             try:
                 with open(name, "rb") as f:
                     data = f.read(_LEARN_MAX_BYTES + 1)
                 if len(data) <= _LEARN_MAX_BYTES:  # a huge file would hold up the next requests
-                    parse_cache.preload(Source(name, data.decode("utf-8", "surrogateescape"), "file"), base_dir,
-                                        keep=False)  # fmt: skip
+                    node = parse_cache.preload(Source(name, data.decode("utf-8", "surrogateescape"), "file"),
+                                               base_dir, keep=False)  # fmt: skip
+                    if template is not None:
+                        _compile(template, node)
             except Exception:  # noqa: BLE001 - a file that is gone or does not parse is simply not kept
                 continue
         parse_cache.parsed_files.clear()
+        if template is not None:  # the code of parses no longer kept would never be found again
+            kept = parse_cache.kept_node_ids()
+            for key in [key for key in template.compiled if key not in kept]:
+                del template.compiled[key]
 
     def _drop(self, conn, reply: bytes | None) -> None:  # noqa: ANN001 - a socket
         fd = conn.fileno()
@@ -479,11 +497,14 @@ class _Server:
         import marshal
 
         from pydock.evaluator import parse_cache
+        from pydock.evaluator.state import template as _template
 
+        template = _template()
         info = {"pid": os.getpid(), "key": f"{self.family}-{self.key}", "children": len(self.children),
                 "served": self.served, "reaped": self.reaped, "refused": self.refused,
                 "last_maxrss_kib": self.last_usage[0], "last_cpu_s": self.last_usage[1],
-                "stopping": self.stopping, "last_refusal": None, "parses_kept": parse_cache.kept_parses()}
+                "stopping": self.stopping, "last_refusal": None, "parses_kept": parse_cache.kept_parses(),
+                "compiled_kept": len(template.compiled) if template is not None else 0, "adopted": self.adopted}
         try:
             with open(self.refusal_note) as f:
                 info["last_refusal"] = f.read().strip()

@@ -70,16 +70,18 @@ def run_request(conn, request: dict, fds: list[int], notes: str, context: tuple 
 
 
 def _report_parsed(path: str) -> None:
-    """Tell the server which files this command parsed (it parses them too, for the next commands)."""
+    """Tell the server which files this command parsed (it parses and compiles them too, for the
+    next commands) and whether its evaluation adopted the server's compiled template."""
     import marshal
 
-    from pydock.evaluator import parse_cache
+    from pydock.evaluator import parse_cache, state
 
-    if not parse_cache.parsed_files:
+    adopted = state.adopted_template
+    if not parse_cache.parsed_files and not adopted:
         return
     try:
         with open(path + ".tmp", "wb") as f:
-            f.write(marshal.dumps(parse_cache.parsed_files[:64]))
+            f.write(marshal.dumps((parse_cache.parsed_files[:64], adopted)))
         os.replace(path + ".tmp", path)
     except (OSError, ValueError):
         pass
