@@ -2,9 +2,10 @@
 
 One process per user and pydock version (the socket's name carries the key, see
 ``launcher.server_names``) that has imported the CLI, the evaluator, the store and the
-builtins, built the parser and parsed the prelude, and then forks one child per command.
-It has no threads, so forking is safe; it never evaluates anything itself, so no child
-inherits state from an evaluation.
+builtins, built the parser, parsed the prelude and compiled it into a template evaluation
+state (which a child's evaluation adopts, ``evaluator/state.py``), and then forks one child
+per command.  It has no threads, so forking is safe; it never evaluates anything itself, so
+no child inherits state from an evaluation.
 
 A child (``pydock/server_child.py``) becomes the client's process in all that the command
 can see, runs the same click ``main`` as an in-process run and reports its status (``X``),
