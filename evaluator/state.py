@@ -160,14 +160,15 @@ class EvalState:
         """Become a run's state, keeping the code compiled so far (a warm template, below).
 
         The run's configuration must give the same base environment, since compiled code
-        holds the globals it read: the same builtins (experimental features, pure mode),
+        holds the globals it read: the same builtins (experimental features, pure mode) and
         the same constants but the per-run ones, which are replaced (the compiler kept no
-        code that captured them), and no package index (whose hints code captures).  False
-        (and this state is unusable) when it does not.  Only a state that has never
-        evaluated anything can be adopted, so no value outlives its run.
+        code that captured them).  False (and this state is unusable) when it does not.
+        Everything else compiled code uses of its state (store, search path, settings,
+        package index) it reads at run time.  Only a state that has never evaluated anything
+        can be adopted, so no value outlives its run.
         """
         derivation = self.globals["derivation"]
-        if package_index or self.file_cache or self.src_to_store or derivation.code is None:
+        if self.file_cache or self.src_to_store or derivation.code is None:
             return False
         self._configure(search_path, store_dir, system, store, package_index, settings)
         fresh = self._make_globals()

@@ -10,6 +10,7 @@ answered (its request count went up), so a silent fallback cannot make a case pa
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -402,6 +403,20 @@ def test_template_edited_file_and_a_compile_error(warm: Servers, tmp_path: Path)
                 assert r.returncode == 1 and "undefined variable 'w'" in r.stderr, r
             else:
                 assert r == Ran(0, out, ""), r
+
+
+def test_template_package_index_of_each_request(warm: Servers, tmp_path: Path) -> None:
+    index = tmp_path / "index.json"
+    out = "/nix/store/" + "a" * 32 + "-hello-2.12"
+    index.write_text(json.dumps({"hello": {"name": "hello-2.12", "pname": "hello", "version": "2.12",
+                                           "system": "x86_64-linux", "outputs": {"out": out}}}))  # fmt: skip
+    program = tmp_path / "pkg.nix"  # no <nixpkgs>: its code is kept by the server
+    program.write_text(f"{{ p }}: (import {PRELUDE} {{ }}).${{p}}.outPath\n")
+    for packages in ([], ["--packages", str(index)], [], ["--packages", str(index)]):
+        r = same_and_adopted(warm, ["eval", *packages, "--argstr", "p", "hello", str(program)])
+        assert r.returncode == (1 if not packages else 0) and (out in r.stdout) == bool(packages), r
+        r = same_and_adopted(warm, ["eval", *packages, "--argstr", "p", "redis", str(program)])
+        assert r.returncode == 1 and (str(index) in r.stderr) == bool(packages), r
 
 
 def test_template_not_adopted_with_other_builtins(warm: Servers) -> None:

@@ -9,6 +9,7 @@ evaluated anything or whose globals would differ, and an edited file is compiled
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -144,9 +145,28 @@ def test_a_run_with_other_globals_gets_a_new_state(kwargs: dict, tmp_path: Path)
     assert st.compiled == {}  # nothing of the template's
 
 
-def test_a_package_index_gets_a_new_state(tmp_path: Path) -> None:
-    t = _template()
-    assert not t.adopt(package_index=str(tmp_path / "index.json"))
+def _index(tmp_path: Path) -> Path:
+    """A one-package index in nix-env's JSON (what --packages reads)."""
+    index = tmp_path / "index.json"
+    out = "/nix/store/" + "a" * 32 + "-hello-2.12"
+    index.write_text(json.dumps({"hello": {"name": "hello-2.12", "pname": "hello", "version": "2.12",
+                                           "system": "x86_64-linux", "outputs": {"out": out}}}))  # fmt: skip
+    return index
+
+
+def test_the_package_index_is_the_runs(tmp_path: Path) -> None:
+    """Compiled code reads the run's package index (its hints name it) when an error needs it."""
+    prog = tmp_path / "missing.nix"
+    prog.write_text(f"{{ p }}: (import {PRELUDE_DIR} {{ }}).${{p}}\n")  # a select compiled in the template
+    t = _template(prog)
+    index = _index(tmp_path)
+    st = new_state(package_index=str(index))
+    assert st is t and st.package_index is not None
+    f = st.eval_file(str(prog))
+    assert print_value(force(call_function(f, {"p": "hello"}).get("outPath"))).endswith('-hello-2.12"')
+    with pytest.raises(NixError) as missing:
+        call_function(f, {"p": "redis"})
+    assert missing.value.hint is not None and str(index) in missing.value.hint
 
 
 def test_prelude_evaluates_the_same_from_the_template(tmp_path: Path) -> None:
