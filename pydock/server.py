@@ -41,6 +41,7 @@ _MAX_FDS = 256  # conn, stdio, cwd and launcher.MAX_EXTRA_FDS inherited descript
 
 def _warm_up() -> None:
     """Import and build what ``eval`` and ``instantiate`` need, without evaluating anything."""
+    import ctypes  # noqa: F401 - the spare children's prefault (server_prefault.py)
     import difflib  # noqa: F401 - click's and the evaluator's "did you mean" suggestions
 
     from pydock import cli, instantiate_cli  # noqa: F401 - imported to be warm in every child
@@ -464,6 +465,9 @@ class _Server:
 
                 context = process_context()  # while waiting, off the request's path
                 _pretouch()
+                from pydock.server_prefault import prefault, waiting, writable_ranges
+
+                prefault(writable_ranges(), waiting(theirs.fileno()))
                 fds: list[int] = []
                 try:
                     request = _read_request(theirs, fds)
