@@ -191,6 +191,7 @@ class _Server:
         self.reaped = 0
         self.refused = 0
         self.adopted = 0  # children whose evaluation adopted the compiled template (evaluator/state.py)
+        self.prefault_runs: list[tuple[int, int]] = []  # pages children wrote (server_prefault.py)
         self.last_usage = (0, 0.0)  # peak RSS (KiB) and CPU seconds of the last child (for bench/)
         self.stopping = False
 
@@ -328,7 +329,8 @@ class _Server:
             self._drop(conn, reply)
 
     def _learn(self, pid: int) -> None:
-        """Parse and compile (never evaluate) the files the child ``pid`` parsed, for the next children."""
+        """Parse and compile (never evaluate) the files the child ``pid`` parsed, for the next children;
+        note which pages it wrote, for the next spares to copy ahead (``server_prefault.py``)."""
         import marshal
 
         from pydock.evaluator import parse_cache, state
@@ -337,11 +339,15 @@ class _Server:
         path = f"{self.notes}.learn.{pid}"
         try:
             with open(path, "rb") as f:
-                files, adopted = marshal.loads(f.read())
+                files, adopted, written = marshal.loads(f.read())
             os.unlink(path)
         except (OSError, ValueError, EOFError, TypeError):
             return
         self.adopted += bool(adopted)
+        if written:
+            from pydock.server_prefault import merge
+
+            self.prefault_runs = merge(self.prefault_runs, written)
         template = state.template()
         for name, base_dir in files:
             try:
@@ -465,9 +471,12 @@ class _Server:
 
                 context = process_context()  # while waiting, off the request's path
                 _pretouch()
-                from pydock.server_prefault import prefault, waiting, writable_ranges
+                if os.environ.get("PYDOCK_SERVER_PREFAULT", "1") != "0":  # the server's environment
+                    from pydock import server_prefault
 
-                prefault(writable_ranges(), waiting(theirs.fileno()))
+                    if self.served < 4 or self.served % 16 == 15:  # this child's command reports what it wrote
+                        server_prefault.learning_ranges = server_prefault.writable_ranges()
+                    server_prefault.prefault(self.prefault_runs, server_prefault.waiting(theirs.fileno()))
                 fds: list[int] = []
                 try:
                     request = _read_request(theirs, fds)
@@ -509,7 +518,8 @@ class _Server:
                 "served": self.served, "reaped": self.reaped, "refused": self.refused,
                 "last_maxrss_kib": self.last_usage[0], "last_cpu_s": self.last_usage[1],
                 "stopping": self.stopping, "last_refusal": None, "parses_kept": parse_cache.kept_parses(),
-                "compiled_kept": len(template.compiled) if template is not None else 0, "adopted": self.adopted}
+                "compiled_kept": len(template.compiled) if template is not None else 0, "adopted": self.adopted,
+                "prefault_pages": sum(n for _, n in self.prefault_runs)}
         try:
             with open(self.refusal_note) as f:
                 info["last_refusal"] = f.read().strip()

@@ -323,6 +323,8 @@ def test_template_holds_the_compiled_prelude(warm: Servers, tmp_path: Path) -> N
     for _ in range(2):
         r = same_and_adopted(warm, ["eval", "-I", f"nixpkgs={PRELUDE}", example, "-A", "stream.drvPath"])
         assert r.returncode == 0 and r.stdout.endswith('-stream-hello.drv"\n'), r
+    # the first commands told the server which of its pages they wrote; its spares copy those ahead
+    assert _settled(warm)["prefault_pages"] > 100
     args = ["instantiate", "-I", f"nixpkgs={PRELUDE}", example, "-A", "stream"]
     via = warm.run([*args, "--store", str(tmp_path / "a")], server=True)
     local = warm.run([*args, "--store", str(tmp_path / "b")], server=False)
