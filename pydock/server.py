@@ -192,6 +192,7 @@ class _Server:
         self.refused = 0
         self.adopted = 0  # children whose evaluation adopted the compiled template (evaluator/state.py)
         self.prefault_runs: list[tuple[int, int]] = []  # pages children wrote (server_prefault.py)
+        self.learned_commands: dict[str, None] = {}  # command lines whose pages a child reported
         self.last_usage = (0, 0.0)  # peak RSS (KiB) and CPU seconds of the last child (for bench/)
         self.stopping = False
 
@@ -432,6 +433,7 @@ class _Server:
         if op != "run":
             self._control(conn, op)
             return
+        request["learn_pages"] = self._learn_pages(request)
         pid = self._hand_to_spare(conn, request, fds)
         if pid is None:
             pid = os.fork()
@@ -471,17 +473,19 @@ class _Server:
 
                 context = process_context()  # while waiting, off the request's path
                 _pretouch()
-                if os.environ.get("PYDOCK_SERVER_PREFAULT", "1") != "0":  # the server's environment
-                    from pydock import server_prefault
+                from pydock import server_prefault
 
-                    if self.served < 4 or self.served % 16 == 15:  # this child's command reports what it wrote
-                        server_prefault.learning_ranges = server_prefault.writable_ranges()
+                ranges = None
+                if os.environ.get("PYDOCK_SERVER_PREFAULT", "1") != "0":  # the server's environment
+                    ranges = server_prefault.writable_ranges()
                     server_prefault.prefault(self.prefault_runs, server_prefault.waiting(theirs.fileno()))
                 fds: list[int] = []
                 try:
                     request = _read_request(theirs, fds)
                 except Exception:  # noqa: BLE001 - the server went away or stopped: nothing to do
                     os._exit(0)
+                if request.get("learn_pages"):  # its command reports what it wrote
+                    server_prefault.learning_ranges = ranges
                 theirs.close()
                 conn = socket.socket(fileno=fds[0])
                 run_request(conn, request, fds[1:], self.notes, context)
@@ -489,6 +493,18 @@ class _Server:
                 os._exit(70)
         theirs.close()
         self.spare = (pid, ours)
+
+    def _learn_pages(self, request: dict) -> bool:
+        """Whether this request's child reports the pages it wrote: the first time its command
+        line is seen, and every sixteenth request (``server_prefault.py``)."""
+        key = repr(request.get("argv"))
+        if key in self.learned_commands and self.served % 16 != 15:
+            return False
+        self.learned_commands.pop(key, None)
+        self.learned_commands[key] = None
+        while len(self.learned_commands) > 256:
+            del self.learned_commands[next(iter(self.learned_commands))]
+        return True
 
     def _hand_to_spare(self, conn, request: dict, fds: list[int]) -> int | None:  # noqa: ANN001 - a socket
         """Give the request to the spare child (its pid), or None when there is no usable spare."""

@@ -7,8 +7,9 @@ Python writes to every object it touches: reference counts) costs a page fault a
 anyway, so it takes the copies then: ``MADV_POPULATE_WRITE`` (Linux 5.14) breaks the sharing
 of a range in one system call, without a fault per page (~2.5 µs a page).
 
-Which pages: those earlier commands wrote.  Now and then (see ``server.py``) a child reads
-its own ``/proc/self/pagemap`` after its command: the pages of the server's writable memory
+Which pages: those earlier commands wrote.  A child whose command line the server has not
+seen yet (and every sixteenth, see ``server.py``) reads its own ``/proc/self/pagemap`` after
+its command (~2 ms): the pages of the server's writable memory
 that are now its own (the "exclusively mapped" flag) are the ones it wrote; the server
 keeps their union and every spare copies those.  Copying all of the server's memory would
 cost ~20 ms of CPU per command for ~9,000 pages of which a command writes ~2,000.
