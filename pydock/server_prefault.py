@@ -40,9 +40,14 @@ learning_ranges: list[tuple[int, int]] | None = None
 
 
 def writable_ranges() -> list[tuple[int, int]]:
-    """(start, end) of this process' private writable mappings: heap, arenas, libraries' data."""
+    """(start, end) of this process' private writable mappings: heap, arenas, libraries' data
+    (none when ``/proc`` cannot tell: then nothing is copied ahead)."""
     out = []
-    with open("/proc/self/maps") as f:
+    try:
+        f = open("/proc/self/maps")  # noqa: SIM115 - closed below
+    except OSError:
+        return out
+    with f:
         for line in f:
             fields = line.split()
             perms = fields[1]
