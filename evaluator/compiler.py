@@ -69,13 +69,20 @@ class Scope:
 
 
 class RootScope(Scope):
-    """The outermost scope: Nix's base environment of builtins (constants)."""
+    """The outermost scope: Nix's base environment of builtins (constants).
 
-    __slots__ = ("globals",)
+    ``per_run`` names the globals (and ``builtins`` attributes) whose values change from one
+    run to the next of code compiled once (``currentTime``, ``nixPath``: see ``EvalState``'s
+    warm template): code that captured one of them when compiling is marked by
+    ``Compiler.captured_per_run``.
+    """
 
-    def __init__(self, globals_: dict[str, Any]) -> None:
+    __slots__ = ("globals", "per_run")
+
+    def __init__(self, globals_: dict[str, Any], per_run: frozenset[str] = frozenset()) -> None:
         super().__init__({}, None)
         self.globals = globals_
+        self.per_run = per_run
 
 
 def _set_pos(e: NixError, pos: Pos | None) -> None:
@@ -171,9 +178,10 @@ class Compiler:
     def __init__(self, root: Scope, state: PathCopier) -> None:
         self.root = root
         # the evaluation state this code runs in: interpolated paths are copied into its
-        # store, and a missing package's hint names its package index
+        # store, and a missing package's hint names its package index (both read at run time)
         self.state = state
-        self.package_index = getattr(state, "package_index", None)
+        # set when the code compiled since it was last cleared captured a per-run global's value
+        self.captured_per_run = False
 
     # ------------------------------------------------------------------ entry
     def compile(self, node: A.Node, scope: Scope | None = None) -> Code:
@@ -250,6 +258,8 @@ class Compiler:
         v = ref[1].get(name, _MISSING)
         if v is _MISSING or type(v) is Thunk:
             return (False, None)
+        if name in getattr(self.root, "per_run", ()):
+            self.captured_per_run = True
         return (True, v)
 
     def resolve(self, name: str, scope: Scope) -> tuple:
@@ -260,6 +270,8 @@ class Compiler:
         while s is not None:
             if isinstance(s, RootScope):
                 if name in s.globals:
+                    if name in s.per_run:
+                        self.captured_per_run = True
                     return (_Ref.GLOBAL, s.globals[name])
                 break
             if s.is_with:
@@ -310,7 +322,7 @@ class Compiler:
         if kind is _Ref.UNDEFINED:
             raise NixError(f"undefined variable '{name}'", pos)
         depths = ref[1]
-        index = self.package_index
+        state = self.state
 
         def with_lookup(env):
             for d in depths:
@@ -326,7 +338,7 @@ class Compiler:
                 if v is not _MISSING:
                     return v.force() if type(v) is Thunk else v
             e = NixError(f"undefined variable '{name}'", pos)
-            e.hint = _with_package_hint(name, env, depths, index)
+            e.hint = _with_package_hint(name, env, depths, _index_of(state))
             raise e
 
         return with_lookup
@@ -525,13 +537,13 @@ class Compiler:
             return lambda env: value
         if len(node.path) == 1 and isinstance(node.path[0], str) and node.default is None:
             return fused.select1(
-                self.operand(node.expr, scope), node.path[0], _select_fail(node.path[0], pos, self.package_index),
+                self.operand(node.expr, scope), node.path[0], _select_fail(node.path[0], pos, self.state),
                 _select_error_hook(node.path[0], pos),
             )  # fmt: skip
         expr = self.c(node.expr, scope)
         path = [p if isinstance(p, str) else self.c(p, scope) for p in node.path]
         default = self.c(node.default, scope) if node.default is not None else None
-        index = self.package_index
+        state = self.state
 
         def select(env):
             v = expr(env)
@@ -545,7 +557,7 @@ class Compiler:
                 if r is _MISSING:
                     if default is not None:
                         return default(env)
-                    raise _missing_attr(name, v, pos, index)
+                    raise _missing_attr(name, v, pos, _index_of(state))
                 if type(r) is Thunk:
                     if r.code is None:  # evaluated: read without a call
                         r = r.val
@@ -978,11 +990,16 @@ def _operand_code(op: tuple) -> Code:
     return op[1]
 
 
-def _select_fail(name: str, pos: Pos | None, index: Any) -> Callable[[Any], None]:
+def _index_of(state: Any) -> Any:
+    """The package index of the run (read when an error needs it: compiled code outlives a run)."""
+    return getattr(state, "package_index", None)
+
+
+def _select_fail(name: str, pos: Pos | None, state: Any) -> Callable[[Any], None]:
     def fail(v: Any) -> None:
         if not isinstance(v, dict):
             raise NixError(f"value is {show_type(v)} while a set was expected", pos)
-        raise _missing_attr(name, v, pos, index)
+        raise _missing_attr(name, v, pos, _index_of(state))
 
     return fail
 

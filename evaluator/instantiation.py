@@ -31,7 +31,7 @@ from .request import EvalRequest
 from .runner import run_deep
 from .session import load_roots, make_auto_args
 from .settings import EvalSettings
-from .state import EvalState
+from .state import new_state
 from .toplevel import auto_call, find_along_attr_path
 from .values import force, force_bool, force_string_no_ctx, is_derivation
 
@@ -105,7 +105,7 @@ def evaluate_derivations(
     ``package_index`` is the index file already resolved (``request.packages`` is not read here).
     """
     drvs: list[DrvRef] = []
-    state = EvalState(
+    state = new_state(
         search_path=request.include,
         store=store,
         store_dir=store.store_dir.path,

@@ -109,13 +109,14 @@ LEARNED_LIMIT = 256
 parsed_files: list[tuple[str, str]] = []
 
 
-def preload(source: Source, base_dir: str, keep: bool = True) -> None:
+def preload(source: Source, base_dir: str, keep: bool = True) -> A.Node:
     """Parse ``source`` (a file) now and answer later ``parse_cached`` calls for it from memory.
 
     ``keep=False``: one of the ``LEARNED_LIMIT`` most recent such files, the oldest forgotten.
+    Returns the parse, the very object later calls get.
     """
     key = _key(source, base_dir)
-    _MEMORY[key] = parse_cached(source, base_dir)
+    node = _MEMORY[key] = parse_cached(source, base_dir)
     if not keep:
         _LEARNED.pop(key, None)
         _LEARNED[key] = None
@@ -123,6 +124,12 @@ def preload(source: Source, base_dir: str, keep: bool = True) -> None:
             oldest = next(iter(_LEARNED))
             del _LEARNED[oldest]
             _MEMORY.pop(oldest, None)
+    return node
+
+
+def kept_node_ids() -> set[int]:
+    """The ``id`` of each parse held in memory (what a warm server's compiled code may be keyed by)."""
+    return {id(node) for node in _MEMORY.values()}
 
 
 def kept_parses() -> int:

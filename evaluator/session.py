@@ -8,7 +8,7 @@ from typing import Any
 from .builtins.core import force_deep
 from .errors import Source
 from .settings import EvalSettings
-from .state import EvalState
+from .state import EvalState, new_state
 from .toplevel import auto_call, find_along_attr_path
 from .values import Thunk, force
 
@@ -30,7 +30,7 @@ def evaluate_for_cli(
     """Do what ``nix-instantiate --eval`` does; return the texts to print."""
     if parse_only:
         return [_parse_only(f, is_expr, settings) for f in files or ["."]]
-    state = EvalState(search_path=include, package_index=package_index, settings=settings)
+    state = new_state(search_path=include, package_index=package_index, settings=settings)
     auto_args = make_auto_args(state, args, argstrs)
     outputs = []
     for root in load_roots(state, files, is_expr):

@@ -28,6 +28,10 @@ from .parse_cache import parse_cached
 from .settings import EvalSettings
 from .values import CALL_DEPTH, PrimOp, Thunk, mkstr
 
+# Globals whose value one run of compiled code may not share with another (see the warm
+# template below), by their names in the base environment and in ``builtins``.
+PER_RUN_GLOBALS = frozenset({"__currentTime", "__nixPath", "currentTime", "nixPath"})
+
 _SYSTEMS = {"x86_64": "x86_64-linux", "amd64": "x86_64-linux", "aarch64": "aarch64-linux", "arm64": "aarch64-linux"}
 
 
@@ -74,6 +78,25 @@ class EvalState:
         settings: EvalSettings | None = None,
     ) -> None:
         load_all()
+        self._configure(search_path, store_dir, system, store, package_index, settings)
+        # compiled files, by the identity of their parse (kept alive here, so an id is not
+        # reused): a parse is the same object only for the same text, name and directory
+        # (parse_cache's in-memory parses), so an edited file is compiled again
+        self.compiled: dict[int, tuple[Any, Any]] = {}
+        self.globals = self._make_globals()
+        self.root = RootScope(self.globals, PER_RUN_GLOBALS)
+        self.compiler = Compiler(self.root, self)
+
+    def _configure(
+        self,
+        search_path: list[str] | None,
+        store_dir: str,
+        system: str | None,
+        store: Store | None,
+        package_index: str | None,
+        settings: EvalSettings | None,
+    ) -> None:
+        """Everything of one run but its globals and compiled code (also what a warm template takes on)."""
         self.settings = settings if settings is not None else EvalSettings.from_environment()
         CALL_DEPTH[1] = self.settings.max_call_depth
         self.store_dir = store_dir
@@ -95,9 +118,6 @@ class EvalState:
             from .packages import PackageIndex  # only a run with an index pays for SQLite
 
             self.package_index = PackageIndex(package_index, store_dir)
-        self.globals = self._make_globals()
-        self.root = RootScope(self.globals)
-        self.compiler = Compiler(self.root, self)
 
     # ------------------------------------------------------------------ base env
     def _make_globals(self) -> dict[str, Any]:
@@ -128,6 +148,38 @@ class EvalState:
         globals_["derivation"] = derivation
         return globals_
 
+    def adopt(
+        self,
+        search_path: list[str] | None = None,
+        store_dir: str = "/nix/store",
+        system: str | None = None,
+        store: Store | None = None,
+        package_index: str | None = None,
+        settings: EvalSettings | None = None,
+    ) -> bool:
+        """Become a run's state, keeping the code compiled so far (a warm template, below).
+
+        The run's configuration must give the same base environment, since compiled code
+        holds the globals it read: the same builtins (experimental features, pure mode) and
+        the same constants but the per-run ones, which are replaced (the compiler kept no
+        code that captured them).  False (and this state is unusable) when it does not.
+        Everything else compiled code uses of its state (store, search path, settings,
+        package index) it reads at run time.  Only a state that has never evaluated anything
+        can be adopted, so no value outlives its run.
+        """
+        derivation = self.globals["derivation"]
+        if self.file_cache or self.src_to_store or derivation.code is None:
+            return False
+        self._configure(search_path, store_dir, system, store, package_index, settings)
+        fresh = self._make_globals()
+        if not _same_globals(self.globals, fresh):
+            return False
+        builtins = self.globals["builtins"]
+        for name in PER_RUN_GLOBALS:
+            if name.startswith("__") and name in fresh:
+                self.globals[name] = builtins[name[2:]] = fresh[name]
+        return True
+
     def copy_path_to_store(self, path: str) -> Any:
         """``"${./file}"``: the source added to this session's store, once (a ``CStr`` of its store path).
 
@@ -144,11 +196,27 @@ class EvalState:
         """Parse, compile and evaluate ``source`` to WHNF."""
         node = parse_cached(source, base_dir, self.settings)
         if scope is None:
-            return self.compiler.compile(node)(None)
+            return self.compile_file(node)(None) if source.origin == "file" else self.compiler.compile(node)(None)
         names = sorted(scope)
         s = Scope({n: i + 1 for i, n in enumerate(names)}, self.root)
         code = self.compiler.compile(node, s)
         return code([None, *(scope[n] for n in names)])
+
+    def compile_file(self, node: Any) -> Any:
+        """A file's parse compiled in the root scope, once per parse (see ``self.compiled``).
+
+        Code that captured a per-run global (``currentTime``, ``nixPath``) is not kept: a warm
+        template's code must be right for every run that adopts it.
+        """
+        hit = self.compiled.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        compiler = self.compiler
+        compiler.captured_per_run = False
+        code = compiler.compile(node)
+        if not compiler.captured_per_run:
+            self.compiled[id(node)] = (node, code)
+        return code
 
     def eval_string(self, text: str, base_dir: str | None = None) -> Any:
         return self.eval_source(Source("«string»", text, "string"), base_dir or os.getcwd())
@@ -252,3 +320,65 @@ class EvalState:
             if os.path.exists(res):
                 return ops.canon_path(os.path.abspath(res))
         return None
+
+
+def _same_globals(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether code compiled against ``old`` runs as if compiled against ``new`` (per-run globals aside)."""
+    if old.keys() != new.keys():
+        return False
+    for name, a in old.items():
+        if name in PER_RUN_GLOBALS or name in ("builtins", "derivation"):
+            continue  # the per-run ones are replaced; `builtins` holds the others; `derivation` is code
+        b = new[name]
+        if type(a) is PrimOp:
+            if type(b) is not PrimOp or (a.name, a.arity) != (b.name, b.arity):
+                return False
+            fa, fb = a.fn, b.fn
+            if getattr(fa, "__func__", fa) is not getattr(fb, "__func__", fb):
+                return False
+            if getattr(fa, "__self__", None) is not getattr(fb, "__self__", None):
+                return False
+        elif type(a) is not type(b) or a != b:
+            return False
+    return True
+
+
+# ------------------------------------------------------------------ the warm template
+#
+# The warm server (pydock/server.py) compiles the prelude once, into a template state that
+# never evaluates anything; each forked child's first state adopts it (when the run's
+# configuration allows, see ``EvalState.adopt``) instead of compiling those files again.
+# A forked child works on its own copy, so one run's values never reach another's.
+
+_template: EvalState | None = None
+#: whether this process' run adopted the template (the server counts them: ``pydock server status``)
+adopted_template = False
+
+
+def make_template() -> EvalState:
+    """The server's template state (its search path and settings are replaced on adoption)."""
+    global _template
+    _template = EvalState(search_path=[], settings=EvalSettings())
+    return _template
+
+
+def template() -> EvalState | None:
+    """The template this process holds, if any (the warm server compiles files into it)."""
+    return _template
+
+
+def new_state(
+    search_path: list[str] | None = None,
+    store_dir: str = "/nix/store",
+    system: str | None = None,
+    store: Store | None = None,
+    package_index: str | None = None,
+    settings: EvalSettings | None = None,
+) -> EvalState:
+    """A state for one run: the process' template if it fits (at most once), else a new one."""
+    global _template, adopted_template
+    t, _template = _template, None
+    if t is not None and t.adopt(search_path, store_dir, system, store, package_index, settings):
+        adopted_template = True
+        return t
+    return EvalState(search_path, store_dir, system, store, package_index, settings)

@@ -2,9 +2,10 @@
 
 One process per user and pydock version (the socket's name carries the key, see
 ``launcher.server_names``) that has imported the CLI, the evaluator, the store and the
-builtins, built the parser and parsed the prelude, and then forks one child per command.
-It has no threads, so forking is safe; it never evaluates anything itself, so no child
-inherits state from an evaluation.
+builtins, built the parser, parsed the prelude and compiled it into a template evaluation
+state (which a child's evaluation adopts, ``evaluator/state.py``), and then forks one child
+per command.  It has no threads, so forking is safe; it never evaluates anything itself, so
+no child inherits state from an evaluation.
 
 A child (``pydock/server_child.py``) becomes the client's process in all that the command
 can see, runs the same click ``main`` as an in-process run and reports its status (``X``),
@@ -40,6 +41,7 @@ _MAX_FDS = 256  # conn, stdio, cwd and launcher.MAX_EXTRA_FDS inherited descript
 
 def _warm_up() -> None:
     """Import and build what ``eval`` and ``instantiate`` need, without evaluating anything."""
+    import ctypes  # noqa: F401 - the spare children's prefault (server_prefault.py)
     import difflib  # noqa: F401 - click's and the evaluator's "did you mean" suggestions
 
     from pydock import cli, instantiate_cli  # noqa: F401 - imported to be warm in every child
@@ -58,23 +60,32 @@ def _warm_up() -> None:
     from pydock.evaluator.errors import Source
     from pydock.evaluator.packages import resolve_index_path  # noqa: F401
     from pydock.evaluator.parser import build_parser
-    from pydock.evaluator.state import PRELUDE_DIR
+    from pydock.evaluator.state import PRELUDE_DIR, make_template
     from pydock.store import local, settings  # noqa: F401
 
     load_all()
     build_parser()
     cli.main.get_command(None, "instantiate")  # type: ignore[arg-type] - the lazy group imports it
     from pydock.evaluator import fused_shapes  # noqa: F401 - the generated fast paths
+    template = make_template()
     for folder, _dirs, files in os.walk(PRELUDE_DIR):
         for name in sorted(files):
             if name.endswith(".nix"):
                 path = os.path.join(folder, name)
                 with open(path, "rb") as f:
                     text = f.read().decode("utf-8", "surrogateescape")
-                parse_cache.preload(Source(path, text, "file"), folder)
-    parse_cache.preload(Source("//builtin/derivation.nix", DERIVATION_NIX, "file"), "/")
+                _compile(template, parse_cache.preload(Source(path, text, "file"), folder))
+    _compile(template, parse_cache.preload(Source("//builtin/derivation.nix", DERIVATION_NIX, "file"), "/"))
     _warm_first_use()
     parse_cache.parsed_files.clear()
+
+
+def _compile(template, node) -> None:  # noqa: ANN001 - an EvalState, a parse
+    """Compile a kept parse into the template state (never run), for the children to adopt."""
+    try:
+        template.compile_file(node)
+    except Exception:  # noqa: BLE001 - code that does not compile (undefined variable) fails in the child
+        pass
 
 
 # Parsed (never evaluated) at warm-up: the lexer's regular expressions and the parser's
@@ -180,6 +191,9 @@ class _Server:
         self.spare: tuple[int, object] | None = None  # (pid, channel) of the child forked ahead
         self.reaped = 0
         self.refused = 0
+        self.adopted = 0  # children whose evaluation adopted the compiled template (evaluator/state.py)
+        self.prefault_runs: list[tuple[int, int]] = []  # pages children wrote (server_prefault.py)
+        self.learned_commands: dict[str, None] = {}  # command lines whose pages a child reported
         self.last_usage = (0, 0.0)  # peak RSS (KiB) and CPU seconds of the last child (for bench/)
         self.stopping = False
 
@@ -317,29 +331,42 @@ class _Server:
             self._drop(conn, reply)
 
     def _learn(self, pid: int) -> None:
-        """Parse (never evaluate) the files the child ``pid`` parsed, for the next children."""
+        """Parse and compile (never evaluate) the files the child ``pid`` parsed, for the next children;
+        note which pages it wrote, for the next spares to copy ahead (``server_prefault.py``)."""
         import marshal
 
-        from pydock.evaluator import parse_cache
+        from pydock.evaluator import parse_cache, state
         from pydock.evaluator.errors import Source
 
         path = f"{self.notes}.learn.{pid}"
         try:
             with open(path, "rb") as f:
-                files = marshal.loads(f.read())
+                files, adopted, written = marshal.loads(f.read())
             os.unlink(path)
-        except (OSError, ValueError, EOFError):
+        except (OSError, ValueError, EOFError, TypeError):
             return
+        self.adopted += bool(adopted)
+        if written:
+            from pydock.server_prefault import merge
+
+            self.prefault_runs = merge(self.prefault_runs, written)
+        template = state.template()
         for name, base_dir in files:
             try:
                 with open(name, "rb") as f:
                     data = f.read(_LEARN_MAX_BYTES + 1)
                 if len(data) <= _LEARN_MAX_BYTES:  # a huge file would hold up the next requests
-                    parse_cache.preload(Source(name, data.decode("utf-8", "surrogateescape"), "file"), base_dir,
-                                        keep=False)  # fmt: skip
+                    node = parse_cache.preload(Source(name, data.decode("utf-8", "surrogateescape"), "file"),
+                                               base_dir, keep=False)  # fmt: skip
+                    if template is not None:
+                        _compile(template, node)
             except Exception:  # noqa: BLE001 - a file that is gone or does not parse is simply not kept
                 continue
         parse_cache.parsed_files.clear()
+        if template is not None:  # the code of parses no longer kept would never be found again
+            kept = parse_cache.kept_node_ids()
+            for key in [key for key in template.compiled if key not in kept]:
+                del template.compiled[key]
 
     def _drop(self, conn, reply: bytes | None) -> None:  # noqa: ANN001 - a socket
         fd = conn.fileno()
@@ -407,6 +434,7 @@ class _Server:
         if op != "run":
             self._control(conn, op)
             return
+        request["learn_pages"] = self._learn_pages(request)
         pid = self._hand_to_spare(conn, request, fds)
         if pid is None:
             pid = os.fork()
@@ -447,11 +475,19 @@ class _Server:
 
                 context = process_context()  # while waiting, off the request's path
                 _pretouch()
+                from pydock import server_prefault
+
+                ranges = None
+                if os.environ.get("PYDOCK_SERVER_PREFAULT", "1") != "0":  # the server's environment
+                    ranges = server_prefault.writable_ranges()
+                    server_prefault.prefault(self.prefault_runs, server_prefault.waiting(theirs.fileno()))
                 fds: list[int] = []
                 try:
                     request = _read_request(theirs, fds)
                 except Exception:  # noqa: BLE001 - the server went away or stopped: nothing to do
                     os._exit(0)
+                if request.get("learn_pages"):  # its command reports what it wrote
+                    server_prefault.learning_ranges = ranges
                 theirs.close()
                 conn = socket.socket(fileno=fds[0])
                 run_request(conn, request, fds[1:], self.notes, context)
@@ -459,6 +495,18 @@ class _Server:
                 os._exit(70)
         theirs.close()
         self.spare = (pid, ours)
+
+    def _learn_pages(self, request: dict) -> bool:
+        """Whether this request's child reports the pages it wrote: the first time its command
+        line is seen, and every sixteenth request (``server_prefault.py``)."""
+        key = repr(request.get("argv"))
+        if key in self.learned_commands and self.served % 16 != 15:
+            return False
+        self.learned_commands.pop(key, None)
+        self.learned_commands[key] = None
+        while len(self.learned_commands) > 256:
+            del self.learned_commands[next(iter(self.learned_commands))]
+        return True
 
     def _hand_to_spare(self, conn, request: dict, fds: list[int]) -> int | None:  # noqa: ANN001 - a socket
         """Give the request to the spare child (its pid), or None when there is no usable spare."""
@@ -481,12 +529,16 @@ class _Server:
         import marshal
 
         from pydock.evaluator import parse_cache
+        from pydock.evaluator.state import template as _template
 
+        template = _template()
         info = {"pid": os.getpid(), "key": f"{self.family}-{self.key}", "children": len(self.children),
                 "served": self.served, "served_quick": self.served_quick, "reaped": self.reaped,
                 "refused": self.refused,
                 "last_maxrss_kib": self.last_usage[0], "last_cpu_s": self.last_usage[1],
-                "stopping": self.stopping, "last_refusal": None, "parses_kept": parse_cache.kept_parses()}
+                "stopping": self.stopping, "last_refusal": None, "parses_kept": parse_cache.kept_parses(),
+                "compiled_kept": len(template.compiled) if template is not None else 0, "adopted": self.adopted,
+                "prefault_pages": sum(n for _, n in self.prefault_runs)}
         try:
             with open(self.refusal_note) as f:
                 info["last_refusal"] = f.read().strip()

@@ -70,16 +70,26 @@ def run_request(conn, request: dict, fds: list[int], notes: str, context: tuple 
 
 
 def _report_parsed(path: str) -> None:
-    """Tell the server which files this command parsed (it parses them too, for the next commands)."""
+    """Tell the server which files this command parsed (it parses and compiles them too, for the
+    next commands), whether its evaluation adopted the server's compiled template and, when
+    asked, which of the server's pages it wrote (``server_prefault.py``)."""
     import marshal
 
-    from pydock.evaluator import parse_cache
+    from pydock import server_prefault
+    from pydock.evaluator import parse_cache, state
 
-    if not parse_cache.parsed_files:
+    adopted = state.adopted_template
+    written: list[tuple[int, int]] = []
+    if server_prefault.learning_ranges:
+        try:
+            written = server_prefault.written_runs(server_prefault.learning_ranges)
+        except OSError:
+            pass
+    if not parse_cache.parsed_files and not adopted and not written:
         return
     try:
         with open(path + ".tmp", "wb") as f:
-            f.write(marshal.dumps(parse_cache.parsed_files[:64]))
+            f.write(marshal.dumps((parse_cache.parsed_files[:64], adopted, written)))
         os.replace(path + ".tmp", path)
     except (OSError, ValueError):
         pass

@@ -233,12 +233,23 @@ class Derivation:
         return {name: o.path for name, o in self.outputs.items()}
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
 def _quote(s: str) -> str:
-    """A C-style quoted string with exactly the escapes Nix writes (no others, e.g. no ``\\0``)."""
-    return '"' + s.translate(_ESCAPES) + '"'
+    """A C-style quoted string with exactly the escapes Nix writes (no others, e.g. no ``\\0``).
+
+    ``replace`` calls, the backslash first (the same as one ``str.translate`` pass, which costs
+    ~80 ns per character with a mapping: a layered image's ``.drv`` has kilobytes of script).
+    """
+    if "\\" in s:
+        s = s.replace("\\", "\\\\")
+    if '"' in s:
+        s = s.replace('"', '\\"')
+    if "\n" in s:
+        s = s.replace("\n", "\\n")
+    if "\r" in s:
+        s = s.replace("\r", "\\r")
+    if "\t" in s:
+        s = s.replace("\t", "\\t")
+    return '"' + s + '"'
 
 
 # ---------------------------------------------------------------------------------------------

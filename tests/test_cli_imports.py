@@ -19,7 +19,8 @@ CLI_DIR = Path(pydock.__file__).parent
 SHARED = {"pydock.cli_options", "pydock.cli_output", "pydock.error_report", "pydock.errors", "pydock.progress",
           "pydock.image_args", "pydock.oci_output",
           # start-up machinery rather than commands: the click group, the launcher and the warm server
-          "pydock.cli", "pydock.launcher", "pydock.server", "pydock.server_child"}  # fmt: skip
+          "pydock.cli", "pydock.launcher", "pydock.server", "pydock.server_child",
+          "pydock.server_prefault"}  # fmt: skip
 
 
 def _imports() -> list[tuple[str, int, str, str]]:

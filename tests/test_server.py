@@ -10,6 +10,7 @@ answered (its request count went up), so a silent fallback cannot make a case pa
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -298,6 +299,147 @@ def test_broken_pipe_ends_the_same(warm: Servers) -> None:
                            capture_output=True, text=True, timeout=300)  # fmt: skip
         outs.append((p.stdout, p.stderr))
     assert outs[0] == outs[1]
+
+
+# ---------------------------------------------------------------------------------- the compiled template
+#
+# The server compiles the prelude (and the files children parsed) into a template EvalState
+# that each child's evaluation adopts when the request's globals allow (evaluator/state.py).
+# Consecutive requests differ in what a captured value would betray: search path, time,
+# arguments, settings, an edited file, an error, a trace; the server's status counts adoptions.
+
+
+def _settled(s: Servers) -> dict:
+    """The server's status once it has reaped (and learned from) every child it served."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        status = s.status()[0]
+        if status["reaped"] >= status["served"] or time.monotonic() > deadline:
+            return status
+        time.sleep(0.02)
+
+
+def same_and_adopted(s: Servers, args: list[str], adopted: bool = True, **kw: object) -> Ran:
+    """``same_both_ways``, and the server's child adopted the template (or, ``adopted=False``, did not)."""
+    before = _settled(s)["adopted"]
+    r = same_both_ways(s, args, **kw)
+    assert _settled(s)["adopted"] == before + adopted, (args, kw)
+    return r
+
+
+def test_template_holds_the_compiled_prelude(warm: Servers, tmp_path: Path) -> None:
+    assert _settled(warm)["compiled_kept"] > 20
+    example = str(REPO / "examples" / "docker-layered.nix")
+    for _ in range(2):
+        r = same_and_adopted(warm, ["eval", "-I", f"nixpkgs={PRELUDE}", example, "-A", "stream.drvPath"])
+        assert r.returncode == 0 and r.stdout.endswith('-stream-hello.drv"\n'), r
+    # the first commands told the server which of its pages they wrote; its spares copy those ahead
+    assert _settled(warm)["prefault_pages"] > 100
+    args = ["instantiate", "-I", f"nixpkgs={PRELUDE}", example, "-A", "stream"]
+    via = warm.run([*args, "--store", str(tmp_path / "a")], server=True)
+    local = warm.run([*args, "--store", str(tmp_path / "b")], server=False)
+    assert via == local and via.returncode == 0
+    name = os.path.basename(via.stdout.strip())
+    assert (tmp_path / "a/nix/store" / name).read_bytes() == (tmp_path / "b/nix/store" / name).read_bytes()
+
+
+def test_template_search_path_of_each_request(warm: Servers, tmp_path: Path) -> None:
+    program = tmp_path / "np.nix"  # strict operands: nixPath read when compiling, so never kept
+    program.write_text("{ both = builtins.nixPath ++ __nixPath; lazy = map (e: e.prefix) builtins.nixPath; }\n")
+    for flags, env in (([f"a={tmp_path}"], {}), ([], {"NIX_PATH": f"b={tmp_path}:c=/c"}),
+                       ([f"d={tmp_path}"], {"NIX_PATH": "e=/e"}), ([], {})):  # fmt: skip
+        args = ["eval", "--strict", *(x for f in flags for x in ("-I", f)), str(program)]
+        r = same_and_adopted(warm, args, env=env)
+        prefixes = [f.split("=")[0] for f in flags] + [e.split("=")[0] for e in env.get("NIX_PATH", "").split(":") if e]
+        assert r.stdout.count("prefix = ") == len(prefixes) and f"lazy = [ {' '.join(map(repr, prefixes))} ]" \
+            .replace("'", '"').replace("[  ]", "[ ]") in r.stdout, r  # fmt: skip
+
+
+def test_template_current_time_of_each_request(warm: Servers, tmp_path: Path) -> None:
+    program = tmp_path / "time.nix"
+    program.write_text("[ builtins.currentTime __currentTime (let b = builtins; in b.currentTime) ]\n")
+    for _ in range(2):
+        time.sleep(1.1)  # a time captured by the server (or a previous request) would be a second old
+        start = int(time.time())
+        r = warm.run(["eval", "--strict", str(program)], server=True)
+        end = int(time.time())
+        values = [int(v) for v in r.stdout.strip("[] \n").split()]
+        assert len(values) == 3 and all(start <= v <= end for v in values), (start, r, end)
+    r = same_and_adopted(warm, ["eval", "--strict", "-E", f"(import {program}) == [ {{0}} {{0}} {{0}} ]"
+                               .replace("{0}", "builtins.currentTime")])  # fmt: skip
+    assert r.stdout == "true\n"
+
+
+def test_template_arguments_traces_warnings_and_errors(warm: Servers, tmp_path: Path) -> None:
+    inner = 'if builtins.getEnv "PYDOCK_T_MODE" == "bad" then throw "bad mode" else "good"\n'
+    (tmp_path / "inner.nix").write_text(inner)
+    program = tmp_path / "f.nix"
+    program.write_text(
+        "{ fail ? false, n ? 1 }:\n"
+        'builtins.trace "evaluating with n = ${toString n}"\n'
+        '  (if fail then throw "failed on request" else { doubled = n * 2; inner = import ./inner.nix;\n'
+        '     warned = builtins.warn "careful" n; })\n'
+    )  # fmt: skip
+    cases = [
+        (["--arg", "n", "3"], {}, 0, "doubled = 6"),
+        (["--arg", "fail", "true"], {}, 1, "failed on request"),
+        (["--arg", "n", "1"], {"PYDOCK_T_MODE": "bad"}, 1, "bad mode"),  # inner.nix throws in this request…
+        (["--arg", "n", "1"], {}, 0, 'inner = "good"'),  # …and evaluates in the next
+        (["--show-trace", "--arg", "fail", "true"], {}, 1, "failed on request"),
+        (["--argstr", "n", "x"], {}, 1, "error:"),
+        (["--option", "abort-on-warn", "true", "--arg", "n", "1"], {}, 1, "careful"),
+        (["--arg", "n", "5"], {}, 0, "doubled = 10"),
+    ]
+    for flags, env, status, text in cases:
+        r = same_and_adopted(warm, ["eval", "--strict", *flags, str(program)], env=env)
+        assert r.returncode == status and text in r.stdout + r.stderr, (flags, r)
+        assert "trace: evaluating with n = " in r.stderr, r  # printed on every request
+        if status == 0:
+            assert "evaluation warning: careful" in r.stderr, r
+    url = tmp_path / "url.nix"
+    url.write_text("http://example.org/x\n")
+    for _ in range(2):  # a lint prints while parsing: never answered from the server's memory
+        r = same_and_adopted(warm, ["eval", "--lint-url-literals", "warn", str(url)])
+        assert r.returncode == 0 and "warning:" in r.stderr, r
+
+
+def test_template_edited_file_and_a_compile_error(warm: Servers, tmp_path: Path) -> None:
+    program = tmp_path / "edited.nix"
+    texts = ["{ v = 1; }\n", "{ v = 2; }\n", "{ v = w; }\n", "{ v = 3; }\n"]  # the same size: only the text tells
+    outputs = ["{ v = 1; }\n", "{ v = 2; }\n", None, "{ v = 3; }\n"]
+    for text, out in zip(texts, outputs, strict=True):
+        program.write_text(text)
+        for _ in range(2):  # the second request finds the file parsed and compiled by the server
+            r = same_and_adopted(warm, ["eval", "--strict", str(program)])
+            if out is None:
+                assert r.returncode == 1 and "undefined variable 'w'" in r.stderr, r
+            else:
+                assert r == Ran(0, out, ""), r
+
+
+def test_template_package_index_of_each_request(warm: Servers, tmp_path: Path) -> None:
+    index = tmp_path / "index.json"
+    out = "/nix/store/" + "a" * 32 + "-hello-2.12"
+    index.write_text(json.dumps({"hello": {"name": "hello-2.12", "pname": "hello", "version": "2.12",
+                                           "system": "x86_64-linux", "outputs": {"out": out}}}))  # fmt: skip
+    program = tmp_path / "pkg.nix"  # no <nixpkgs>: its code is kept by the server
+    program.write_text(f"{{ p }}: (import {PRELUDE} {{ }}).${{p}}.outPath\n")
+    for packages in ([], ["--packages", str(index)], [], ["--packages", str(index)]):
+        r = same_and_adopted(warm, ["eval", *packages, "--argstr", "p", "hello", str(program)])
+        assert r.returncode == (1 if not packages else 0) and (out in r.stdout) == bool(packages), r
+        r = same_and_adopted(warm, ["eval", *packages, "--argstr", "p", "redis", str(program)])
+        assert r.returncode == 1 and (str(index) in r.stderr) == bool(packages), r
+
+
+def test_template_not_adopted_with_other_builtins(warm: Servers) -> None:
+    probe = "[ (builtins ? currentTime) (builtins ? getFlake) ]"
+    r = same_and_adopted(warm, ["eval", "--strict", "--pure-eval", "-E", probe], adopted=False)
+    assert r.stdout == "[ false false ]\n"
+    r = same_and_adopted(warm, ["eval", "--strict", "--option", "extra-experimental-features", "flakes", "-E", probe],
+                         adopted=False)  # fmt: skip
+    assert r.stdout == "[ true true ]\n"
+    r = same_and_adopted(warm, ["eval", "--strict", "-E", probe])
+    assert r.stdout == "[ true false ]\n"
 
 
 # ---------------------------------------------------------------------------------- signals and a killed client

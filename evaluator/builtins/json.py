@@ -9,10 +9,12 @@ error messages, which users see verbatim.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..compiler import lambda_info
 from ..errors import NO_POS, NixError
+from ..escaping import escape_common
 from ..integers import INT_MAX, INT_MIN
 from ..lexer import nul_refused
 from ..ops import PathCopier, coerce_to_string, decode, encode, format_float
@@ -37,8 +39,20 @@ _ESCAPES = {i: f"\\u{i:04x}" for i in range(32)}
 _ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\", ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
 
 
+_SPECIAL = re.compile(r'[\x00-\x1f"\\]')
+_RARE = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f]")  # the control characters written as \u00XX
+
+
 def json_string(s: str) -> str:
-    """A string as Nix quotes it: control characters escaped, everything else (even DEL) kept."""
+    """A string as Nix quotes it: control characters escaped, everything else (even DEL) kept.
+
+    Most strings need no escape, and most others only those of ``escape_common`` (a few
+    ``replace`` calls, several times faster than ``str.translate`` with a mapping).
+    """
+    if _SPECIAL.search(s) is None:
+        return '"' + s + '"'
+    if _RARE.search(s) is None:
+        return '"' + escape_common(s) + '"'
     return '"' + s.translate(_ESCAPES) + '"'
 
 
