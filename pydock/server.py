@@ -347,9 +347,9 @@ class _Server:
             return
         self.adopted += bool(adopted)
         if written:
-            from pydock.server_prefault import merge
+            from pydock.server_prefault import merge, resident_only
 
-            self.prefault_runs = merge(self.prefault_runs, written)
+            self.prefault_runs = merge(self.prefault_runs, resident_only(written))
         template = state.template()
         for name, base_dir in files:
             try:

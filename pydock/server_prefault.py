@@ -11,8 +11,10 @@ Which pages: those earlier commands wrote.  A child whose command line the serve
 seen yet (and every sixteenth, see ``server.py``) reads its own ``/proc/self/pagemap`` after
 its command (~2 ms): the pages of the server's writable memory
 that are now its own (the "exclusively mapped" flag) are the ones it wrote; the server
-keeps their union and every spare copies those.  Copying all of the server's memory would
-cost ~20 ms of CPU per command for ~9,000 pages of which a command writes ~2,000.
+keeps the union of those that are in its own memory (the others were free heap the child
+allocated into: copying them would only make every child larger) and every spare copies
+those.  Copying all of the server's memory would cost ~20 ms of CPU per command for ~9,000
+pages of which a command writes ~2,000.
 
 The copying goes in chunks and stops as soon as the request arrives, so a request never
 waits for it; what is left is faulted as before.  Nothing is visible to the command: the
@@ -25,7 +27,7 @@ import os
 import re
 from collections.abc import Callable
 
-__all__ = ["learning_ranges", "merge", "prefault", "waiting", "writable_ranges", "written_runs"]
+__all__ = ["learning_ranges", "merge", "prefault", "resident_only", "waiting", "writable_ranges", "written_runs"]
 
 _MADV_POPULATE_WRITE = 23
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -34,6 +36,7 @@ _LARGEST = 64 << 20  # larger private mappings are reservations (thread stacks),
 _MAX_PAGES = 16384  # what the server remembers: 64 MiB of pages
 # pagemap entries: bit 63 present, bit 56 exclusively mapped; both in the entry's last byte
 _OWN = bytes(1 if (b & 0x81) == 0x81 else 0 for b in range(256))
+_PRESENT = bytes(1 if b & 0x80 else 0 for b in range(256))
 
 #: set in a spare child that is to report what its command wrote (the server's ranges at fork)
 learning_ranges: list[tuple[int, int]] | None = None
@@ -75,6 +78,30 @@ def written_runs(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     finally:
         os.close(fd)
     return runs
+
+
+def resident_only(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pages of ``runs`` that are in this process' memory (the server's, when it learns).
+
+    A child also owns the pages it was the first to touch (free heap it allocated into); copying
+    those ahead would not save a copy, only fill the next child with memory it may never use.
+    """
+    out = []
+    try:
+        fd = os.open("/proc/self/pagemap", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return out
+    try:
+        for first, n in runs:
+            try:
+                entries = os.pread(fd, n * 8, first * 8)
+            except OSError:
+                continue
+            present = entries[7::8].translate(_PRESENT)
+            out.extend((first + m.start(), m.end() - m.start()) for m in re.finditer(b"\x01+", present))
+    finally:
+        os.close(fd)
+    return out
 
 
 def merge(*run_lists: list[tuple[int, int]]) -> list[tuple[int, int]]:

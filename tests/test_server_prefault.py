@@ -96,3 +96,20 @@ def test_merge_coalesces_and_orders() -> None:
     assert pf.merge([(10, 5), (1, 2)], [(12, 6), (3, 1), (30, 1)]) == [(1, 3), (10, 8), (30, 1)]
     assert pf.merge([], []) == []
     assert sum(n for _, n in pf.merge([(2 * i, 1) for i in range(40000)])) == pf._MAX_PAGES  # bounded
+
+
+def test_only_pages_in_memory_are_kept() -> None:
+    """``resident_only`` keeps the touched pages of a fresh mapping and drops the untouched ones
+    (the server learns only pages a copy of which saves a fault, not free heap a child used)."""
+    import mmap
+
+    region = mmap.mmap(-1, 16 * PAGE)  # anonymous: no page is in memory until written
+    import ctypes
+
+    first = ctypes.addressof(ctypes.c_char.from_buffer(region)) // PAGE
+    for i in (1, 2, 3, 9):
+        region[i * PAGE] = 1
+    kept = pf.resident_only([(first, 16)])
+    assert {p for start, n in kept for p in range(start, start + n)} == {first + 1, first + 2, first + 3, first + 9}
+    assert kept == [(first + 1, 3), (first + 9, 1)]
+    assert pf.resident_only([]) == []
