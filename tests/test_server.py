@@ -623,3 +623,19 @@ def test_the_quick_start_leaves_no_trace_in_the_command(warm: Servers, tmp_path:
     p = subprocess.run(["./pydock", "eval", "--no-such-flag"], cwd=bin_dir, env=warm.env, capture_output=True,
                        text=True, timeout=300)  # fmt: skip
     assert p.returncode == 2 and "Usage: pydock eval" in p.stderr
+
+
+def test_an_interpreter_line_with_options_runs_the_full_program(tmp_path: Path) -> None:
+    """A `pydock-python` whose first line is not a bare interpreter path (``env``, options) is run
+    as it is, never taken apart into a broken command."""
+    shutil.copy(REPO / "bin" / "pydock", tmp_path / "pydock")
+    full = tmp_path / "pydock-python"
+    program = "import sys\nfrom pydock.launcher import main\nsys.exit(main())\n"
+    full.write_text(f"#!/usr/bin/env {sys.executable}\n{program}")
+    full.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYDOCK_")}
+    env["PYDOCK_SERVER"] = "0"  # the script reads the interpreter line first, whatever the command
+    for args, expected in ((["eval", "-E", "1+2"], (0, "3\n")), (["eval", "--no-such-flag"], (2, ""))):
+        p = subprocess.run([str(tmp_path / "pydock"), *args], env=env, capture_output=True, text=True, timeout=300)
+        assert (p.returncode, p.stdout) == expected, p.stderr
+        assert "pydock-python" not in p.stderr
