@@ -22,21 +22,20 @@ from pydock.launcher import REFUSED_HINT, _via_server
 __all__ = ["serve"]
 
 
-def serve(prog: str, full: str, hint: dict) -> str | None:
+def serve(prog: str, hint: dict) -> str | None:
     """Run ``sys.argv[3:]`` in a server child and exit as it did; return if it cannot.
 
-    The return value, if not None, replaces the ``PYDOCK_HINT`` the script passes to the full
-    program: :data:`~pydock.launcher.REFUSED_HINT` when the server refused the command.
-
     ``prog`` is the name the command was called by (``sys.argv[0]`` of the full program),
-    ``full`` the ``pydock-python`` script, ``hint`` the hint file's content.
+    ``hint`` the hint file's content.  The return value, if not None, replaces the
+    ``PYDOCK_HINT`` the script passes to the full program:
+    :data:`~pydock.launcher.REFUSED_HINT` when the server refused the command.
     """
     path, flags = hint.get("path"), hint.get("flags")
     if not isinstance(path, list) or not isinstance(flags, str):
         return None
-    args = sys.argv[3:]
-    sys.argv = [prog, *args]  # the child's argv, as the full program would have it
+    script_argv = sys.argv
+    sys.argv = [prog, *script_argv[3:]]  # the child's argv, as the full program would have it
     try:
         return REFUSED_HINT if _via_server(path, flags, start=False) else None
     finally:
-        sys.argv = ["-c", prog, full, *args]  # as the script's fallback expects it
+        sys.argv = script_argv  # the script's fallback reads it

@@ -67,17 +67,7 @@ def writable_ranges() -> list[tuple[int, int]]:
 
 def written_runs(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """(first page, number of pages) of the pages in ``ranges`` this process owns alone now."""
-    runs = []
-    fd = os.open("/proc/self/pagemap", os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        for start, end in ranges:
-            first = start // _PAGE
-            entries = os.pread(fd, (end - start) // _PAGE * 8, first * 8)
-            own = entries[7::8].translate(_OWN)
-            runs.extend((first + m.start(), m.end() - m.start()) for m in re.finditer(b"\x01+", own))
-    finally:
-        os.close(fd)
-    return runs
+    return _pages_flagged([(start // _PAGE, (end - start) // _PAGE) for start, end in ranges], _OWN)
 
 
 def resident_only(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -86,19 +76,20 @@ def resident_only(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     A child also owns the pages it was the first to touch (free heap it allocated into); copying
     those ahead would not save a copy, only fill the next child with memory it may never use.
     """
-    out = []
     try:
-        fd = os.open("/proc/self/pagemap", os.O_RDONLY | os.O_CLOEXEC)
+        return _pages_flagged(runs, _PRESENT)
     except OSError:
-        return out
+        return []
+
+
+def _pages_flagged(runs: list[tuple[int, int]], flags: bytes) -> list[tuple[int, int]]:
+    """The page runs within ``runs`` whose ``/proc/self/pagemap`` entry's last byte ``flags`` maps to 1."""
+    out = []
+    fd = os.open("/proc/self/pagemap", os.O_RDONLY | os.O_CLOEXEC)
     try:
         for first, n in runs:
-            try:
-                entries = os.pread(fd, n * 8, first * 8)
-            except OSError:
-                continue
-            present = entries[7::8].translate(_PRESENT)
-            out.extend((first + m.start(), m.end() - m.start()) for m in re.finditer(b"\x01+", present))
+            marks = os.pread(fd, n * 8, first * 8)[7::8].translate(flags)
+            out.extend((first + m.start(), m.end() - m.start()) for m in re.finditer(b"\x01+", marks))
     finally:
         os.close(fd)
     return out
